@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libblrescue: back up and restore the SPI flash of a Bouffalo Lab BL602/BL604 over its
+ * UART boot ROM and the vendor flash loader (eflash_loader).
+ *
+ * Rules for everything behind this header:
+ *  - nothing prints, nothing exits, there are no globals;
+ *  - every call returns 0 (BLR_OK) or a negative enum blr_err;
+ *  - when the device answered "FL" + code, the call returns BLR_E_DEVICE and the code is
+ *    kept: blr_dev_last_device_error(); blr_device_error_name() names it (protocol.md §7);
+ *  - OS errors keep their errno: blr_dev_last_os_error();
+ *  - logging, progress and cancellation go through callbacks installed by the caller.
+ *
+ * Units are in the names: _ms milliseconds, addr and len in bytes, baud in bit/s.
+ */
+#ifndef BLRESCUE_H
+#define BLRESCUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blrescue/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ----------------------------------------------------------------------- */
+
+enum blr_err {
+	BLR_OK = 0,
+	BLR_E_INVAL = -1,       /* bad argument */
+	BLR_E_NOMEM = -2,       /* out of memory */
+	BLR_E_IO = -3,          /* OS-level I/O error (errno kept) */
+	BLR_E_TIMEOUT = -4,     /* a reply did not arrive in time */
+	BLR_E_NO_RESPONSE = -5, /* handshake failed: nothing (or no "OK") came back */
+	BLR_E_PROTOCOL = -6,    /* malformed or unexpected reply */
+	BLR_E_DEVICE = -7,      /* device answered FL + code (kept, see above) */
+	BLR_E_VERIFY = -8,      /* data or hash mismatch */
+	BLR_E_UNSUPPORTED = -9, /* operation not possible here (e.g. DTR on a pty) */
+	BLR_E_CANCELLED = -10,  /* the cancel callback asked to stop */
+	BLR_E_FORMAT = -11,     /* a file or image is malformed */
+	BLR_E_SECURED = -12,    /* chip demands signed/encrypted images (eFuse) */
+	BLR_E_BUSY = -13,       /* port locked by another process */
+	BLR_E_PERM = -14,       /* permission denied opening the port */
+	BLR_E_NOENT = -15,      /* port (or file) does not exist */
+	BLR_E_RANGE = -16,      /* address/length outside the flash or not aligned */
+	BLR_E_NO_FLASH = -17,   /* JEDEC id 00/FF or absurd capacity */
+};
+
+/* Short English text for an enum blr_err value; never NULL. */
+const char *blr_strerror(int err);
+/* Vendor name of a device error code (protocol.md §7), e.g. 0x0103 -> "CMD_CRC_ERROR";
+ * "UNKNOWN" for codes not in the table; never NULL. */
+const char *blr_device_error_name(uint16_t code);
+
+/* ---- logging, progress, cancellation -------------------------------------------------- */
+
+enum blr_log_level {
+	BLR_LOG_ERROR = 0,
+	BLR_LOG_WARN = 1,
+	BLR_LOG_INFO = 2,
+	BLR_LOG_DEBUG = 3,
+	BLR_LOG_TRACE = 4, /* every frame sent and received, hex-dumped */
+};
+
+typedef void (*blr_log_fn)(void *user, enum blr_log_level level, const char *msg);
+
+enum blr_stage {
+	BLR_STAGE_UPLOAD_LOADER = 0,
+	BLR_STAGE_READ,
+	BLR_STAGE_ERASE,
+	BLR_STAGE_WRITE,
+	BLR_STAGE_VERIFY,
+	BLR_STAGE_COMPARE, /* per-sector hashing before a partial write */
+};
+
+/* done/total in bytes for the stage; called at least once with done == total on success. */
+typedef void (*blr_progress_fn)(void *user, enum blr_stage stage, uint64_t done, uint64_t total);
+/* Polled between chunks; return true to stop (the call then fails with BLR_E_CANCELLED). */
+typedef bool (*blr_cancel_fn)(void *user);
+
+/* ---- the device context --------------------------------------------------------------- */
+
+struct blr_dev;
+
+/* Takes ownership of the transport (closed by blr_dev_free). */
+int blr_dev_new(struct blr_dev **out, struct blr_transport *t);
+void blr_dev_free(struct blr_dev *dev);
+
+void blr_dev_set_log(struct blr_dev *dev, blr_log_fn fn, void *user, enum blr_log_level max);
+void blr_dev_set_progress(struct blr_dev *dev, blr_progress_fn fn, void *user);
+void blr_dev_set_cancel(struct blr_dev *dev, blr_cancel_fn fn, void *user);
+
+uint16_t blr_dev_last_device_error(const struct blr_dev *dev); /* 0 if none */
+int blr_dev_last_os_error(const struct blr_dev *dev);          /* errno, 0 if none */
+
+/* ---- flash loader images (pure, no I/O) -------------------------------------------------- */
+
+struct blr_loader_info {
+	size_t size;                 /* file size */
+	uint8_t sha256[32];          /* of the whole file */
+	const char *build;           /* known build name (protocol.md §5.5) or NULL if unknown */
+	uint32_t seg_dest;           /* segment destination address */
+	uint32_t seg_len;            /* segment data length */
+	bool header_crc_ignored;     /* bootcfg crc_ignore + DEADBEEF */
+	bool hash_ignored;           /* bootcfg hash_ignore + DEADBEEF word */
+	/* What the library may assume of this build. Unknown valid images get conservative
+	 * values: frame_limit 0x2404, pd false (PD still tolerated), get_boot_info false. */
+	uint32_t frame_limit;        /* largest request payload N the loader accepts */
+	bool has_pd;                 /* sends "PD" during erases */
+	bool has_get_boot_info;      /* implements 0x10 */
+	bool has_decompress_write;   /* implements 0x3F */
+	uint32_t rx_timeout_ms;      /* loader's per-frame receive timeout */
+};
+
+/* Validates a loader file: boot header magic, flash/clock/header CRCs (honouring the
+ * DEADBEEF ignore rule), segment count 1, segment header CRC, segment data length and CRC,
+ * and the image hash unless ignored. Returns BLR_E_FORMAT with *why set to a static English
+ * reason on failure (why may be NULL). */
+int blr_loader_parse(const uint8_t *buf, size_t len, struct blr_loader_info *info,
+		     const char **why);
+
+/* ---- connecting ------------------------------------------------------------------------- */
+
+#define BLR_DEFAULT_ROM_BAUD 500000u
+#define BLR_DEFAULT_BAUD     2000000u
+
+struct blr_connect_opts {
+	unsigned rom_baud;         /* 0 = BLR_DEFAULT_ROM_BAUD */
+	unsigned baud;             /* loader work baud; 0 = BLR_DEFAULT_BAUD */
+	const char *reset_steps;   /* NULL or "" = no line toggling; see blr_reset_steps_check() */
+	const uint8_t *loader;     /* loader file; may be NULL only if a loader is already running */
+	size_t loader_len;
+	unsigned handshake_tries;  /* 0 = default (3) */
+	bool no_probe;             /* skip the "is a loader already running?" probe */
+};
+
+/*
+ * Reset (optional), probe for a running loader (reused if found), ROM handshake,
+ * get_boot_info (refuses secured chips with BLR_E_SECURED), loader upload, loader
+ * handshake at the work baud, MAC and JEDEC id read, flash size derived.
+ */
+int blr_connect(struct blr_dev *dev, const struct blr_connect_opts *opts);
+
+/* Reset step language (stm32flash-style, documented in blrescue(1)):
+ * comma-separated steps: "dtr" / "-dtr" assert / de-assert DTR, "rts" / "-rts" likewise,
+ * "wNNN" wait NNN ms. Example: "rts,dtr,w50,-dtr,w50,-rts,w50".
+ * Returns BLR_OK or BLR_E_INVAL. */
+int blr_reset_steps_check(const char *steps);
+/* Run a step string now (lines unsupported on the port are logged, not fatal). */
+int blr_reset_steps_run(struct blr_dev *dev, const char *steps);
+
+struct blr_chip_info {
+	uint32_t rom_version;     /* from the ROM's get_boot_info; 0 if it was not asked */
+	bool loader_was_running;  /* an already running loader was found and reused */
+	uint8_t otp[16];          /* get_boot_info bytes 4..19 (protocol.md §4.1.1) */
+	uint8_t sign_type;        /* otp[0] */
+	uint8_t encrypted;        /* otp[1] */
+	uint32_t sw_cfg0;
+	uint8_t chip_id[8];       /* otp[8..15] as sent */
+	uint8_t mac[6];           /* display order (chip_id[5..0]); from 0x42 when available */
+	bool mac_from_efuse_cmd;  /* mac came from 0x42 with a valid CRC */
+	uint8_t jedec[4];         /* manufacturer, type, capacity, flags (0x80 = known to loader) */
+	uint32_t flash_size;      /* bytes, from the JEDEC capacity */
+	const char *loader_build; /* identified build, or NULL (unknown or not uploaded by us) */
+	uint32_t frame_limit;     /* what the library uses for this loader */
+	unsigned baud;            /* baud the loader is talked to at */
+};
+
+int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info);
+
+/* ---- flash operations (need blr_connect first) ------------------------------------------ */
+
+#define BLR_SECTOR_SIZE 4096u
+
+/* Read len bytes at addr into buf, in chunks up to the loader's limit, each reply length
+ * checked, each chunk retried (with re-handshake) up to 3 times. */
+int blr_flash_read(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len);
+/* Erase every 4 KiB sector overlapping [addr, addr+len): the loader's end is inclusive
+ * (addr+len-1), so no sector outside the range is touched. len 0 is a no-op. */
+int blr_flash_erase(struct blr_dev *dev, uint32_t addr, size_t len);
+int blr_flash_erase_all(struct blr_dev *dev); /* 0x3C chip erase */
+/* Program only (no erase). Handles the early OK and a late FL. */
+int blr_flash_write(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len);
+/* 0x3A: BLR_OK, or BLR_E_DEVICE with the latched error. */
+int blr_flash_write_check(struct blr_dev *dev);
+/* 0x3D: the chip's own SHA-256 of [addr, addr+len). */
+int blr_flash_sha256(struct blr_dev *dev, uint32_t addr, size_t len, uint8_t out[32]);
+/* 0x42: MAC in display order, CRC checked. */
+int blr_read_mac(struct blr_dev *dev, uint8_t mac[6]);
+/* 0x21: reset the chip (boot mode decided by GPIO8). The session is over afterwards. */
+int blr_reset(struct blr_dev *dev);
+
+/*
+ * Compare a host buffer with the flash by 4 KiB sector using the chip's SHA-256.
+ * diff (optional, one byte per sector of the range, sectors counted from addr rounded down)
+ * gets 1 where the sector differs. *ndiff gets the number of differing sectors.
+ */
+int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+		      uint8_t *diff, size_t *ndiff);
+
+struct blr_update_stats {
+	size_t sectors_total;   /* sectors the range covers */
+	size_t sectors_skipped; /* already identical */
+	size_t sectors_erased;
+	size_t bytes_written;
+};
+
+enum blr_update_flags {
+	BLR_UPDATE_FULL = 1 << 0,      /* erase and write everything, no per-sector compare */
+	BLR_UPDATE_NO_VERIFY = 1 << 1, /* skip the final SHA-256 check */
+};
+
+/*
+ * Restore: bring [addr, addr+len) to buf. Compares per sector (unless FULL), erases only
+ * the sectors that differ (bytes of partial edge sectors outside the range are read back
+ * and preserved), programs them, runs the write check (0x3A) and verifies the whole range
+ * with the chip's SHA-256.
+ */
+int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+		     unsigned flags, struct blr_update_stats *stats);
+
+/* ---- serial port backend ------------------------------------------------------------------- */
+
+/*
+ * Open a serial port (or pseudo-terminal) in raw 8N1, exclusive, at baud; the old settings are
+ * restored on close. Errors: BLR_E_NOENT, BLR_E_PERM, BLR_E_BUSY, BLR_E_IO (errno in *os_err
+ * when os_err is not NULL).
+ */
+int blr_serial_open(const char *path, unsigned baud, struct blr_transport *out, int *os_err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

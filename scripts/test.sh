@@ -1,0 +1,53 @@
+#!/bin/sh
+# The project's test command (README "Tests"): installs what it needs on a Debian machine,
+# builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer), runs every
+# suite in both builds and ends with the line "N passed, N failed" (individual test cases,
+# counted from the TAP output of every test program).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+PKGS="gcc pkg-config meson ninja-build libcmocka-dev libssl-dev zlib1g-dev liblzma-dev mandoc"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >/dev/null && \
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null || {
+      echo "could not install:$missing"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+status=0
+passed=0
+failed=0
+
+run_build() { # dir, meson setup options...
+  dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" -Dwerror=true "$@" >"$dir.setup.log" 2>&1 || {
+      cat "$dir.setup.log"; echo "meson setup failed for $dir"; status=1; failed=$((failed+1)); return; }
+  fi
+  meson compile -C "$dir" >"$dir.compile.log" 2>&1 || {
+    cat "$dir.compile.log"; echo "build failed in $dir"; status=1; failed=$((failed+1)); return; }
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    meson test -C "$dir" --print-errorlogs --num-processes 2
+  mt=$?
+  log="$dir/meson-logs/testlog.txt"
+  p=$(grep -c -E '^ok( |$)' "$log" 2>/dev/null); p=${p:-0}
+  f=$(grep -c -E '^not ok( |$)' "$log" 2>/dev/null); f=${f:-0}
+  echo "$dir: $p test cases ok, $f not ok (meson test exit $mt)"
+  passed=$((passed + p)); failed=$((failed + f))
+  # A program that crashed or failed without printing "not ok" still counts as one failure.
+  if [ "$mt" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
+  [ "$mt" -eq 0 ] || status=1
+}
+
+run_build build
+run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] || status=1
+exit $status

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integrity helpers, thin wrappers over zlib (CRC-32, IEEE 802.3 reflected, the CRC every
+ * BL602 structure uses) and OpenSSL libcrypto (SHA-256). Shared by the library and the
+ * emulator: these decide no protocol behaviour.
+ */
+#ifndef BLR_COMMON_HASH_H
+#define BLR_COMMON_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BLR_SHA256_LEN 32
+
+/* CRC-32 of buf[0..len), init 0xFFFFFFFF, final XOR 0xFFFFFFFF ("123456789" -> 0xCBF43926). */
+uint32_t blr_crc32(const uint8_t *buf, size_t len);
+/* Continue a CRC-32: blr_crc32_update(blr_crc32(a), b) == blr_crc32(a || b). */
+uint32_t blr_crc32_update(uint32_t crc, const uint8_t *buf, size_t len);
+
+/* One-shot SHA-256. Returns 0, or -1 if libcrypto failed (out is then zeroed). */
+int blr_sha256(const uint8_t *buf, size_t len, uint8_t out[BLR_SHA256_LEN]);
+
+/* Incremental SHA-256; an opaque context allocated by libcrypto. */
+struct blr_sha256_ctx;
+struct blr_sha256_ctx *blr_sha256_new(void);
+int blr_sha256_update(struct blr_sha256_ctx *c, const uint8_t *buf, size_t len);
+int blr_sha256_final(struct blr_sha256_ctx *c, uint8_t out[BLR_SHA256_LEN]);
+void blr_sha256_free(struct blr_sha256_ctx *c);
+
+/* Lower-case hex of a digest into out (2*len+1 bytes). */
+void blr_hex(const uint8_t *buf, size_t len, char *out);
+
+#endif
