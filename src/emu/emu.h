@@ -14,6 +14,41 @@
  *     a receive timeout fires, an erase finishes) so callers can sleep exactly that long.
  * With the timing model off every reply is ready at once and flash operations take no time;
  * device timeouts (ROM 2 s, loader 2 x 2 s) always apply.
+ *
+ * Model decisions where protocol.md leaves room (see emu.c for the section of each rule):
+ *  - Sync: the first 0x55 in a wait-sync state starts auto-baud; OK follows 8 ms (ROM) /
+ *    12 ms (loader) later, also with timing off. Bytes arriving within 8 ms (ROM) / 13 ms
+ *    (loader) of that first 0x55 are dropped; later ones are parsed (R2: the ROM answers
+ *    FL 02 01 once per emu_input() chunk of >= 4 leftover bytes; L2: the loader starts an
+ *    endless 0x5555-byte frame). Other bytes never start a sync. A host baud that the device
+ *    cannot measure (40 MHz / baud <= 3) never syncs.
+ *  - Baud: the device keeps the baud it measured (rounded as §1.2/§1.4 say). If the host's
+ *    baud (emu_set_baud) then differs by more than 3 %, bytes in both directions are lost
+ *    (real hardware would deliver garbage). Unknown host baud (0): no check.
+ *  - A "FIFO read" of the firmware is modelled as the bytes of one emu_input() call: the
+ *    ROM drops the rest of it after FL 02 01, the loader drops what follows a complete
+ *    frame in it (no pipelining, §3.5, §12.4).
+ *  - ROM idle state: a lone byte that is not an enabled command id is skipped; a chunk of
+ *    >= 4 bytes starting with one is consumed as a frame without a reply (R12 says the chip
+ *    sometimes re-runs the previous command instead) or answered FL 02 01 if its length
+ *    field exceeds 4092. Enabled but unmodelled ROM commands (0x12 0x14 0x16 0x30 0x31 0x33
+ *    0x40 0x50) are consumed without a reply.
+ *  - ROM image checks: encrypt/sign bits of the header must equal the chip's (both ways);
+ *    segment destination must lie in 0x22008000..0x2203FFFF (else FL 11 02); more segment
+ *    headers than segment_cnt -> FL 07 02; 0x18 with no segment header, 0x19/0x1A before a
+ *    good header or check -> FL 04 01. The segment data CRC (seg header bytes 8..11) is not
+ *    checked (blisp sends 0).
+ *  - Loader: checksum is checked before the command table lookup (an unknown id with a bad
+ *    checksum gets FL 03 01). 0x3A's FL counts as a failed command. 0x3C does not clear the
+ *    latched error (only 0x30 is documented to). 0x33 is modelled as a reset into the ROM.
+ *    0x37 returns zeros (at most 4 bytes); 0x51 returns zeros; 0x40 ORs into RAM eFuse.
+ *    0x3F refuses streams whose check is not CRC32/none or whose LZMA2 dictionary is larger
+ *    than 32 KiB (the loader's xz-embedded decoder). Erase uses 64-bit arithmetic.
+ *  - Timing (when enabled): host bytes arrive paced at 10 bits/byte of the host baud
+ *    (115200 if unknown); each reply starts latency_us after it is produced and is paced the
+ *    same way; erase steps, page programming (per 256 bytes) and SHA take their durations;
+ *    0x3C sends PD at its start and every second. The loader's receive call (and with it the
+ *    2 s timeout) restarts when the previous command has finished and its reply is sent.
  */
 #ifndef BLR_EMU_H
 #define BLR_EMU_H
@@ -25,6 +60,9 @@
 struct emu;
 
 typedef void (*emu_log_fn)(void *user, const char *line);
+/* Called after flash bytes [off, off+len) changed (erase or program); may be called several
+ * times per command (one per contiguous piece). */
+typedef void (*emu_flash_fn)(void *user, uint32_t off, uint32_t len);
 
 struct emu_timing {
 	bool enabled;              /* off by default */
@@ -48,6 +86,11 @@ struct emu_config {
 	struct emu_timing timing;
 	emu_log_fn log;           /* one line per command served; may be NULL */
 	void *log_user;
+	/* Additions (all zero/NULL by default): */
+	uint32_t sw_cfg0;         /* eFuse 0x10-0x13, get_boot_info bytes 8..11 (§4.1.1) */
+	uint32_t efuse_word0;     /* eFuse word 0 (R4); secured ORs in 0x86 (sign, encrypt) */
+	emu_flash_fn flash_changed; /* may be NULL */
+	void *flash_user;
 };
 
 /* Defaults: 2 MiB GD25Q16 (C8 40 15, known), MAC 02:42:60:2B:00:01 in display order,
@@ -81,6 +124,10 @@ unsigned long emu_commands_served(const struct emu *e);
 /* Flash bytes touched by erase/program, for tests that count wear. */
 uint64_t emu_bytes_erased(const struct emu *e);
 uint64_t emu_bytes_programmed(const struct emu *e);
+
+/* Power cycle with GPIO8 high at now_us: pending input and output are discarded, the ROM
+ * waits for a handshake. Flash and eFuse are kept. */
+void emu_reset(struct emu *e, uint64_t now_us);
 
 /* Test hooks (fault injection). */
 void emu_fail_next_program(struct emu *e); /* next 0x31 latches FL 06 00 after its OK */
