@@ -160,6 +160,32 @@ static void running_loader_in_handshake_mode(void **state)
 	del_fx(f);
 }
 
+static void rom_left_in_command_mode(void **state)
+{
+	static const unsigned bauds[] = {BLR_DEFAULT_BAUD, BLR_DEFAULT_ROM_BAUD};
+	(void)state;
+
+	/* an earlier session handshook with the ROM and stopped: the ROM waits for commands
+	 * (at the ROM baud), which the next session must cope with, at either work baud */
+	for (size_t i = 0; i < 2; i++) {
+		struct fx *f = new_fx(NULL, FX_ERASED);
+		struct blr_chip_info ci;
+
+		f->opts.loader = NULL;
+		assert_int_equal(fx_connect(f), BLR_E_INVAL);
+		assert_int_equal(emu_get_state(f->e), EMU_ROM_CMD);
+		f->opts.loader = f->loader;
+		f->opts.baud = bauds[i];
+		assert_int_equal(fx_connect(f), BLR_OK);
+		assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+		assert_int_equal(ci.rom_version, 1);
+		assert_false(ci.loader_was_running);
+		assert_int_equal(ci.baud, bauds[i]);
+		assert_int_equal(emu_get_state(f->e), EMU_LDR_CMD);
+		del_fx(f);
+	}
+}
+
 static void old_loader_mode(void **state)
 {
 	struct emu_config cfg;
@@ -661,6 +687,7 @@ int main(void)
 		cmocka_unit_test(secured_chip),
 		cmocka_unit_test(already_running_loader),
 		cmocka_unit_test(running_loader_in_handshake_mode),
+		cmocka_unit_test(rom_left_in_command_mode),
 		cmocka_unit_test(old_loader_mode),
 		cmocka_unit_test(read_fixture_back),
 		cmocka_unit_test(erase_write_range),
