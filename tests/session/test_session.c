@@ -678,6 +678,49 @@ static void reset_ends_session(void **state)
 	del_fx(f);
 }
 
+struct logcap {
+	int trace, info, tx_frames;
+	bool above_max;
+	enum blr_log_level max;
+};
+
+static void log_cap(void *user, enum blr_log_level lvl, const char *msg)
+{
+	struct logcap *c = user;
+
+	if (lvl > c->max)
+		c->above_max = true;
+	if (lvl == BLR_LOG_TRACE)
+		c->trace++;
+	if (lvl == BLR_LOG_INFO)
+		c->info++;
+	/* the get_boot_info frame of §8.2, hex-dumped with a timestamp */
+	if (lvl == BLR_LOG_TRACE && strstr(msg, " ms tx 4: 10 00 00 00"))
+		c->tx_frames++;
+}
+
+static void logging_levels(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	struct logcap c = {.max = BLR_LOG_INFO};
+	(void)state;
+
+	blr_dev_set_log(f->dev, log_cap, &c, BLR_LOG_INFO);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_false(c.above_max);
+	assert_int_equal(c.trace, 0);
+	assert_true(c.info > 0);
+	c = (struct logcap){.max = BLR_LOG_TRACE};
+	blr_dev_set_log(f->dev, log_cap, &c, BLR_LOG_TRACE);
+	f->opts.loader = NULL;
+	assert_int_equal(fx_connect(f), BLR_OK); /* probe: get_boot_info */
+	assert_true(c.trace > 0);
+	assert_int_equal(c.tx_frames, 1);
+	blr_dev_set_log(f->dev, NULL, NULL, BLR_LOG_TRACE); /* no sink: silent */
+	assert_int_equal(fx_connect(f), BLR_OK);
+	del_fx(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +748,7 @@ int main(void)
 		cmocka_unit_test(timing_model_cycle),
 		cmocka_unit_test(progress_and_cancel),
 		cmocka_unit_test(reset_ends_session),
+		cmocka_unit_test(logging_levels),
 	};
 	return cmocka_run_group_tests_name("library <-> emulator", tests, NULL, NULL);
 }
