@@ -243,6 +243,8 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 					 blr_device_error_name(d.code));
 				note_fl(dev, d.code);
 				stray_code = d.code;
+				if (dev->need_handshake)
+					return BLR_E_TIMEOUT; /* our frame went to a loader in sync */
 				continue;
 			}
 			if (used < got)
@@ -672,9 +674,10 @@ static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
 		       const struct blr_loader_info *li, unsigned tries)
 {
 	enum found f = FOUND_ROM;
-	int r;
+	int r = BLR_OK;
 
-	r = handshake(dev, dev->rom_baud, tries, ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS);
+	if (dev->stage != DEV_ROM) /* else the probe found the ROM in command mode */
+		r = handshake(dev, dev->rom_baud, tries, ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS);
 	if (r == BLR_E_NO_RESPONSE) {
 		/* A loader of an earlier session that timed out into its handshake state? */
 		dev_info(dev, "no ROM handshake at %u baud; trying a loader at %u", dev->rom_baud,

@@ -160,6 +160,32 @@ static void running_loader_in_handshake_mode(void **state)
 	del_fx(f);
 }
 
+static void rom_left_in_command_mode(void **state)
+{
+	static const unsigned bauds[] = {BLR_DEFAULT_BAUD, BLR_DEFAULT_ROM_BAUD};
+	(void)state;
+
+	/* an earlier session handshook with the ROM and stopped: the ROM waits for commands
+	 * (at the ROM baud), which the next session must cope with, at either work baud */
+	for (size_t i = 0; i < 2; i++) {
+		struct fx *f = new_fx(NULL, FX_ERASED);
+		struct blr_chip_info ci;
+
+		f->opts.loader = NULL;
+		assert_int_equal(fx_connect(f), BLR_E_INVAL);
+		assert_int_equal(emu_get_state(f->e), EMU_ROM_CMD);
+		f->opts.loader = f->loader;
+		f->opts.baud = bauds[i];
+		assert_int_equal(fx_connect(f), BLR_OK);
+		assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+		assert_int_equal(ci.rom_version, 1);
+		assert_false(ci.loader_was_running);
+		assert_int_equal(ci.baud, bauds[i]);
+		assert_int_equal(emu_get_state(f->e), EMU_LDR_CMD);
+		del_fx(f);
+	}
+}
+
 static void old_loader_mode(void **state)
 {
 	struct emu_config cfg;
@@ -652,6 +678,49 @@ static void reset_ends_session(void **state)
 	del_fx(f);
 }
 
+struct logcap {
+	int trace, info, tx_frames;
+	bool above_max;
+	enum blr_log_level max;
+};
+
+static void log_cap(void *user, enum blr_log_level lvl, const char *msg)
+{
+	struct logcap *c = user;
+
+	if (lvl > c->max)
+		c->above_max = true;
+	if (lvl == BLR_LOG_TRACE)
+		c->trace++;
+	if (lvl == BLR_LOG_INFO)
+		c->info++;
+	/* the get_boot_info frame of §8.2, hex-dumped with a timestamp */
+	if (lvl == BLR_LOG_TRACE && strstr(msg, " ms tx 4: 10 00 00 00"))
+		c->tx_frames++;
+}
+
+static void logging_levels(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	struct logcap c = {.max = BLR_LOG_INFO};
+	(void)state;
+
+	blr_dev_set_log(f->dev, log_cap, &c, BLR_LOG_INFO);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_false(c.above_max);
+	assert_int_equal(c.trace, 0);
+	assert_true(c.info > 0);
+	c = (struct logcap){.max = BLR_LOG_TRACE};
+	blr_dev_set_log(f->dev, log_cap, &c, BLR_LOG_TRACE);
+	f->opts.loader = NULL;
+	assert_int_equal(fx_connect(f), BLR_OK); /* probe: get_boot_info */
+	assert_true(c.trace > 0);
+	assert_int_equal(c.tx_frames, 1);
+	blr_dev_set_log(f->dev, NULL, NULL, BLR_LOG_TRACE); /* no sink: silent */
+	assert_int_equal(fx_connect(f), BLR_OK);
+	del_fx(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +730,7 @@ int main(void)
 		cmocka_unit_test(secured_chip),
 		cmocka_unit_test(already_running_loader),
 		cmocka_unit_test(running_loader_in_handshake_mode),
+		cmocka_unit_test(rom_left_in_command_mode),
 		cmocka_unit_test(old_loader_mode),
 		cmocka_unit_test(read_fixture_back),
 		cmocka_unit_test(erase_write_range),
@@ -678,6 +748,7 @@ int main(void)
 		cmocka_unit_test(timing_model_cycle),
 		cmocka_unit_test(progress_and_cancel),
 		cmocka_unit_test(reset_ends_session),
+		cmocka_unit_test(logging_levels),
 	};
 	return cmocka_run_group_tests_name("library <-> emulator", tests, NULL, NULL);
 }
