@@ -721,6 +721,104 @@ static void logging_levels(void **state)
 	del_fx(f);
 }
 
+/* A port with nothing attached: writes vanish, reads time out, on a virtual clock. */
+struct silent {
+	uint64_t now_ms;
+	unsigned writes;
+};
+
+static int si_set_baud(void *ctx, unsigned baud)
+{
+	(void)ctx;
+	return baud ? BLR_OK : BLR_E_INVAL;
+}
+
+static int si_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_ms)
+{
+	(void)buf;
+	(void)len;
+	(void)timeout_ms;
+	((struct silent *)ctx)->writes++;
+	return BLR_OK;
+}
+
+static int si_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
+{
+	(void)buf;
+	*got = 0;
+	((struct silent *)ctx)->now_ms += timeout_ms;
+	return len ? BLR_E_TIMEOUT : BLR_OK;
+}
+
+static int si_nop(void *ctx)
+{
+	(void)ctx;
+	return BLR_OK;
+}
+
+static int si_lines(void *ctx, int dtr, int rts)
+{
+	(void)ctx;
+	(void)dtr;
+	(void)rts;
+	return BLR_E_UNSUPPORTED;
+}
+
+static uint64_t si_now(void *ctx)
+{
+	return ((struct silent *)ctx)->now_ms;
+}
+
+static void si_sleep(void *ctx, unsigned ms)
+{
+	((struct silent *)ctx)->now_ms += ms;
+}
+
+static void si_close(void *ctx)
+{
+	(void)ctx;
+}
+
+static int si_oserr(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static const struct blr_transport_ops silent_ops = {
+	si_set_baud, si_write, si_read, si_nop, si_nop, si_lines, si_now, si_sleep, si_close,
+	si_oserr,
+};
+
+static bool cancel_now(void *user)
+{
+	return *(bool *)user;
+}
+
+static void no_answer_and_cancel(void **state)
+{
+	struct silent sc = {0};
+	struct blr_transport t = {&silent_ops, &sc};
+	struct blr_dev *dev = NULL;
+	struct blr_connect_opts o = {.reset_steps = "rts,w100,-rts"};
+	bool stop = false;
+	(void)state;
+
+	assert_int_equal(blr_dev_new(&dev, &t), BLR_OK);
+	blr_dev_set_log(dev, fx_log, NULL, BLR_LOG_DEBUG);
+	/* reset steps on a port without modem lines are skipped, not fatal */
+	assert_int_equal(blr_connect(dev, &o), BLR_E_NO_RESPONSE);
+	assert_true(sc.writes >= 3);
+	assert_true(sc.now_ms >= 100);
+	/* a cancel request ends the waits */
+	blr_dev_set_cancel(dev, cancel_now, &stop);
+	stop = true;
+	assert_int_equal(blr_connect(dev, &o), BLR_E_CANCELLED);
+	o.reset_steps = "rts,w";
+	assert_int_equal(blr_connect(dev, &o), BLR_E_INVAL);
+	blr_dev_free(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -749,6 +847,7 @@ int main(void)
 		cmocka_unit_test(progress_and_cancel),
 		cmocka_unit_test(reset_ends_session),
 		cmocka_unit_test(logging_levels),
+		cmocka_unit_test(no_answer_and_cancel),
 	};
 	return cmocka_run_group_tests_name("library <-> emulator", tests, NULL, NULL);
 }
