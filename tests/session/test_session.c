@@ -18,6 +18,7 @@
 #include "common/hash.h"
 #include "emu_transport.h"
 #include "fixture.h"
+#include "lib/dev.h" /* internals: pretend to be a known build */
 #include "synth_loader.h"
 
 #define MIB (1024u * 1024u)
@@ -157,6 +158,253 @@ static void running_loader_in_handshake_mode(void **state)
 	assert_int_equal(ci.baud, BLR_DEFAULT_BAUD);
 	assert_int_equal(blr_flash_read(f->dev, 0x3000, buf, sizeof(buf)), BLR_OK);
 	assert_memory_equal(buf, f->flash + 0x3000, sizeof(buf));
+	del_fx(f);
+}
+
+static void known_new_build_limits(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t *want = malloc(0x12345), *back = malloc(0x12345);
+	uint64_t cmds;
+	(void)state;
+
+	assert_non_null(want);
+	assert_non_null(back);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	/* what blr_connect sets for the 37 920-byte build (§5.5): frames up to N = 0x4004 */
+	f->dev->frame_limit = 0x4004;
+	f->dev->info.loader_build = "test: known new build";
+	f->dev->read_chunk = 0;
+	fx_pattern(want, 0x12345, 8);
+	assert_int_equal(blr_flash_erase(f->dev, 0x80000, 0x12345), BLR_OK);
+	cmds = emu_commands_served(f->e);
+	assert_int_equal(blr_flash_write(f->dev, 0x80000, want, 0x12345), BLR_OK);
+	/* 0x12345 bytes in 16 KiB frames: 5 frames (the emulator drops any frame > 0x4004) */
+	assert_int_equal(emu_commands_served(f->e) - cmds, 5);
+	assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
+	cmds = emu_commands_served(f->e);
+	assert_int_equal(blr_flash_read(f->dev, 0x80000, back, 0x12345), BLR_OK);
+	assert_int_equal(emu_commands_served(f->e) - cmds, 5); /* 16 KiB reads, no probing */
+	assert_memory_equal(back, want, 0x12345);
+	free(want);
+	free(back);
+	del_fx(f);
+}
+
+static void rom_left_in_command_mode(void **state)
+{
+	static const unsigned bauds[] = {BLR_DEFAULT_BAUD, BLR_DEFAULT_ROM_BAUD};
+	(void)state;
+
+	/* an earlier session handshook with the ROM and stopped: the ROM waits for commands
+	 * (at the ROM baud), which the next session must cope with, at either work baud */
+	for (size_t i = 0; i < 2; i++) {
+		struct fx *f = new_fx(NULL, FX_ERASED);
+		struct blr_chip_info ci;
+
+		f->opts.loader = NULL;
+		assert_int_equal(fx_connect(f), BLR_E_INVAL);
+		assert_int_equal(emu_get_state(f->e), EMU_ROM_CMD);
+		f->opts.loader = f->loader;
+		f->opts.baud = bauds[i];
+		assert_int_equal(fx_connect(f), BLR_OK);
+		assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+		assert_int_equal(ci.rom_version, 1);
+		assert_false(ci.loader_was_running);
+		assert_int_equal(ci.baud, bauds[i]);
+		assert_int_equal(emu_get_state(f->e), EMU_LDR_CMD);
+		del_fx(f);
+	}
+}
+
+/* An adapter that cannot do more than max_baud: bytes written faster are lost. */
+struct slow_adapter {
+	struct blr_transport inner;
+	unsigned baud, max_baud;
+	/* fault injection: the first frame starting with this id is lost / has its last byte
+	 * flipped (once each; 0 = off) */
+	uint8_t drop_id, corrupt_id;
+	unsigned dropped, corrupted;
+};
+
+static int sa_set_baud(void *ctx, unsigned baud)
+{
+	struct slow_adapter *a = ctx;
+
+	a->baud = baud;
+	return a->inner.ops->set_baud(a->inner.ctx, baud);
+}
+
+static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_ms)
+{
+	struct slow_adapter *a = ctx;
+
+	if (a->max_baud && a->baud > a->max_baud)
+		return BLR_OK;
+	if (a->drop_id && len >= 4 && buf[0] == a->drop_id && !a->dropped) {
+		a->dropped++;
+		return BLR_OK;
+	}
+	if (a->corrupt_id && len > 4 && buf[0] == a->corrupt_id && !a->corrupted) {
+		uint8_t *c = malloc(len);
+		int r;
+
+		assert_non_null(c);
+		memcpy(c, buf, len);
+		c[len - 1] ^= 0x10;
+		a->corrupted++;
+		r = a->inner.ops->write(a->inner.ctx, c, len, timeout_ms);
+		free(c);
+		return r;
+	}
+	return a->inner.ops->write(a->inner.ctx, buf, len, timeout_ms);
+}
+
+static int sa_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->read(a->inner.ctx, buf, len, timeout_ms, got);
+}
+
+static int sa_flush(void *ctx)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->flush_input(a->inner.ctx);
+}
+
+static int sa_drain(void *ctx)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->drain(a->inner.ctx);
+}
+
+static int sa_lines(void *ctx, int dtr, int rts)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->set_lines(a->inner.ctx, dtr, rts);
+}
+
+static uint64_t sa_now(void *ctx)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->now_ms(a->inner.ctx);
+}
+
+static void sa_sleep(void *ctx, unsigned ms)
+{
+	struct slow_adapter *a = ctx;
+
+	a->inner.ops->sleep_ms(a->inner.ctx, ms);
+}
+
+static void sa_close(void *ctx)
+{
+	struct slow_adapter *a = ctx;
+
+	a->inner.ops->close(a->inner.ctx);
+}
+
+static int sa_oserr(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static const struct blr_transport_ops slow_ops = {
+	sa_set_baud, sa_write, sa_read, sa_flush, sa_drain, sa_lines, sa_now, sa_sleep, sa_close,
+	sa_oserr,
+};
+
+static void loader_baud_fallback(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	struct slow_adapter a = {.max_baud = 1000000};
+	struct blr_transport t = {&slow_ops, &a};
+	struct blr_chip_info ci;
+	uint8_t buf[SEC];
+	(void)state;
+
+	/* re-plumb the device onto the adapter that loses 2 Mbaud */
+	a.inner = f->t;
+	f->dev->t = t;
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+	assert_int_equal(ci.baud, 1000000);
+	assert_int_equal(blr_flash_read(f->dev, 0x2000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x2000, sizeof(buf));
+	del_fx(f);
+}
+
+static void lost_and_corrupted_frames(void **state)
+{
+	static const struct {
+		uint8_t drop, corrupt;
+	} cases[] = {
+		{0x18, 0},    /* a loader chunk lost in the ROM: the upload starts over */
+		{0x31, 0},    /* a write frame lost: timeout, re-sync, the chunk again */
+		{0, 0x31},    /* a write frame with a line error: FL 03 01, the chunk again */
+		{0x3D, 0x32}, /* a lost SHA request, a corrupted read request */
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx *f = new_fx(NULL, FX_PATTERN);
+		struct slow_adapter a = {.drop_id = cases[i].drop, .corrupt_id = cases[i].corrupt};
+		struct blr_transport t = {&slow_ops, &a};
+		uint8_t *want = malloc(0x9000), *back = malloc(0x9000), h1[32], h2[32];
+
+		assert_non_null(want);
+		assert_non_null(back);
+		a.inner = f->t;
+		f->dev->t = t;
+		fx_pattern(want, 0x9000, (uint32_t)i);
+		assert_int_equal(fx_connect(f), BLR_OK);
+		assert_int_equal(blr_flash_erase(f->dev, 0x30000, 0x9000), BLR_OK);
+		assert_int_equal(blr_flash_write(f->dev, 0x30000, want, 0x9000), BLR_OK);
+		assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
+		assert_int_equal(blr_flash_sha256(f->dev, 0x30000, 0x9000, h1), BLR_OK);
+		host_sha(want, 0x9000, h2);
+		assert_memory_equal(h1, h2, 32);
+		assert_int_equal(blr_flash_read(f->dev, 0x30000, back, 0x9000), BLR_OK);
+		assert_memory_equal(back, want, 0x9000);
+		assert_int_equal(a.dropped, cases[i].drop ? 1 : 0);
+		assert_int_equal(a.corrupted, cases[i].corrupt ? 1 : 0);
+		free(want);
+		free(back);
+		del_fx(f);
+	}
+}
+
+static void late_write_error_with_timing(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	uint8_t *big = malloc(8 * 0x2400);
+	uint8_t mac[6];
+	(void)state;
+
+	/* with page programming taking time, the late FL 06 00 arrives while the library
+	 * already waits for the next chunk's OK */
+	emu_config_defaults(&cfg);
+	cfg.timing.enabled = true;
+	cfg.timing.latency_us = 0;
+	cfg.timing.page_program_us = 3000;
+	f = new_fx(&cfg, FX_ERASED);
+	assert_non_null(big);
+	fx_pattern(big, 8 * 0x2400, 5);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	emu_fail_next_program(f->e);
+	assert_int_equal(blr_flash_write(f->dev, 0x40000, big, 8 * 0x2400), BLR_E_DEVICE);
+	assert_int_equal(blr_dev_last_device_error(f->dev), 0x0006);
+	assert_int_equal(blr_read_mac(f->dev, mac), BLR_OK); /* the session goes on */
+	assert_int_equal(blr_flash_update(f->dev, 0x40000, big, 8 * 0x2400, 0, NULL), BLR_OK);
+	assert_memory_equal(f->flash + 0x40000, big, 8 * 0x2400);
+	free(big);
 	del_fx(f);
 }
 
@@ -533,6 +781,67 @@ static void update_partial_edges(void **state)
 	del_fx(f);
 }
 
+static void long_rx_timeout_loader(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	uint8_t buf[SEC];
+	(void)state;
+
+	/* like the 38 784-byte build: 10 s receive timeouts; the synthetic loader is unknown,
+	 * so the library assumes 2 s and must find out the hard way */
+	emu_config_defaults(&cfg);
+	cfg.loader_rx_timeout_ms = 10000;
+	f = new_fx(&cfg, FX_PATTERN);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	f->t.ops->sleep_ms(f->t.ctx, 5000); /* still in command mode on this build */
+	assert_int_equal(blr_flash_read(f->dev, 0x6000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x6000, sizeof(buf));
+	/* learned: a later idle period of 5 s is not mistaken for a timeout */
+	uint64_t t0 = emu_transport_now_us(&f->t);
+
+	f->t.ops->sleep_ms(f->t.ctx, 5000);
+	assert_int_equal(blr_flash_read(f->dev, 0x7000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x7000, sizeof(buf));
+	assert_true(emu_transport_now_us(&f->t) - t0 < 6000000u);
+	del_fx(f);
+}
+
+static void timing_model_cycle(void **state)
+{
+	static const unsigned bauds[] = {115200, 2000000};
+	(void)state;
+
+	/* realistic line and flash timings: every timeout of the library must suffice */
+	for (size_t b = 0; b < 2; b++) {
+		struct emu_config cfg;
+		struct fx *f;
+		uint8_t *want = malloc(0x48000), *back = malloc(0x48000);
+		struct blr_update_stats st;
+
+		emu_config_defaults(&cfg);
+		cfg.timing.enabled = true;
+		cfg.timing.latency_us = 16000; /* FTDI default latency timer */
+		f = new_fx(&cfg, FX_PATTERN);
+		assert_non_null(want);
+		assert_non_null(back);
+		f->opts.baud = bauds[b];
+		assert_int_equal(fx_connect(f), BLR_OK);
+		fx_pattern(want, 0x48000, 31);
+		assert_int_equal(blr_flash_update(f->dev, 0x38000, want, 0x48000, BLR_UPDATE_FULL, &st),
+				 BLR_OK);
+		assert_int_equal(blr_flash_read(f->dev, 0x38000, back, 0x48000), BLR_OK);
+		assert_memory_equal(back, want, 0x48000);
+		assert_int_equal(blr_flash_erase_all(f->dev), BLR_OK); /* 5 s, PD every second */
+		assert_int_equal(blr_flash_read(f->dev, 0x1FF000, back, SEC), BLR_OK);
+		for (size_t i = 0; i < SEC; i++)
+			assert_int_equal(back[i], 0xFF);
+		free(want);
+		free(back);
+		del_fx(f);
+	}
+}
+
 struct counter {
 	int left;
 	uint64_t last_done, last_total;
@@ -591,6 +900,147 @@ static void reset_ends_session(void **state)
 	del_fx(f);
 }
 
+struct logcap {
+	int trace, info, tx_frames;
+	bool above_max;
+	enum blr_log_level max;
+};
+
+static void log_cap(void *user, enum blr_log_level lvl, const char *msg)
+{
+	struct logcap *c = user;
+
+	if (lvl > c->max)
+		c->above_max = true;
+	if (lvl == BLR_LOG_TRACE)
+		c->trace++;
+	if (lvl == BLR_LOG_INFO)
+		c->info++;
+	/* the get_boot_info frame of §8.2, hex-dumped with a timestamp */
+	if (lvl == BLR_LOG_TRACE && strstr(msg, " ms tx 4: 10 00 00 00"))
+		c->tx_frames++;
+}
+
+static void logging_levels(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	struct logcap c = {.max = BLR_LOG_INFO};
+	(void)state;
+
+	blr_dev_set_log(f->dev, log_cap, &c, BLR_LOG_INFO);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_false(c.above_max);
+	assert_int_equal(c.trace, 0);
+	assert_true(c.info > 0);
+	c = (struct logcap){.max = BLR_LOG_TRACE};
+	blr_dev_set_log(f->dev, log_cap, &c, BLR_LOG_TRACE);
+	f->opts.loader = NULL;
+	assert_int_equal(fx_connect(f), BLR_OK); /* probe: get_boot_info */
+	assert_true(c.trace > 0);
+	assert_int_equal(c.tx_frames, 1);
+	blr_dev_set_log(f->dev, NULL, NULL, BLR_LOG_TRACE); /* no sink: silent */
+	assert_int_equal(fx_connect(f), BLR_OK);
+	del_fx(f);
+}
+
+/* A port with nothing attached: writes vanish, reads time out, on a virtual clock. */
+struct silent {
+	uint64_t now_ms;
+	unsigned writes;
+};
+
+static int si_set_baud(void *ctx, unsigned baud)
+{
+	(void)ctx;
+	return baud ? BLR_OK : BLR_E_INVAL;
+}
+
+static int si_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_ms)
+{
+	(void)buf;
+	(void)len;
+	(void)timeout_ms;
+	((struct silent *)ctx)->writes++;
+	return BLR_OK;
+}
+
+static int si_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
+{
+	(void)buf;
+	*got = 0;
+	((struct silent *)ctx)->now_ms += timeout_ms;
+	return len ? BLR_E_TIMEOUT : BLR_OK;
+}
+
+static int si_nop(void *ctx)
+{
+	(void)ctx;
+	return BLR_OK;
+}
+
+static int si_lines(void *ctx, int dtr, int rts)
+{
+	(void)ctx;
+	(void)dtr;
+	(void)rts;
+	return BLR_E_UNSUPPORTED;
+}
+
+static uint64_t si_now(void *ctx)
+{
+	return ((struct silent *)ctx)->now_ms;
+}
+
+static void si_sleep(void *ctx, unsigned ms)
+{
+	((struct silent *)ctx)->now_ms += ms;
+}
+
+static void si_close(void *ctx)
+{
+	(void)ctx;
+}
+
+static int si_oserr(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static const struct blr_transport_ops silent_ops = {
+	si_set_baud, si_write, si_read, si_nop, si_nop, si_lines, si_now, si_sleep, si_close,
+	si_oserr,
+};
+
+static bool cancel_now(void *user)
+{
+	return *(bool *)user;
+}
+
+static void no_answer_and_cancel(void **state)
+{
+	struct silent sc = {0};
+	struct blr_transport t = {&silent_ops, &sc};
+	struct blr_dev *dev = NULL;
+	struct blr_connect_opts o = {.reset_steps = "rts,w100,-rts"};
+	bool stop = false;
+	(void)state;
+
+	assert_int_equal(blr_dev_new(&dev, &t), BLR_OK);
+	blr_dev_set_log(dev, fx_log, NULL, BLR_LOG_DEBUG);
+	/* reset steps on a port without modem lines are skipped, not fatal */
+	assert_int_equal(blr_connect(dev, &o), BLR_E_NO_RESPONSE);
+	assert_true(sc.writes >= 3);
+	assert_true(sc.now_ms >= 100);
+	/* a cancel request ends the waits */
+	blr_dev_set_cancel(dev, cancel_now, &stop);
+	stop = true;
+	assert_int_equal(blr_connect(dev, &o), BLR_E_CANCELLED);
+	o.reset_steps = "rts,w";
+	assert_int_equal(blr_connect(dev, &o), BLR_E_INVAL);
+	blr_dev_free(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +1050,11 @@ int main(void)
 		cmocka_unit_test(secured_chip),
 		cmocka_unit_test(already_running_loader),
 		cmocka_unit_test(running_loader_in_handshake_mode),
+		cmocka_unit_test(known_new_build_limits),
+		cmocka_unit_test(rom_left_in_command_mode),
+		cmocka_unit_test(loader_baud_fallback),
+		cmocka_unit_test(lost_and_corrupted_frames),
+		cmocka_unit_test(late_write_error_with_timing),
 		cmocka_unit_test(old_loader_mode),
 		cmocka_unit_test(read_fixture_back),
 		cmocka_unit_test(erase_write_range),
@@ -613,8 +1068,12 @@ int main(void)
 		cmocka_unit_test(recovery_after_failures),
 		cmocka_unit_test(update_skips_identical),
 		cmocka_unit_test(update_partial_edges),
+		cmocka_unit_test(long_rx_timeout_loader),
+		cmocka_unit_test(timing_model_cycle),
 		cmocka_unit_test(progress_and_cancel),
 		cmocka_unit_test(reset_ends_session),
+		cmocka_unit_test(logging_levels),
+		cmocka_unit_test(no_answer_and_cancel),
 	};
 	return cmocka_run_group_tests_name("library <-> emulator", tests, NULL, NULL);
 }

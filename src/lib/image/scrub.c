@@ -185,8 +185,8 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 
 		if (sz > vl)
 			sz = vl;
-		for (size_t i = 0; i < blr_obk_field_count; i++) {
-			const struct blr_obk_field *f = &blr_obk_fields[i];
+		for (size_t i = 0; i < blr_obk_field_cnt; i++) {
+			const struct blr_obk_field_info *f = &blr_obk_fields[i];
 
 			if (!f->secret || (size_t)f->off + f->size > sz)
 				continue;
@@ -245,7 +245,8 @@ static int on_prop(void *ctx, const char *path, const char *name, uint32_t voff,
 			    name);
 		return 0;
 	}
-	snprintf(where, sizeof(where), "factory device tree %s/%s", path, name);
+	snprintf(where, sizeof(where), "factory device tree %s/%s", strcmp(path, "/") ? path : "",
+		 name);
 	for (size_t k = 0; k < c->nnd; k++) {
 		const struct needle *d = &c->nd[k];
 		size_t p = 0;
