@@ -117,22 +117,27 @@ static const struct command commands[] = {
 	 "  --json            print JSON\n"
 	 "  --show-values     also print the values of the settings store\n"},
 	{"check", NULL, cmd_check, "judge a dump: complete and bootable, suspicious, or not BL602",
-	 "usage: blrescue check FILE\n"
+	 "usage: blrescue check FILE [--json]\n"
 	 "\n"
 	 "Print one verdict line. Exit status 0: complete and bootable; 1: suspicious (reasons\n"
-	 "given); 2: not a BL602 dump.\n"},
+	 "given); 2: not a BL602 dump.\n"
+	 "\n"
+	 "  --json            print JSON\n"},
 	{"scrub", NULL, cmd_scrub, "copy a dump without Wi-Fi credentials and other secrets",
-	 "usage: blrescue scrub IN OUT [--ssid SSID] [--psk PASSPHRASE]\n"
+	 "usage: blrescue scrub IN OUT [--ssid SSID] [--psk PASSPHRASE] [--force]\n"
 	 "\n"
 	 "Write a copy of IN to OUT with known secrets removed from the settings store, and\n"
 	 "print what was removed.\n"
 	 "\n"
 	 "  --ssid SSID       also wipe this string (raw and hex) anywhere in the image\n"
-	 "  --psk PASSPHRASE  likewise\n"},
+	 "  --psk PASSPHRASE  likewise\n"
+	 "  --force           replace OUT if it exists\n"},
 	{"chips", NULL, cmd_chips, "list the chip markings and flash parts blrescue knows",
-	 "usage: blrescue chips\n"
+	 "usage: blrescue chips [--json]\n"
 	 "\n"
-	 "Print the BL602 chip markings and the SPI flash JEDEC ids blrescue knows.\n"},
+	 "Print the BL602 chip markings and the SPI flash JEDEC ids blrescue knows.\n"
+	 "\n"
+	 "  --json            print JSON\n"},
 	{"help", NULL, cmd_help, "show help for a command",
 	 "usage: blrescue help [COMMAND]\n"},
 	{NULL, NULL, NULL, NULL, NULL},
