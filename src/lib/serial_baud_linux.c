@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Arbitrary baud rates through Linux termios2 + BOTHER. In its own translation unit because
+ * <asm/termbits.h> conflicts with <termios.h>.
+ */
+#include "lib/serial.h"
+
+#include <errno.h>
+
+#ifdef __linux__
+#include <asm/termbits.h>
+#include <sys/ioctl.h>
+
+int serial_set_custom_baud(int fd, unsigned baud)
+{
+	struct termios2 t2;
+
+	if (ioctl(fd, TCGETS2, &t2) < 0)
+		return -1;
+	t2.c_cflag &= ~(tcflag_t)CBAUD;
+	t2.c_cflag |= BOTHER;
+	t2.c_cflag &= ~(tcflag_t)(CBAUD << IBSHIFT);
+	t2.c_cflag |= BOTHER << IBSHIFT;
+	t2.c_ispeed = baud;
+	t2.c_ospeed = baud;
+	if (ioctl(fd, TCSETS2, &t2) < 0)
+		return -1;
+	return 0;
+}
+
+unsigned serial_get_baud(int fd)
+{
+	struct termios2 t2;
+
+	if (ioctl(fd, TCGETS2, &t2) < 0)
+		return 0;
+	return t2.c_ospeed;
+}
+#else
+int serial_set_custom_baud(int fd, unsigned baud)
+{
+	(void)fd;
+	(void)baud;
+	errno = ENOTSUP;
+	return -1;
+}
+
+unsigned serial_get_baud(int fd)
+{
+	(void)fd;
+	errno = ENOTSUP;
+	return 0;
+}
+#endif
