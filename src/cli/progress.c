@@ -76,14 +76,14 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 
 	if (pr->cli->quiet)
 		return;
-	if ((int)stage != pr->last_stage || done < 1) {
-		if ((int)stage != pr->last_stage) {
-			cli_progress_end(pr);
-			pr->last_stage = (int)stage;
-			pr->t0_ms = now;
-			pr->last_draw_ms = 0;
-			pr->last_pct = -1;
-		}
+	if ((int)stage != pr->last_stage) {
+		cli_progress_end(pr);
+		pr->last_stage = (int)stage;
+		pr->t0_ms = now;
+		pr->last_draw_ms = 0;
+		pr->last_pct = -1;
+	} else if (done >= total && pr->last_pct == 100) {
+		return; /* the final state was shown already */
 	}
 	if (done > total)
 		done = total;
@@ -123,8 +123,6 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 	}
 	/* Plain lines: start, every 25 %, end. */
 	if (pct / 25 == pr->last_pct / 25 && pr->last_pct >= 0 && done < total)
-		return;
-	if (pr->last_pct == 100 && done >= total)
 		return;
 	pr->last_pct = pct;
 	fprintf(stderr, "%s: %3d%%  %s / %s  %s/s  %s\n", stage_name(stage), pct, d, t, r, eta);
