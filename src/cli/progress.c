@@ -76,7 +76,7 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 
 	if (pr->cli->quiet)
 		return;
-	if ((int)stage != pr->last_stage) {
+	if ((int)stage != pr->last_stage || (done < total && pr->last_pct == 100)) {
 		cli_progress_end(pr);
 		pr->last_stage = (int)stage;
 		pr->t0_ms = now;
