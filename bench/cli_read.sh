@@ -19,6 +19,6 @@ for baud in 2000000 1000000 460800; do
 	"$BLRESCUE" -q -p "$PORT" --loader "$T/loader.bin" -b "$baud" read "$T/dump.bin" --force >/dev/null || exit 1
 	t1=$(date +%s.%N)
 	cmp -s "$T/dump.bin" "$T/flash.bin" || { echo "dump differs"; exit 1; }
-	echo "blrescue read 2 MiB at $baud baud (emulated timing, ${LATENCY_MS:-2} ms latency): $(echo "$t1 - $t0" | bc) s (connect + loader upload + read + SHA-256 check)"
+	echo "blrescue read 2 MiB at $baud baud (emulated timing, ${LATENCY_MS:-2} ms latency): $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s (connect + loader upload + read + SHA-256 check)"
 	kill "$EMU_PID"; wait "$EMU_PID" 2>/dev/null
 done
