@@ -10,6 +10,7 @@ trap 'kill $EMU_PID 2>/dev/null; rm -rf "$T"' EXIT
 "$MKLOADER" "$T/loader.bin" || exit 1
 cp "$BLR_FIXTURES/pinecone-factory-2m.bin" "$T/flash.bin" || exit 1
 for baud in 2000000 1000000 460800; do
+	rm -f "$T/emu.out"
 	"$BLRESCUE_EMU" --flash "$T/flash.bin" --timing --latency-ms "${LATENCY_MS:-2}" >"$T/emu.out" 2>/dev/null &
 	EMU_PID=$!
 	i=0
