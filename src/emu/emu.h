@@ -25,6 +25,9 @@
 struct emu;
 
 typedef void (*emu_log_fn)(void *user, const char *line);
+/* Called after flash bytes [off, off+len) changed (erase or program); may be called several
+ * times per command (one per contiguous piece). */
+typedef void (*emu_flash_fn)(void *user, uint32_t off, uint32_t len);
 
 struct emu_timing {
 	bool enabled;              /* off by default */
@@ -48,6 +51,11 @@ struct emu_config {
 	struct emu_timing timing;
 	emu_log_fn log;           /* one line per command served; may be NULL */
 	void *log_user;
+	/* Additions (all zero/NULL by default): */
+	uint32_t sw_cfg0;         /* eFuse 0x10-0x13, get_boot_info bytes 8..11 (§4.1.1) */
+	uint32_t efuse_word0;     /* eFuse word 0 (R4); secured ORs in 0x86 (sign, encrypt) */
+	emu_flash_fn flash_changed; /* may be NULL */
+	void *flash_user;
 };
 
 /* Defaults: 2 MiB GD25Q16 (C8 40 15, known), MAC 02:42:60:2B:00:01 in display order,
@@ -81,6 +89,10 @@ unsigned long emu_commands_served(const struct emu *e);
 /* Flash bytes touched by erase/program, for tests that count wear. */
 uint64_t emu_bytes_erased(const struct emu *e);
 uint64_t emu_bytes_programmed(const struct emu *e);
+
+/* Power cycle with GPIO8 high at now_us: pending input and output are discarded, the ROM
+ * waits for a handshake. Flash and eFuse are kept. */
+void emu_reset(struct emu *e, uint64_t now_us);
 
 /* Test hooks (fault injection). */
 void emu_fail_next_program(struct emu *e); /* next 0x31 latches FL 06 00 after its OK */

@@ -204,8 +204,6 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 	frame = malloc(ISP_REQ_HDR_LEN + n);
 	if (!frame)
 		return BLR_E_NOMEM;
-	if (loader)
-		scan_pending(dev);
 	flen = isp_encode(frame, ISP_REQ_HDR_LEN + n, id, payload, n, loader);
 	r = tx(dev, frame, flen);
 	free(frame);
@@ -436,6 +434,7 @@ int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 	for (unsigned i = 0; i < tries; i++) {
 		if (i && dev_cancelled(dev))
 			return BLR_E_CANCELLED;
+		scan_pending(dev);
 		r = ldr_ready(dev);
 		if (r == BLR_OK)
 			r = isp_command(dev, id, payload, n, rsp, cap, rsp_len, timeout_ms);

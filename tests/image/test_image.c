@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: MIT */
+/* Image parsers, inspection and check on synthetic images and damaged variants. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "blrescue/image.h"
+#include "common/bytes.h"
+#include "common/hash.h"
+#include "synth_image.h"
+
+static struct blr_image_info *inspect(const uint8_t *b, size_t n)
+{
+	struct blr_image_info *in = NULL;
+
+	assert_int_equal(blr_image_inspect(b, n, &in), 0);
+	assert_non_null(in);
+	return in;
+}
+
+static enum blr_verdict verdict(const uint8_t *b, size_t n, char *summary)
+{
+	struct blr_check_result r;
+
+	assert_int_equal(blr_image_check(b, n, 0, &r), 0);
+	if (summary)
+		strcpy(summary, r.summary);
+	return r.verdict;
+}
+
+static bool has_problem(const struct blr_image_info *in, enum blr_problem_code code,
+			enum blr_severity sev)
+{
+	for (size_t i = 0; i < in->n_problems; i++)
+		if (in->problems[i].code == code && in->problems[i].sev == sev)
+			return true;
+	return false;
+}
+
+static size_t count_sev(const struct blr_image_info *in, enum blr_severity sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < in->n_problems; i++)
+		n += in->problems[i].sev == sev;
+	return n;
+}
+
+/* ---- the valid synthetic image, field by field ---- */
+
+static void synth_valid(void **state)
+{
+	uint8_t *img = syn_image();
+	char sum[512];
+	(void)state;
+
+	assert_int_equal(verdict(img, SYN_SIZE, sum), BLR_VERDICT_OK);
+	assert_non_null(strstr(sum, "complete and bootable"));
+	struct blr_image_info *in = inspect(img, SYN_SIZE);
+
+	assert_int_equal(count_sev(in, BLR_SEV_ERROR), 0);
+	assert_int_equal(count_sev(in, BLR_SEV_WARN), 0);
+	/* boot2 header */
+	const struct blr_bootheader *h = &in->boot2;
+
+	assert_true(h->magic_ok);
+	assert_false(h->cpu1);
+	assert_int_equal(h->revision, 1);
+	assert_true(h->fcfg_magic_ok);
+	assert_true(h->fcfg_crc_ok);
+	assert_true(h->pcfg_magic_ok);
+	assert_true(h->pcfg_crc_ok);
+	assert_int_equal(h->xtal_type, 4);
+	assert_int_equal(h->pll_clk, 4);
+	assert_int_equal(h->flash_clk_type, 3);
+	assert_int_equal(h->flash_clk_div, 1);
+	assert_int_equal(h->boot_cfg, 0x3300);
+	assert_true(h->no_segment);
+	assert_true(h->cache_enable);
+	assert_int_equal(h->cache_way_disable, 3);
+	assert_false(h->crc_ignore);
+	assert_false(h->hash_ignore);
+	assert_int_equal(h->img_len, SYN_BOOT2_LEN);
+	assert_int_equal(h->img_start, 0x2000);
+	assert_int_equal(h->crc_state, BLR_CRC_OK);
+	assert_int_equal(h->hash_state, BLR_HASH_OK);
+	assert_int_equal(h->data_offset, 0x2000);
+	assert_string_equal(in->boot2_date, "Jan  2 2024");
+	assert_string_equal(in->boot2_time, "12:34:56");
+	/* flash-config field table: ioMode at 0, mid at 13, pageSize u16 */
+	bool saw_mid = false, saw_page = false;
+
+	for (size_t i = 0; i < blr_fcfg_field_count(); i++) {
+		if (strcmp(blr_fcfg_field_at(i)->name, "mid") == 0) {
+			assert_int_equal(blr_fcfg_field_value(h, i), 0xEF);
+			saw_mid = true;
+		}
+		if (strcmp(blr_fcfg_field_at(i)->name, "pageSize") == 0) {
+			assert_int_equal(blr_fcfg_field_value(h, i), 256);
+			saw_page = true;
+		}
+	}
+	assert_true(saw_mid && saw_page);
+	assert_null(blr_fcfg_field_at(blr_fcfg_field_count()));
+	/* tables */
+	for (int i = 0; i < 2; i++) {
+		assert_true(in->pt[i].valid);
+		assert_int_equal(in->pt[i].entry_cnt, 7);
+		assert_int_equal(in->pt[i].age, 0);
+	}
+	assert_int_equal(in->active_pt, 0);
+	assert_false(in->pt_differ);
+	const struct blr_ptable *t = &in->pt[0];
+	const struct blr_pt_entry *e = blr_ptable_find(t, "FW");
+
+	assert_non_null(e);
+	assert_int_equal(e->type, 0);
+	assert_int_equal(e->addr[0], SYN_FW0);
+	assert_int_equal(e->addr[1], SYN_FW1);
+	assert_int_equal(e->max_len[0], SYN_FW0_LEN);
+	assert_int_equal(e->max_len[1], SYN_FW1_LEN);
+	assert_ptr_equal(blr_ptable_fw(t), e);
+	e = blr_ptable_find(t, "factory");
+	assert_non_null(e);
+	assert_int_equal(e->type, 7);
+	assert_int_equal(e->addr[0], SYN_FACTORY);
+	assert_null(blr_ptable_find(t, "nope"));
+	/* firmware */
+	assert_true(in->have_fw);
+	assert_int_equal(in->fw_active_index, 0);
+	assert_int_equal(in->fw[0].kind, BLR_SLOT_IMAGE);
+	assert_true(in->fw[0].active);
+	assert_int_equal(in->fw[0].hdr.hash_state, BLR_HASH_OK);
+	assert_int_equal(in->fw[0].hdr.data_offset, SYN_FW0 + 0x1000);
+	assert_int_equal(in->fw[0].overhang, 0);
+	assert_string_equal(in->fw[0].sdk_version, "release_synth_sdk_1.0");
+	assert_string_equal(in->fw[0].build_date, "Feb  3 2025");
+	assert_int_equal(in->fw[1].kind, BLR_SLOT_ERASED);
+	/* PSM */
+	assert_true(in->have_psm);
+	assert_int_equal(in->psm_offset, SYN_PSM);
+	assert_int_equal(in->n_sectors, 8);
+	assert_true(in->sectors[0].magic_ok);
+	assert_int_equal(in->sectors[0].store, BLR_EF_STORE_USING);
+	assert_int_equal(in->sectors[1].store, BLR_EF_STORE_EMPTY);
+	assert_int_equal(in->n_kv, 1);
+	assert_string_equal(in->kv[0].name, "boot_times");
+	assert_int_equal(in->kv[0].state, BLR_EF_WRITE);
+	assert_true(in->kv[0].crc_ok);
+	assert_int_equal(in->kv[0].value_len, 1);
+	assert_int_equal(in->kv[0].offset, SYN_PSM + 20);
+	assert_int_equal(in->kv[0].value_off, SYN_PSM + 20 + 28 + 10);
+	assert_int_equal(img[in->kv[0].value_off], '3');
+	/* factory, size */
+	assert_true(in->have_factory);
+	assert_true(in->fdt.magic_ok);
+	assert_true(in->fdt.size_ok);
+	assert_true(in->fdt.walk_ok);
+	assert_int_equal(in->flash_size_implied, SYN_SIZE);
+	assert_int_equal(in->layout_end, SYN_FACTORY + SYN_FACTORY_LEN);
+	assert_false(in->mirrored);
+	blr_image_info_free(in);
+	free(img);
+}
+
+/* ---- boot header CRC rules ---- */
+
+static void header_crc_rules(void **state)
+{
+	uint8_t h[176];
+	struct blr_bootheader d;
+	(void)state;
+
+	syn_header(h, 0x3300, 16, 0x2000, NULL);
+	assert_int_equal(blr_bootheader_parse(h, 176, 0, &d), 0);
+	assert_int_equal(d.crc_state, BLR_CRC_OK);
+	/* wrong CRC */
+	h[172] ^= 1;
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_int_equal(d.crc_state, BLR_CRC_BAD);
+	/* DEADBEEF without the crcIgnore bit: bad */
+	put_le32(h + 172, 0xDEADBEEF);
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_int_equal(d.crc_state, BLR_CRC_BAD);
+	/* bit set and DEADBEEF: ignored */
+	put_le32(h + 116, 0x13300);
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_true(d.crc_ignore);
+	assert_int_equal(d.crc_state, BLR_CRC_IGNORED);
+	/* bit set but another wrong value: bad */
+	put_le32(h + 172, 0x12345678);
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_int_equal(d.crc_state, BLR_CRC_BAD);
+	/* bit set and a correct CRC: ok */
+	syn_header_crc(h);
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_int_equal(d.crc_state, BLR_CRC_OK);
+	/* FCFG / PCFG CRC and magic */
+	h[20] ^= 0xFF;
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_false(d.fcfg_crc_ok);
+	assert_true(d.fcfg_magic_ok);
+	h[20] ^= 0xFF;
+	h[105] ^= 1;
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_true(d.fcfg_crc_ok);
+	assert_false(d.pcfg_crc_ok);
+	h[100] = 'X';
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_false(d.pcfg_magic_ok);
+	/* BFAP accepted, anything else not */
+	memcpy(h, "BFAP", 4);
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_true(d.magic_ok);
+	assert_true(d.cpu1);
+	memcpy(h, "BFNX", 4);
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_false(d.magic_ok);
+	/* too short */
+	assert_int_equal(blr_bootheader_parse(h, 175, 0, &d), -1);
+	assert_false(d.complete);
+	assert_int_equal(blr_bootheader_parse(h, 176, 1, &d), -1);
+}
+
+static void header_bits(void **state)
+{
+	uint8_t h[176];
+	struct blr_bootheader d;
+	(void)state;
+
+	/* sign 1, encrypt 2, keySel 3, noSegment, cacheEnable, notLoadInBoot, aesRegionLock,
+	 * cacheWayDisable 0xA, crcIgnore, hashIgnore, haltCPU1 */
+	syn_header(h, 0x1 | (2u << 2) | (3u << 4) | (1u << 8) | (1u << 9) | (1u << 10) |
+			      (1u << 11) | (0xAu << 12) | (1u << 16) | (1u << 17) | (1u << 18),
+		   32, 0x1000, NULL);
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_int_equal(d.sign, 1);
+	assert_int_equal(d.encrypt_type, 2);
+	assert_int_equal(d.key_sel, 3);
+	assert_true(d.no_segment && d.cache_enable && d.not_load_in_boot && d.aes_region_lock);
+	assert_int_equal(d.cache_way_disable, 0xA);
+	assert_true(d.crc_ignore && d.hash_ignore && d.halt_cpu1);
+	assert_int_equal(d.img_len, 32);
+	assert_int_equal(d.img_start, 0x1000);
+	syn_header(h, 0, 32, 0x1000, NULL);
+	blr_bootheader_parse(h, 176, 0, &d);
+	assert_false(d.no_segment || d.cache_enable || d.not_load_in_boot || d.crc_ignore ||
+		     d.hash_ignore || d.halt_cpu1);
+}
+
+static void hash_rules(void **state)
+{
+	uint8_t *img = syn_image();
+	struct blr_bootheader d;
+	(void)state;
+
+	/* boot2 hashes at imgStart */
+	blr_bootheader_parse(img, SYN_SIZE, 0, &d);
+	blr_bootheader_check_image(img, SYN_SIZE, d.img_start, &d);
+	assert_int_equal(d.hash_state, BLR_HASH_OK);
+	/* the FW header says imgStart 0x2000, yet the data is at slot + 0x1000 */
+	struct blr_fw_slot s;
+
+	memset(&s, 0, sizeof(s));
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW0, SYN_FW0_LEN, &s);
+	assert_int_equal(s.hdr.img_start, 0x2000);
+	assert_int_equal(s.hdr.hash_state, BLR_HASH_OK);
+	blr_bootheader_check_image(img, SYN_SIZE, SYN_FW0 + s.hdr.img_start, &s.hdr);
+	assert_int_equal(s.hdr.hash_state, BLR_HASH_MISMATCH); /* POST's mistake */
+	/* one flipped image byte */
+	img[SYN_FW0 + 0x1000 + 100] ^= 0x40;
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW0, SYN_FW0_LEN, &s);
+	assert_int_equal(s.hdr.hash_state, BLR_HASH_MISMATCH);
+	struct blr_image_info *in = inspect(img, SYN_SIZE);
+
+	assert_true(has_problem(in, BLR_P_HASH, BLR_SEV_ERROR));
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_SUSPICIOUS);
+	/* hash ignore: needs the bit AND the first word DEADBEEF */
+	uint8_t *h = img + SYN_FW0;
+
+	put_le32(h + 132, 0xDEADBEEF);
+	syn_header_crc(h);
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW0, SYN_FW0_LEN, &s);
+	assert_int_equal(s.hdr.hash_state, BLR_HASH_MISMATCH);
+	put_le32(h + 116, 0x23300);
+	syn_header_crc(h);
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW0, SYN_FW0_LEN, &s);
+	assert_int_equal(s.hdr.hash_state, BLR_HASH_IGNORED);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
+	/* bit without DEADBEEF: checked (and the flipped byte shows) */
+	put_le32(h + 132, 0x01020304);
+	syn_header_crc(h);
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW0, SYN_FW0_LEN, &s);
+	assert_int_equal(s.hdr.hash_state, BLR_HASH_MISMATCH);
+	/* image running past the end of the dump */
+	put_le32(h + 120, SYN_SIZE);
+	syn_header_crc(h);
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW0, SYN_FW0_LEN, &s);
+	assert_int_equal(s.hdr.hash_state, BLR_HASH_TRUNCATED);
+	free(img);
+}
+
+static void boot2_damage(void **state)
+{
+	uint8_t *img = syn_image();
+	struct blr_image_info *in;
+	(void)state;
+
+	img[0x2000 + 5] ^= 1; /* boot2 code */
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->boot2.hash_state, BLR_HASH_MISMATCH);
+	assert_true(has_problem(in, BLR_P_HASH, BLR_SEV_ERROR));
+	blr_image_info_free(in);
+	img[0x2000 + 5] ^= 1;
+	img[10] ^= 1; /* header byte without CRC update */
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->boot2.crc_state, BLR_CRC_BAD);
+	assert_true(has_problem(in, BLR_P_CRC, BLR_SEV_ERROR));
+	blr_image_info_free(in);
+	img[10] ^= 1;
+	/* FCFG CRC wrong but header CRC right: warning */
+	img[12 + 30] ^= 1;
+	syn_header_crc(img);
+	in = inspect(img, SYN_SIZE);
+	assert_true(has_problem(in, BLR_P_CRC, BLR_SEV_WARN));
+	assert_int_equal(count_sev(in, BLR_SEV_ERROR), 0);
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_SUSPICIOUS);
+	img[12 + 30] ^= 1;
+	/* notLoadInBoot */
+	put_le32(img + 116, 0x3700);
+	syn_header_crc(img);
+	in = inspect(img, SYN_SIZE);
+	assert_true(has_problem(in, BLR_P_FIELD, BLR_SEV_ERROR));
+	blr_image_info_free(in);
+	/* no magic at 0 but tables present: still a BL602 dump, suspicious */
+	memset(img, 0xFF, 176);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_SUSPICIOUS);
+	free(img);
+}
+
+/* ---- partition tables ---- */
+
+static void ptable_rules(void **state)
+{
+	uint8_t *img = syn_image();
+	struct blr_ptable a, b;
+	struct blr_image_info *in;
+	(void)state;
+
+	blr_ptable_parse(img, SYN_SIZE, 0xE000, &a);
+	blr_ptable_parse(img, SYN_SIZE, 0xF000, &b);
+	assert_int_equal(blr_ptable_active(&a, &b), 0); /* equal ages -> table 0 */
+	/* table 1 newer -> 1; differing tables are information only (§12.5) */
+	syn_ptable(img, 0xF000, 1, 1);
+	blr_ptable_parse(img, SYN_SIZE, 0xF000, &b);
+	assert_int_equal(blr_ptable_active(&a, &b), 1);
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->active_pt, 1);
+	assert_true(in->pt_differ);
+	assert_true(has_problem(in, BLR_P_PTABLE, BLR_SEV_INFO));
+	assert_int_equal(in->fw_active_index, 1); /* slot 1 active, but erased */
+	assert_true(has_problem(in, BLR_P_SLOT, BLR_SEV_ERROR));
+	blr_image_info_free(in);
+	/* make table 1 point at slot 0 again: OK although the tables differ */
+	syn_ptable(img, 0xF000, 5, 0);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
+	/* table 1 has a higher age but a broken entries CRC: table 0 wins, warning */
+	img[0xF000 + 16 + 20] ^= 1;
+	blr_ptable_parse(img, SYN_SIZE, 0xF000, &b);
+	assert_true(b.magic_ok && b.hdr_crc_ok && b.count_ok);
+	assert_false(b.ent_crc_ok);
+	assert_false(b.valid);
+	assert_int_equal(blr_ptable_active(&a, &b), 0);
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->active_pt, 0);
+	assert_true(has_problem(in, BLR_P_CRC, BLR_SEV_WARN));
+	blr_image_info_free(in);
+	/* both broken: error, boot2 halts */
+	img[0xE000 + 8] ^= 1; /* age without header CRC */
+	blr_ptable_parse(img, SYN_SIZE, 0xE000, &a);
+	assert_false(a.hdr_crc_ok);
+	assert_int_equal(blr_ptable_active(&a, &b), -1);
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->active_pt, -1);
+	assert_true(has_problem(in, BLR_P_PTABLE, BLR_SEV_ERROR));
+	/* entries still shown for display */
+	assert_true(in->have_fw);
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_SUSPICIOUS);
+	/* entry count > 16 */
+	syn_ptable(img, 0xE000, 0, 0);
+	put_le16(img + 0xE000 + 6, 17);
+	syn_ptable_fix(img, 0xE000);
+	blr_ptable_parse(img, SYN_SIZE, 0xE000, &a);
+	assert_false(a.count_ok);
+	assert_false(a.valid);
+	assert_int_equal(a.n, 16);
+	/* absent entries (Address 0, maxLen 0) */
+	syn_ptable(img, 0xE000, 0, 0);
+	memset(img + 0xE000 + 16 + 36 + 12, 0, 16);
+	syn_ptable_fix(img, 0xE000);
+	blr_ptable_parse(img, SYN_SIZE, 0xE000, &a);
+	assert_true(a.valid);
+	assert_true(a.e[1].absent);
+	assert_string_equal(a.e[1].name, "mfg");
+	/* truncated buffer */
+	assert_int_equal(blr_ptable_parse(img, 0xE00F, 0xE000, &a), -1);
+	assert_false(a.present);
+	free(img);
+}
+
+static void layout_rules(void **state)
+{
+	uint8_t *img = syn_image();
+	struct blr_image_info *in;
+	(void)state;
+
+	/* PSM below FW slot 1: SDK app refuses it (§3.3) */
+	for (uint32_t off = 0xE000; off <= 0xF000; off += 0x1000) {
+		put_le32(img + off + 16 + 3 * 36 + 12, 0xD0000);
+		syn_ptable_fix(img, off);
+	}
+	in = inspect(img, SYN_SIZE);
+	assert_true(has_problem(in, BLR_P_LAYOUT, BLR_SEV_ERROR));
+	blr_image_info_free(in);
+	free(img);
+	/* a layout overhanging the flash end by 16 KiB (vendor 4 MiB table): information */
+	img = syn_image();
+	for (uint32_t off = 0xE000; off <= 0xF000; off += 0x1000) {
+		put_le32(img + off + 16 + 6 * 36 + 20, 0xC000); /* factory 1F8000 + C000 */
+		syn_ptable_fix(img, off);
+	}
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->flash_size_implied, SYN_SIZE);
+	assert_int_equal(in->layout_end, 0x204000);
+	assert_true(has_problem(in, BLR_P_LAYOUT, BLR_SEV_INFO));
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
+	free(img);
+}
+
+/* ---- firmware slots ---- */
+
+static void slot_kinds(void **state)
+{
+	uint8_t *img = syn_image();
+	struct blr_fw_slot s;
+	struct blr_image_info *in;
+	static const uint8_t xz[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
+	(void)state;
+
+	memset(&s, 0, sizeof(s));
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW1, SYN_FW1_LEN, &s);
+	assert_int_equal(s.kind, BLR_SLOT_ERASED);
+	img[SYN_FW1 + 0x500] = 0;
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW1, SYN_FW1_LEN, &s);
+	assert_int_equal(s.kind, BLR_SLOT_GARBAGE);
+	memcpy(img + SYN_FW1, xz, 6);
+	blr_fw_slot_parse(img, SYN_SIZE, SYN_FW1, SYN_FW1_LEN, &s);
+	assert_int_equal(s.kind, BLR_SLOT_XZ);
+	blr_fw_slot_parse(img, SYN_SIZE, 0, 0, &s);
+	assert_int_equal(s.kind, BLR_SLOT_NONE);
+	blr_fw_slot_parse(img, 0x100000, SYN_FW1 + 0x100000, SYN_FW1_LEN, &s);
+	assert_int_equal(s.kind, BLR_SLOT_OUTSIDE);
+	/* XZ in the active slot: OTA pending, still bootable */
+	syn_ptable(img, 0xE000, 0, 1);
+	syn_ptable(img, 0xF000, 0, 1);
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->fw[1].kind, BLR_SLOT_XZ);
+	assert_true(in->fw[1].active);
+	assert_int_equal(count_sev(in, BLR_SEV_ERROR), 0);
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
+	/* activeIndex 2: copy pending, slot 0 */
+	syn_ptable(img, 0xE000, 0, 2);
+	syn_ptable(img, 0xF000, 0, 2);
+	in = inspect(img, SYN_SIZE);
+	assert_true(in->fw_copy_pending);
+	assert_int_equal(in->fw_active_index, 0);
+	blr_image_info_free(in);
+	free(img);
+}
+
+static void slot_overhang(void **state)
+{
+	uint8_t *img = syn_image();
+	struct blr_image_info *in;
+	(void)state;
+
+	/* move the image so that it ends 6560 bytes past slot 0, as on the PineCone (§12.1) */
+	uint32_t len = SYN_FW0_LEN - 0x1000 + 6560;
+	uint8_t *app = img + SYN_FW0 + 0x1000;
+
+	for (uint32_t i = 0; i < len; i++)
+		app[i] = (uint8_t)(i ^ (i >> 8));
+	syn_header(img + SYN_FW0, 0x3300, len, 0x2000, app);
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->fw[0].hdr.hash_state, BLR_HASH_OK);
+	assert_int_equal(in->fw[0].overhang, 6560);
+	assert_true(has_problem(in, BLR_P_OVERHANG, BLR_SEV_INFO));
+	assert_int_equal(in->fw[1].kind, BLR_SLOT_GARBAGE);
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
+	free(img);
+}
+
+/* ---- sizes ---- */
+
+static void size_rules(void **state)
+{
+	uint8_t *img = syn_image();
+	char sum[512];
+	struct blr_image_info *in;
+	(void)state;
+
+	/* Dev Cube's inclusive end: one byte short */
+	assert_int_equal(verdict(img, SYN_SIZE - 1, sum), BLR_VERDICT_SUSPICIOUS);
+	assert_non_null(strstr(sum, "1 byte short"));
+	in = inspect(img, SYN_SIZE - 1);
+	assert_true(in->padded);
+	assert_true(has_problem(in, BLR_P_SIZE, BLR_SEV_WARN));
+	assert_int_equal(in->fw[0].hdr.hash_state, BLR_HASH_OK);
+	blr_image_info_free(in);
+	/* blflash's default 1 MiB dump of a 2 MiB layout */
+	assert_int_equal(verdict(img, 1u << 20, sum), BLR_VERDICT_SUSPICIOUS);
+	assert_non_null(strstr(sum, "truncated"));
+	in = inspect(img, 1u << 20);
+	assert_true(has_problem(in, BLR_P_TRUNCATED, BLR_SEV_WARN));
+	assert_false(in->have_psm);
+	blr_image_info_free(in);
+	/* 4 MiB read of a 2 MiB chip: mirrored halves */
+	uint8_t *big = malloc(2 * SYN_SIZE);
+
+	assert_non_null(big);
+	memcpy(big, img, SYN_SIZE);
+	memcpy(big + SYN_SIZE, img, SYN_SIZE);
+	in = inspect(big, 2 * SYN_SIZE);
+	assert_true(in->mirrored);
+	blr_image_info_free(in);
+	assert_int_equal(verdict(big, 2 * SYN_SIZE, sum), BLR_VERDICT_SUSPICIOUS);
+	/* blank */
+	memset(big, 0xFF, 2 * SYN_SIZE);
+	assert_int_equal(verdict(big, SYN_SIZE, sum), BLR_VERDICT_SUSPICIOUS);
+	assert_non_null(strstr(sum, "0xFF"));
+	memset(big, 0x00, SYN_SIZE);
+	assert_int_equal(verdict(big, SYN_SIZE, sum), BLR_VERDICT_SUSPICIOUS);
+	assert_non_null(strstr(sum, "0x00"));
+	/* not a BL602 dump */
+	for (uint32_t i = 0; i < SYN_SIZE; i++)
+		big[i] = (uint8_t)(i * 2654435761u >> 13);
+	assert_int_equal(verdict(big, SYN_SIZE, sum), BLR_VERDICT_NOT_BL602);
+	assert_int_equal(verdict(big, 0, sum), BLR_VERDICT_NOT_BL602);
+	assert_int_equal(verdict(big, 100, sum), BLR_VERDICT_NOT_BL602);
+	/* chip size known and different */
+	struct blr_check_result r;
+
+	assert_int_equal(blr_image_check(img, SYN_SIZE, 4u << 20, &r), 0);
+	assert_int_equal(r.verdict, BLR_VERDICT_SUSPICIOUS);
+	assert_int_equal(blr_image_check(img, SYN_SIZE, SYN_SIZE, &r), 0);
+	assert_int_equal(r.verdict, BLR_VERDICT_OK);
+	free(big);
+	free(img);
+}
+
+/* ---- EasyFlash ---- */
+
+static void ef_status_rule(void **state)
+{
+	static const struct {
+		uint8_t b[5];
+		unsigned st;
+	} v[] = {
+		{{0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, BLR_EF_UNUSED},
+		{{0x00, 0xFF, 0xFF, 0xFF, 0xFF}, BLR_EF_PRE_WRITE},
+		{{0x00, 0x00, 0xFF, 0xFF, 0xFF}, BLR_EF_WRITE},
+		{{0x00, 0x00, 0x00, 0xFF, 0xFF}, BLR_EF_PRE_DELETE},
+		{{0x00, 0x00, 0x00, 0x00, 0xFF}, BLR_EF_DELETED},
+		{{0x00, 0x00, 0x00, 0x00, 0x00}, BLR_EF_ERR_HDR},
+		{{0x00, 0x00, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED}, /* §12.3 direct delete */
+		{{0xFF, 0xFF, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED},
+		{{0x00, 0x7F, 0xFF, 0xFF, 0xFF}, BLR_EF_PRE_WRITE},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		assert_int_equal(blr_ef_status(v[i].b, 5), v[i].st);
+	static const uint8_t s1[3] = {0x00, 0xFF, 0xFF}, s3[3] = {0x00, 0x00, 0x00};
+
+	assert_int_equal(blr_ef_status(s1, 3), BLR_EF_STORE_EMPTY);
+	assert_int_equal(blr_ef_status(s3, 3), BLR_EF_STORE_FULL);
+	assert_string_equal(blr_ef_state_name(BLR_EF_WRITE), "live");
+	assert_string_equal(blr_ef_state_name(BLR_EF_DELETED), "deleted");
+}
+
+struct collect {
+	struct blr_ef_entry e[32];
+	size_t n;
+	struct blr_ef_sector s[8];
+	size_t ns;
+};
+
+static int c_entry(void *ctx, const struct blr_ef_entry *e)
+{
+	struct collect *c = ctx;
+
+	if (c->n < 32)
+		c->e[c->n++] = *e;
+	return 0;
+}
+
+static int c_sector(void *ctx, const struct blr_ef_sector *s)
+{
+	struct collect *c = ctx;
+
+	if (c->ns < 8)
+		c->s[c->ns++] = *s;
+	return 0;
+}
+
+static void ef_walk(void **state)
+{
+	uint8_t part[3 * 4096];
+	static const uint8_t using_[3] = {0x00, 0x00, 0xFF}, full[3] = {0x00, 0x00, 0x00};
+	static const uint8_t dtrue[3] = {0x00, 0x00, 0xFF};
+	static const uint8_t st_write[5] = {0, 0, 0xFF, 0xFF, 0xFF};
+	static const uint8_t st_del[5] = {0, 0, 0, 0, 0xFF};
+	static const uint8_t st_pdel[5] = {0, 0, 0, 0xFF, 0xFF};
+	static const uint8_t st_direct[5] = {0, 0, 0xFF, 0, 0xFF};
+	struct collect c;
+	uint32_t pos = 20, broken, bad, after;
+	(void)state;
+
+	memset(part, 0xFF, sizeof(part));
+	syn_ef_sector(part, full, dtrue);
+	syn_ef_entry(part, &pos, st_del, "conf_ap_ssid", "old", 3);
+	syn_ef_entry(part, &pos, st_pdel, "conf_ap_ssid", "mid", 3);
+	syn_ef_entry(part, &pos, st_direct, "x", "12", 2);
+	bad = syn_ef_entry(part, &pos, st_write, "badcrc", "value", 5);
+	part[bad + 28 + 6] ^= 1; /* corrupt the value: CRC fails, resync by KV40 search */
+	after = syn_ef_entry(part, &pos, st_write, "conf_ap_ssid", "new", 3);
+	/* a broken header (len 0xFFFFFFFF) followed by garbage, then a good entry */
+	broken = pos;
+	memset(part + pos, 0x00, 40);
+	memcpy(part + pos + 8, "KV40", 4);
+	put_le32(part + pos + 12, 0xFFFFFFFF);
+	pos += 40;
+	uint32_t last = syn_ef_entry(part, &pos, st_write, "boot_times", "3", 1);
+	/* sector 1: using, one entry; sector 2: erased */
+	syn_ef_sector(part + 4096, using_, dtrue);
+	pos = 20;
+	syn_ef_entry(part + 4096, &pos, st_write, "wifi_pask", "secret", 6);
+
+	memset(&c, 0, sizeof(c));
+	size_t n = blr_ef_walk(part, sizeof(part), 0x1000, c_sector, c_entry, &c);
+
+	assert_int_equal(n, 8);
+	assert_int_equal(c.n, 8);
+	assert_int_equal(c.ns, 3);
+	assert_true(c.s[0].magic_ok);
+	assert_int_equal(c.s[0].store, BLR_EF_STORE_FULL);
+	assert_int_equal(c.s[0].dirty, BLR_EF_DIRTY_TRUE);
+	assert_int_equal(c.s[0].entries, 7);
+	assert_int_equal(c.s[1].store, BLR_EF_STORE_USING);
+	assert_true(c.s[2].blank);
+	assert_int_equal(c.e[0].state, BLR_EF_DELETED);
+	assert_int_equal(c.e[0].offset, 0x1000 + 20);
+	assert_string_equal(c.e[0].name, "conf_ap_ssid");
+	assert_int_equal(c.e[0].name_len, 12);
+	assert_int_equal(c.e[0].value_len, 3);
+	assert_int_equal(c.e[0].len, 28 + 12 + 3);
+	assert_int_equal(c.e[0].value_off, 0x1000 + 20 + 28 + 12);
+	assert_true(c.e[0].crc_ok);
+	assert_int_equal(c.e[1].state, BLR_EF_PRE_DELETE);
+	assert_int_equal(c.e[2].state, BLR_EF_DELETED);
+	assert_true(c.e[2].status_odd);
+	assert_int_equal(c.e[3].offset, 0x1000 + bad);
+	assert_false(c.e[3].crc_ok);
+	assert_int_equal(c.e[4].offset, 0x1000 + after);
+	assert_true(c.e[4].resynced);
+	assert_true(c.e[4].crc_ok);
+	assert_int_equal(c.e[5].offset, 0x1000 + broken);
+	assert_true(c.e[5].header_broken);
+	assert_false(c.e[5].fits);
+	assert_int_equal(c.e[6].offset, 0x1000 + last);
+	assert_string_equal(c.e[6].name, "boot_times");
+	assert_true(c.e[6].resynced);
+	assert_int_equal(c.e[7].offset, 0x1000 + 4096 + 20);
+	assert_string_equal(c.e[7].name, "wifi_pask");
+	/* a sector without EF40 magic */
+	memcpy(part + 4096 + 8, "XXXX", 4);
+	memset(&c, 0, sizeof(c));
+	blr_ef_walk(part, sizeof(part), 0, c_sector, c_entry, &c);
+	assert_false(c.s[1].magic_ok);
+	/* truncated partition: no crash, entries cut off are reported as not fitting */
+	memset(&c, 0, sizeof(c));
+	blr_ef_walk(part, 60, 0, c_sector, c_entry, &c);
+	assert_int_equal(c.n, 1);
+	assert_false(c.e[0].fits);
+}
+
+static void psm_problems(void **state)
+{
+	uint8_t *img = syn_image();
+	struct blr_image_info *in;
+	(void)state;
+
+	/* corrupt the live entry's value: warning, suspicious */
+	img[SYN_PSM + 20 + 28 + 10] = '4';
+	in = inspect(img, SYN_SIZE);
+	assert_false(in->kv[0].crc_ok);
+	assert_true(has_problem(in, BLR_P_CRC, BLR_SEV_WARN));
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_SUSPICIOUS);
+	free(img);
+	/* an all-0xFF PSM is a valid factory-reset state */
+	img = syn_image();
+	memset(img + SYN_PSM, 0xFF, SYN_PSM_LEN);
+	in = inspect(img, SYN_SIZE);
+	assert_int_equal(in->n_kv, 0);
+	assert_true(in->sectors[0].blank);
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
+	/* OpenBeken config with a bad CRC-8 */
+	static const uint8_t using_[3] = {0x00, 0x00, 0xFF}, dfalse[3] = {0x00, 0xFF, 0xFF};
+	static const uint8_t st_write[5] = {0, 0, 0xFF, 0xFF, 0xFF};
+	uint8_t *cfg = malloc(3584);
+	uint32_t pos = 20;
+
+	assert_non_null(cfg);
+	syn_obk_cfg(cfg, "net", "pw");
+	assert_true(blr_obk_cfg_valid(cfg, 3584));
+	syn_ef_sector(img + SYN_PSM, using_, dfalse);
+	syn_ef_entry(img + SYN_PSM, &pos, st_write, "mY0bcFg", cfg, 3584);
+	in = inspect(img, SYN_SIZE);
+	assert_true(in->obk_cfg_found);
+	assert_true(in->obk_cfg_crc_ok);
+	assert_int_equal(in->obk_cfg_version, 5);
+	blr_image_info_free(in);
+	cfg[3] ^= 1;
+	assert_false(blr_obk_cfg_valid(cfg, 3584));
+	pos = 20;
+	syn_ef_entry(img + SYN_PSM, &pos, st_write, "mY0bcFg", cfg, 3584);
+	in = inspect(img, SYN_SIZE);
+	assert_true(in->obk_cfg_found);
+	assert_false(in->obk_cfg_crc_ok);
+	assert_true(has_problem(in, BLR_P_OBK, BLR_SEV_WARN));
+	blr_image_info_free(in);
+	/* version 3: CRC over 2016 bytes */
+	syn_obk_cfg(cfg, "", "");
+	put_le32(cfg + 4, 3);
+	cfg[3] = syn_crc8(cfg + 4, 2016 - 4);
+	assert_int_equal(blr_obk_cfg_size(cfg, 3584), 2016);
+	assert_true(blr_obk_cfg_valid(cfg, 2016));
+	assert_false(blr_obk_cfg_valid(cfg, 2000));
+	free(cfg);
+	free(img);
+}
+
+static void crc8_check_value(void **state)
+{
+	(void)state;
+	/* CRC-8/MAXIM (Dallas) check value */
+	assert_int_equal(blr_crc8_obk((const uint8_t *)"123456789", 9), 0xA1);
+}
+
+/* ---- factory FDT ---- */
+
+struct props {
+	char names[16][64];
+	uint32_t off[16], len[16];
+	size_t n;
+};
+
+static int c_prop(void *ctx, const char *path, const char *name, uint32_t voff, uint32_t vlen)
+{
+	struct props *p = ctx;
+
+	if (p->n < 16) {
+		snprintf(p->names[p->n], 64, "%s/%s", path, name);
+		p->off[p->n] = voff;
+		p->len[p->n] = vlen;
+		p->n++;
+	}
+	return 0;
+}
+
+static void fdt_walk(void **state)
+{
+	uint8_t f[2048];
+	struct blr_fdt_info fi;
+	struct props p;
+	(void)state;
+
+	size_t n = syn_fdt(f, sizeof(f), "home", "secretpw", "ap1", "appw1234");
+
+	assert_true(n > 0);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(blr_fdt_walk(f, n, 0x100, &fi, c_prop, &p), 0);
+	assert_true(fi.magic_ok && fi.size_ok && fi.walk_ok);
+	assert_int_equal(fi.totalsize, n);
+	assert_int_equal(p.n, 6);
+	assert_string_equal(p.names[0], "//model");
+	assert_string_equal(p.names[1], "/wifi/mac/sta_mac_addr");
+	assert_string_equal(p.names[2], "/wifi/sta/ssid");
+	assert_int_equal(p.len[2], 5);
+	assert_memory_equal(f + p.off[2] - 0x100, "home", 5);
+	assert_string_equal(p.names[3], "/wifi/sta/pwd");
+	assert_string_equal(p.names[5], "/wifi/ap/pwd");
+	/* totalsize larger than the partition */
+	assert_int_not_equal(blr_fdt_walk(f, n - 1, 0, &fi, NULL, NULL), 0);
+	assert_true(fi.magic_ok);
+	assert_false(fi.size_ok);
+	/* bad magic */
+	f[0] = 0;
+	assert_int_not_equal(blr_fdt_walk(f, n, 0, &fi, NULL, NULL), 0);
+	assert_false(fi.magic_ok);
+	f[0] = 0xD0;
+	/* corrupt a token: walk fails, no crash */
+	f[56] = 0x7F;
+	assert_int_not_equal(blr_fdt_walk(f, n, 0, &fi, NULL, NULL), 0);
+	assert_false(fi.walk_ok);
+}
+
+static void factory_missing(void **state)
+{
+	uint8_t *img = syn_image();
+	struct blr_image_info *in;
+	(void)state;
+
+	memset(img + SYN_FACTORY, 0xFF, SYN_FACTORY_LEN);
+	in = inspect(img, SYN_SIZE);
+	assert_true(in->have_factory);
+	assert_false(in->fdt.magic_ok);
+	assert_true(has_problem(in, BLR_P_FDT, BLR_SEV_WARN));
+	blr_image_info_free(in);
+	free(img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(synth_valid),     cmocka_unit_test(header_crc_rules),
+		cmocka_unit_test(header_bits),     cmocka_unit_test(hash_rules),
+		cmocka_unit_test(boot2_damage),    cmocka_unit_test(ptable_rules),
+		cmocka_unit_test(layout_rules),    cmocka_unit_test(slot_kinds),
+		cmocka_unit_test(slot_overhang),   cmocka_unit_test(size_rules),
+		cmocka_unit_test(ef_status_rule),  cmocka_unit_test(ef_walk),
+		cmocka_unit_test(psm_problems),    cmocka_unit_test(crc8_check_value),
+		cmocka_unit_test(fdt_walk),        cmocka_unit_test(factory_missing),
+	};
+	return cmocka_run_group_tests_name("image", tests, NULL, NULL);
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libblrescue over a REAL pseudo-terminal: the emulator serves the pty master in a thread
+ * (emu_pty_serve), the library opens the slave with its POSIX serial backend. Connect,
+ * upload the synthetic loader, read the whole 2 MiB fixture back, SHA-256 agreement,
+ * a partial update; real time, so no timing model.
+ */
+#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "blrescue/blrescue.h"
+#include "common/hash.h"
+#include "emu/emu.h"
+#include "fixture.h"
+#include "synth_loader.h"
+
+#define MIB (1024u * 1024u)
+
+struct server {
+	struct emu *e;
+	int master;
+	volatile int stop;
+	int ret;
+	pthread_t th;
+};
+
+static void *serve(void *arg)
+{
+	struct server *s = arg;
+
+	s->ret = emu_pty_serve(s->e, s->master, &s->stop);
+	return NULL;
+}
+
+static void pty_read_fixture(void **state)
+{
+	struct emu_config cfg;
+	struct server s = {0};
+	struct blr_transport t;
+	struct blr_dev *dev = NULL;
+	struct blr_connect_opts o = {0};
+	struct blr_chip_info ci;
+	size_t n = 0, llen = 0;
+	uint8_t *flash = fx_read_fixture("pinecone-factory-2m.bin", &n);
+	uint8_t *file = malloc(n), *buf = malloc(n), *loader;
+	uint8_t chip[32], host[32], patch[3000];
+	char slave[128];
+	(void)state;
+
+	assert_non_null(file);
+	assert_non_null(buf);
+	memcpy(file, flash, n);
+	emu_config_defaults(&cfg);
+	assert_int_equal(cfg.flash_size, n);
+	s.e = emu_new(&cfg, flash);
+	assert_non_null(s.e);
+	s.master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(s.master >= 0);
+	assert_int_equal(grantpt(s.master), 0);
+	assert_int_equal(unlockpt(s.master), 0);
+	strncpy(slave, ptsname(s.master), sizeof(slave) - 1);
+	slave[sizeof(slave) - 1] = '\0';
+	assert_int_equal(pthread_create(&s.th, NULL, serve, &s), 0);
+
+	assert_int_equal(blr_serial_open(slave, BLR_DEFAULT_ROM_BAUD, &t, NULL), BLR_OK);
+	assert_int_equal(blr_dev_new(&dev, &t), BLR_OK);
+	blr_dev_set_log(dev, fx_log, NULL, BLR_LOG_DEBUG);
+	loader = synth_loader_build(SYNTH_DEADBEEF, 0, &llen);
+	assert_non_null(loader);
+	o.loader = loader;
+	o.loader_len = llen;
+	assert_int_equal(blr_connect(dev, &o), BLR_OK);
+	assert_int_equal(blr_get_info(dev, &ci), BLR_OK);
+	assert_int_equal(ci.flash_size, 2 * MIB);
+	assert_int_equal(ci.rom_version, 1);
+
+	assert_int_equal(blr_flash_read(dev, 0, buf, n), BLR_OK);
+	assert_memory_equal(buf, file, n);
+	assert_int_equal(blr_flash_sha256(dev, 0, (uint32_t)n, chip), BLR_OK);
+	assert_int_equal(blr_sha256(file, n, host), 0);
+	assert_memory_equal(chip, host, 32);
+
+	/* a small partial restore over the line */
+	fx_pattern(patch, sizeof(patch), 4);
+	memcpy(file + 0x1F0100, patch, sizeof(patch));
+	assert_int_equal(blr_flash_update(dev, 0x1F0100, patch, sizeof(patch), 0, NULL), BLR_OK);
+	assert_int_equal(blr_flash_read(dev, 0x1F0000, buf, 0x2000), BLR_OK);
+	assert_memory_equal(buf, file + 0x1F0000, 0x2000);
+
+	blr_dev_free(dev); /* closes the port, restores its settings */
+	s.stop = 1;
+	assert_int_equal(pthread_join(s.th, NULL), 0);
+	assert_int_equal(s.ret, 0);
+	assert_memory_equal(flash, file, n); /* the emulator's flash, byte for byte */
+	close(s.master);
+	emu_free(s.e);
+	free(loader);
+	free(flash);
+	free(file);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pty_read_fixture),
+	};
+	return cmocka_run_group_tests_name("library <-> emulator over a pty", tests, NULL, NULL);
+}

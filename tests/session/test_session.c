@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libblrescue against the emulator, in process, on a virtual clock: connect and loader upload,
+ * reads, erases, writes, write check, SHA-256, the already-running loader, old-loader mode,
+ * checksum errors, inclusive erase ends, writes without erase, late FL, recovery after the
+ * loader dropped to handshake mode, secured chips, partial updates.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "blrescue/blrescue.h"
+#include "common/hash.h"
+#include "emu_transport.h"
+#include "fixture.h"
+#include "synth_loader.h"
+
+#define MIB (1024u * 1024u)
+#define SEC BLR_SECTOR_SIZE
+
+static struct fx *new_fx(const struct emu_config *cfg, enum fx_fill fill)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fx_init(f, cfg, fill);
+	return f;
+}
+
+static void del_fx(struct fx *f)
+{
+	fx_free(f);
+	free(f);
+}
+
+static void host_sha(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	assert_int_equal(blr_sha256(p, n, out), 0);
+}
+
+/* ---- connect ---------------------------------------------------------------------------- */
+
+static void connect_and_upload(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	struct blr_chip_info ci;
+	static const uint8_t mac[6] = {0x02, 0x42, 0x60, 0x2B, 0x00, 0x01};
+	(void)state;
+
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_E_INVAL); /* not yet */
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(emu_get_state(f->e), EMU_LDR_CMD);
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+	assert_int_equal(ci.rom_version, 1);
+	assert_false(ci.loader_was_running);
+	assert_int_equal(ci.sign_type, 0);
+	assert_int_equal(ci.encrypted, 0);
+	assert_memory_equal(ci.mac, mac, 6);
+	assert_true(ci.mac_from_efuse_cmd);
+	assert_memory_equal(ci.jedec, ((const uint8_t[]){0xC8, 0x40, 0x15, 0x80}), 4);
+	assert_int_equal(ci.flash_size, 2 * MIB);
+	assert_null(ci.loader_build); /* synthetic = unknown build */
+	assert_int_equal(ci.frame_limit, 0x2404);
+	assert_int_equal(ci.baud, BLR_DEFAULT_BAUD);
+	del_fx(f);
+}
+
+static void connect_progress_and_real_crc_loader(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	uint8_t *img;
+	size_t len = 0;
+	(void)state;
+
+	/* the old header style, a body that is not a multiple of the 4080-byte chunk */
+	img = synth_loader_build(SYNTH_REAL_CRC, 3 * 4080 + 17, &len);
+	assert_non_null(img);
+	f->opts.loader = img;
+	f->opts.loader_len = len;
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(emu_get_state(f->e), EMU_LDR_CMD);
+	free(img);
+	del_fx(f);
+}
+
+static void connect_refuses_bad_image_and_missing_loader(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	(void)state;
+
+	f->loader[0] ^= 1; /* magic */
+	assert_int_equal(fx_connect(f), BLR_E_FORMAT);
+	f->loader[0] ^= 1;
+	f->opts.loader = NULL;
+	f->opts.loader_len = 0;
+	assert_int_equal(fx_connect(f), BLR_E_INVAL); /* ROM answers, nothing to upload */
+	assert_int_equal(emu_get_state(f->e), EMU_ROM_CMD);
+	del_fx(f);
+}
+
+static void secured_chip(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	(void)state;
+
+	emu_config_defaults(&cfg);
+	cfg.secured = true;
+	f = new_fx(&cfg, FX_ERASED);
+	assert_int_equal(fx_connect(f), BLR_E_SECURED);
+	assert_int_equal(emu_get_state(f->e), EMU_ROM_CMD); /* nothing was uploaded */
+	del_fx(f);
+}
+
+static void already_running_loader(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	struct blr_chip_info ci;
+	uint8_t buf[SEC];
+	(void)state;
+
+	assert_int_equal(fx_connect(f), BLR_OK);
+	/* a second session on the running loader: no loader image needed, none uploaded */
+	f->opts.loader = NULL;
+	f->opts.loader_len = 0;
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+	assert_true(ci.loader_was_running);
+	assert_int_equal(ci.rom_version, 0);
+	assert_int_equal(ci.flash_size, 2 * MIB);
+	assert_memory_equal(ci.mac, ((const uint8_t[]){0x02, 0x42, 0x60, 0x2B, 0x00, 0x01}), 6);
+	assert_int_equal(blr_flash_read(f->dev, 0x1000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x1000, sizeof(buf));
+	del_fx(f);
+}
+
+static void running_loader_in_handshake_mode(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	struct blr_chip_info ci;
+	uint8_t buf[SEC];
+	(void)state;
+
+	assert_int_equal(fx_connect(f), BLR_OK);
+	/* the loader times out into its handshake state (2 x 2 s) before the next session */
+	f->t.ops->sleep_ms(f->t.ctx, 6000);
+	f->opts.loader = NULL;
+	f->opts.loader_len = 0;
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+	assert_true(ci.loader_was_running);
+	assert_int_equal(ci.baud, BLR_DEFAULT_BAUD);
+	assert_int_equal(blr_flash_read(f->dev, 0x3000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x3000, sizeof(buf));
+	del_fx(f);
+}
+
+static void old_loader_mode(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	struct blr_chip_info ci;
+	uint8_t *want = malloc(5 * SEC), *got = malloc(5 * SEC);
+	uint8_t a[32], b[32];
+	(void)state;
+
+	emu_config_defaults(&cfg);
+	cfg.old_loader = true;
+	f = new_fx(&cfg, FX_PATTERN);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+	assert_int_equal(ci.frame_limit, 0x2404);
+	assert_int_equal(blr_flash_read(f->dev, 0, got, 5 * SEC), BLR_OK);
+	assert_memory_equal(got, f->flash, 5 * SEC);
+	/* erase (no PD from this build) + write of a frame-limit-sized piece */
+	fx_pattern(want, 5 * SEC, 99);
+	assert_int_equal(blr_flash_erase(f->dev, 0x40000, 5 * SEC), BLR_OK);
+	assert_int_equal(blr_flash_write(f->dev, 0x40000, want, 5 * SEC), BLR_OK);
+	assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
+	assert_memory_equal(f->flash + 0x40000, want, 5 * SEC);
+	assert_int_equal(blr_flash_sha256(f->dev, 0x40000, 5 * SEC, a), BLR_OK);
+	host_sha(want, 5 * SEC, b);
+	assert_memory_equal(a, b, 32);
+	/* already running, old build: found by flash_read_jedec_id, not get_boot_info */
+	f->opts.loader = NULL;
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+	assert_true(ci.loader_was_running);
+	free(want);
+	free(got);
+	del_fx(f);
+}
+
+/* ---- flash operations ---------------------------------------------------------------------- */
+
+static void read_fixture_back(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_FIXTURE_PINECONE);
+	size_t n = 0;
+	uint8_t *file = fx_read_fixture("pinecone-factory-2m.bin", &n);
+	uint8_t *buf = malloc(n);
+	uint8_t chip[32], host[32];
+	(void)state;
+
+	assert_non_null(buf);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	memset(buf, 0, n);
+	assert_int_equal(blr_flash_read(f->dev, 0, buf, n), BLR_OK);
+	assert_memory_equal(buf, file, n);
+	assert_int_equal(blr_flash_sha256(f->dev, 0, n, chip), BLR_OK);
+	host_sha(file, n, host);
+	assert_memory_equal(chip, host, 32);
+	/* unaligned, odd-sized reads */
+	assert_int_equal(blr_flash_read(f->dev, 0x12345, buf, 40001), BLR_OK);
+	assert_memory_equal(buf, file + 0x12345, 40001);
+	assert_int_equal(blr_flash_read(f->dev, (uint32_t)n - 1, buf, 1), BLR_OK);
+	assert_int_equal(buf[0], file[n - 1]);
+	/* beyond the detected size: refused, nothing sent */
+	assert_int_equal(blr_flash_read(f->dev, (uint32_t)n - 1, buf, 2), BLR_E_RANGE);
+	free(buf);
+	free(file);
+	del_fx(f);
+}
+
+static void erase_write_range(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t *orig = malloc(2 * MIB), *data = malloc(3 * SEC), *back = malloc(3 * SEC);
+	(void)state;
+
+	assert_non_null(orig);
+	memcpy(orig, f->flash, 2 * MIB);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	fx_pattern(data, 3 * SEC, 1234);
+	assert_int_equal(blr_flash_erase(f->dev, 0x10000, 3 * SEC), BLR_OK);
+	for (size_t i = 0; i < 3 * SEC; i++)
+		assert_int_equal(f->flash[0x10000 + i], 0xFF);
+	assert_int_equal(blr_flash_write(f->dev, 0x10000, data, 3 * SEC), BLR_OK);
+	assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
+	assert_int_equal(blr_flash_read(f->dev, 0x10000, back, 3 * SEC), BLR_OK);
+	assert_memory_equal(back, data, 3 * SEC);
+	/* nothing else changed */
+	assert_memory_equal(f->flash, orig, 0x10000);
+	assert_memory_equal(f->flash + 0x13000, orig + 0x13000, 2 * MIB - 0x13000);
+	free(orig);
+	free(data);
+	free(back);
+	del_fx(f);
+}
+
+static void erase_end_sector_aligned(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t *orig = malloc(2 * MIB);
+	uint64_t before;
+	(void)state;
+
+	assert_non_null(orig);
+	memcpy(orig, f->flash, 2 * MIB);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	before = emu_bytes_erased(f->e);
+	/* [0x20000, 0x21000): the loader gets end 0x20FFF, so 0x21000 is not touched */
+	assert_int_equal(blr_flash_erase(f->dev, 0x20000, SEC), BLR_OK);
+	assert_int_equal(emu_bytes_erased(f->e) - before, SEC);
+	for (size_t i = 0; i < SEC; i++)
+		assert_int_equal(f->flash[0x20000 + i], 0xFF);
+	assert_memory_equal(f->flash + 0x21000, orig + 0x21000, SEC);
+	assert_memory_equal(f->flash + 0x1F000, orig + 0x1F000, SEC);
+	/* an unaligned range erases exactly the sectors it overlaps */
+	before = emu_bytes_erased(f->e);
+	assert_int_equal(blr_flash_erase(f->dev, 0x30FFF, 2), BLR_OK);
+	assert_int_equal(emu_bytes_erased(f->e) - before, 2 * SEC);
+	assert_memory_equal(f->flash + 0x32000, orig + 0x32000, SEC);
+	/* a large aligned range (block erases inside) and a zero-length no-op */
+	before = emu_bytes_erased(f->e);
+	assert_int_equal(blr_flash_erase(f->dev, 0x100000, 0x80000), BLR_OK);
+	assert_int_equal(emu_bytes_erased(f->e) - before, 0x80000);
+	assert_memory_equal(f->flash + 0x180000, orig + 0x180000, SEC);
+	assert_int_equal(blr_flash_erase(f->dev, 0x100000, 0), BLR_OK);
+	assert_int_equal(blr_flash_erase(f->dev, 0x1FF000, 2 * SEC), BLR_E_RANGE);
+	free(orig);
+	del_fx(f);
+}
+
+static void erase_all_and_sha_reference(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t d[32];
+	char hex[65];
+	(void)state;
+
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_flash_erase_all(f->dev), BLR_OK);
+	assert_int_equal(blr_flash_sha256(f->dev, 0, 2 * MIB, d), BLR_OK);
+	blr_hex(d, 32, hex);
+	/* protocol.md §8.2 reference values for erased flash */
+	assert_string_equal(hex, "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5");
+	assert_int_equal(blr_flash_sha256(f->dev, 0x7000, 4096, d), BLR_OK);
+	blr_hex(d, 32, hex);
+	assert_string_equal(hex, "f47a8ec3e9aff2318d896942282ad4fe37d6391c82914f54a5da8a37de1300c6");
+	del_fx(f);
+}
+
+static void sha_agreement(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	static const struct {
+		uint32_t addr, len;
+	} r[] = {{0, 1}, {0x1235, 5001}, {3, 0x4009}, {0x7F, 0x10001}, {0x1FFFFF, 1}, {0, 0}};
+	uint8_t a[32], b[32];
+	(void)state;
+
+	assert_int_equal(fx_connect(f), BLR_OK);
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		assert_int_equal(blr_flash_sha256(f->dev, r[i].addr, r[i].len, a), BLR_OK);
+		host_sha(f->flash + r[i].addr, r[i].len, b);
+		assert_memory_equal(a, b, 32);
+	}
+	del_fx(f);
+}
+
+static void bad_checksum_raw_frame(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	/* flash_read_jedec_id with checksum 0x01 (correct is 0x00 = unchecked) */
+	static const uint8_t bad[] = {0x36, 0x01, 0x00, 0x00};
+	uint8_t rsp[4];
+	size_t got = 0;
+	uint8_t mac[6];
+	(void)state;
+
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(f->t.ops->write(f->t.ctx, bad, sizeof(bad), 100), BLR_OK);
+	assert_int_equal(f->t.ops->read(f->t.ctx, rsp, 4, 500, &got), BLR_OK);
+	assert_memory_equal(rsp, ((const uint8_t[]){0x46, 0x4C, 0x03, 0x01}), 4);
+	/* not counted as a failure; the session goes on */
+	assert_int_equal(blr_read_mac(f->dev, mac), BLR_OK);
+	del_fx(f);
+}
+
+static void write_without_erase_caught(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t *want = malloc(6 * SEC), diff[6];
+	uint8_t a[32], b[32];
+	size_t nd = 0;
+	struct blr_update_stats st;
+	(void)state;
+
+	assert_non_null(want);
+	fx_pattern(want, 6 * SEC, 555);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	/* program over old data: the loader acks and its write check passes (L15) ... */
+	assert_int_equal(blr_flash_write(f->dev, 0x50000, want, 6 * SEC), BLR_OK);
+	assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
+	/* ... but the chip's hash shows the damage */
+	assert_int_equal(blr_flash_sha256(f->dev, 0x50000, 6 * SEC, a), BLR_OK);
+	host_sha(want, 6 * SEC, b);
+	assert_memory_not_equal(a, b, 32);
+	assert_int_equal(blr_flash_compare(f->dev, 0x50000, want, 6 * SEC, diff, &nd), BLR_OK);
+	assert_int_equal(nd, 6);
+	/* and update repairs it */
+	assert_int_equal(blr_flash_update(f->dev, 0x50000, want, 6 * SEC, 0, &st), BLR_OK);
+	assert_int_equal(st.sectors_erased, 6);
+	assert_memory_equal(f->flash + 0x50000, want, 6 * SEC);
+	assert_int_equal(blr_flash_compare(f->dev, 0x50000, want, 6 * SEC, diff, &nd), BLR_OK);
+	assert_int_equal(nd, 0);
+	free(want);
+	del_fx(f);
+}
+
+static void late_write_error(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	uint8_t data[256];
+	uint8_t *big = malloc(4 * 0x2400);
+	(void)state;
+
+	assert_non_null(big);
+	memset(data, 0x5A, sizeof(data));
+	fx_pattern(big, 4 * 0x2400, 3);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	/* one chunk: the early OK is all blr_flash_write sees; the write check reports it */
+	emu_fail_next_program(f->e);
+	assert_int_equal(blr_flash_write(f->dev, 0x1000, data, sizeof(data)), BLR_OK);
+	assert_int_equal(blr_flash_write_check(f->dev), BLR_E_DEVICE);
+	assert_int_equal(blr_dev_last_device_error(f->dev), 0x0006);
+	assert_string_equal(blr_device_error_name(blr_dev_last_device_error(f->dev)),
+			    "FLASH_WRITE_ERROR");
+	/* an erase clears the latch; several chunks, the first fails: the late FL arrives
+	 * before the next chunk's OK and stops the write */
+	assert_int_equal(blr_flash_erase(f->dev, 0x100000, 0x10000), BLR_OK);
+	assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
+	emu_fail_next_program(f->e);
+	assert_int_equal(blr_flash_write(f->dev, 0x100000, big, 4 * 0x2400), BLR_E_DEVICE);
+	assert_int_equal(blr_dev_last_device_error(f->dev), 0x0006);
+	/* the session survives: erase + rewrite works */
+	assert_int_equal(blr_flash_update(f->dev, 0x100000, big, 4 * 0x2400, 0, NULL), BLR_OK);
+	assert_memory_equal(f->flash + 0x100000, big, 4 * 0x2400);
+	free(big);
+	del_fx(f);
+}
+
+static void recovery_after_idle(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t buf[2 * SEC];
+	(void)state;
+
+	assert_int_equal(fx_connect(f), BLR_OK);
+	f->t.ops->sleep_ms(f->t.ctx, 4500); /* two loader receive timeouts */
+	/* emu_output lets the emulator process the passage of time */
+	uint8_t junk[8];
+	size_t got;
+
+	f->t.ops->read(f->t.ctx, junk, sizeof(junk), 0, &got);
+	assert_int_equal(emu_get_state(f->e), EMU_LDR_WAIT_SYNC);
+	assert_int_equal(blr_flash_read(f->dev, 0x8000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x8000, sizeof(buf));
+	/* the ambiguous window (3-4.5 s) works too */
+	for (unsigned idle = 3000; idle <= 5000; idle += 250) {
+		f->t.ops->sleep_ms(f->t.ctx, idle);
+		assert_int_equal(blr_flash_read(f->dev, 0x9000 + idle, buf, 100), BLR_OK);
+		assert_memory_equal(buf, f->flash + 0x9000 + idle, 100);
+	}
+	del_fx(f);
+}
+
+static void recovery_after_failures(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	/* flash_read with N = 4: FL 04 00, a counted failure (L7) */
+	static const uint8_t badlen[] = {0x32, 0x00, 0x04, 0x00, 0, 0, 0, 0};
+	uint8_t rsp[4], buf[SEC];
+	size_t got;
+	(void)state;
+
+	assert_int_equal(fx_connect(f), BLR_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(f->t.ops->write(f->t.ctx, badlen, sizeof(badlen), 100), BLR_OK);
+		assert_int_equal(f->t.ops->read(f->t.ctx, rsp, 4, 500, &got), BLR_OK);
+		assert_memory_equal(rsp, ((const uint8_t[]){0x46, 0x4C, 0x04, 0x00}), 4);
+	}
+	assert_int_equal(emu_get_state(f->e), EMU_LDR_WAIT_SYNC); /* third failure */
+	/* the library did not see these; its next command times out and it re-handshakes */
+	assert_int_equal(blr_flash_read(f->dev, 0x4000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x4000, sizeof(buf));
+	/* an oversize frame swallows everything until two timeouts (L20): still recovers */
+	uint8_t *huge = calloc(1, 4 + 0x4005);
+
+	assert_non_null(huge);
+	huge[0] = 0x31;
+	huge[2] = 0x05;
+	huge[3] = 0x40;
+	assert_int_equal(f->t.ops->write(f->t.ctx, huge, 4 + 0x4005, 100), BLR_OK);
+	free(huge);
+	assert_int_equal(blr_flash_read(f->dev, 0x5000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x5000, sizeof(buf));
+	del_fx(f);
+}
+
+static void update_skips_identical(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_FIXTURE_PINECONE);
+	uint8_t *want = malloc(2 * MIB), diff[512];
+	struct blr_update_stats st;
+	uint64_t before;
+	size_t nd = 0;
+	(void)state;
+
+	assert_non_null(want);
+	memcpy(want, f->flash, 2 * MIB);
+	want[0x10] ^= 0xFF;               /* sector 0 */
+	want[0x123456] ^= 0x01;           /* sector 0x123 */
+	want[0x1FFFFF] = 0x00;            /* last sector */
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_flash_compare(f->dev, 0, want, 2 * MIB, diff, &nd), BLR_OK);
+	assert_int_equal(nd, 3);
+	assert_int_equal(diff[0], 1);
+	assert_int_equal(diff[0x123], 1);
+	assert_int_equal(diff[511], 1);
+	assert_int_equal(diff[1], 0);
+	before = emu_bytes_erased(f->e);
+	assert_int_equal(blr_flash_update(f->dev, 0, want, 2 * MIB, 0, &st), BLR_OK);
+	assert_int_equal(emu_bytes_erased(f->e) - before, 3 * SEC);
+	assert_int_equal(st.sectors_total, 512);
+	assert_int_equal(st.sectors_erased, 3);
+	assert_int_equal(st.sectors_skipped, 509);
+	assert_memory_equal(f->flash, want, 2 * MIB);
+	/* nothing left to do */
+	before = emu_bytes_erased(f->e);
+	assert_int_equal(blr_flash_update(f->dev, 0, want, 2 * MIB, 0, &st), BLR_OK);
+	assert_int_equal(emu_bytes_erased(f->e), before);
+	assert_int_equal(st.sectors_erased, 0);
+	free(want);
+	del_fx(f);
+}
+
+static void update_partial_edges(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t *orig = malloc(2 * MIB), data[0x1801];
+	struct blr_update_stats st;
+	(void)state;
+
+	assert_non_null(orig);
+	memcpy(orig, f->flash, 2 * MIB);
+	fx_pattern(data, sizeof(data), 77);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	/* [0x2800, 0x4001): sectors 2, 3 and 4, two of them only partly covered */
+	assert_int_equal(blr_flash_update(f->dev, 0x2800, data, sizeof(data), 0, &st), BLR_OK);
+	assert_int_equal(st.sectors_total, 3);
+	assert_int_equal(st.sectors_erased, 3);
+	assert_memory_equal(f->flash + 0x2800, data, sizeof(data));
+	assert_memory_equal(f->flash + 0x2000, orig + 0x2000, 0x800);           /* head kept */
+	assert_memory_equal(f->flash + 0x4001, orig + 0x4001, 0x1000 - 1);      /* tail kept */
+	assert_memory_equal(f->flash, orig, 0x2000);
+	assert_memory_equal(f->flash + 0x5000, orig + 0x5000, 2 * MIB - 0x5000);
+	/* FULL: erase and write everything even when identical */
+	assert_int_equal(blr_flash_update(f->dev, 0x2800, data, sizeof(data), BLR_UPDATE_FULL,
+					  &st),
+			 BLR_OK);
+	assert_int_equal(st.sectors_erased, 3);
+	assert_memory_equal(f->flash + 0x2000, orig + 0x2000, 0x800);
+	free(orig);
+	del_fx(f);
+}
+
+struct counter {
+	int left;
+	uint64_t last_done, last_total;
+	int calls;
+};
+
+static bool cancel_after(void *user)
+{
+	struct counter *c = user;
+
+	return --c->left < 0;
+}
+
+static void progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t total)
+{
+	struct counter *c = user;
+
+	(void)stage;
+	assert_true(done <= total);
+	c->last_done = done;
+	c->last_total = total;
+	c->calls++;
+}
+
+static void progress_and_cancel(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t *buf = malloc(MIB);
+	struct counter p = {0}, c = {.left = 5};
+	(void)state;
+
+	assert_non_null(buf);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	blr_dev_set_progress(f->dev, progress_cb, &p);
+	assert_int_equal(blr_flash_read(f->dev, 0, buf, MIB), BLR_OK);
+	assert_true(p.calls > 2);
+	assert_int_equal(p.last_done, MIB);
+	assert_int_equal(p.last_total, MIB);
+	blr_dev_set_cancel(f->dev, cancel_after, &c);
+	assert_int_equal(blr_flash_read(f->dev, 0, buf, MIB), BLR_E_CANCELLED);
+	blr_dev_set_cancel(f->dev, NULL, NULL);
+	assert_int_equal(blr_flash_read(f->dev, 0, buf, 100), BLR_OK); /* still usable */
+	free(buf);
+	del_fx(f);
+}
+
+static void reset_ends_session(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	uint8_t buf[16];
+	(void)state;
+
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_reset(f->dev), BLR_OK);
+	assert_int_equal(blr_flash_read(f->dev, 0, buf, sizeof(buf)), BLR_E_INVAL);
+	del_fx(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(connect_and_upload),
+		cmocka_unit_test(connect_progress_and_real_crc_loader),
+		cmocka_unit_test(connect_refuses_bad_image_and_missing_loader),
+		cmocka_unit_test(secured_chip),
+		cmocka_unit_test(already_running_loader),
+		cmocka_unit_test(running_loader_in_handshake_mode),
+		cmocka_unit_test(old_loader_mode),
+		cmocka_unit_test(read_fixture_back),
+		cmocka_unit_test(erase_write_range),
+		cmocka_unit_test(erase_end_sector_aligned),
+		cmocka_unit_test(erase_all_and_sha_reference),
+		cmocka_unit_test(sha_agreement),
+		cmocka_unit_test(bad_checksum_raw_frame),
+		cmocka_unit_test(write_without_erase_caught),
+		cmocka_unit_test(late_write_error),
+		cmocka_unit_test(recovery_after_idle),
+		cmocka_unit_test(recovery_after_failures),
+		cmocka_unit_test(update_skips_identical),
+		cmocka_unit_test(update_partial_edges),
+		cmocka_unit_test(progress_and_cancel),
+		cmocka_unit_test(reset_ends_session),
+	};
+	return cmocka_run_group_tests_name("library <-> emulator", tests, NULL, NULL);
+}
