@@ -2,6 +2,7 @@
 # blrescue against blrescue-emu over a pseudo-terminal: info, read (whole, part, stdout),
 # verify (match, mismatch, --diff), range errors. The emulator holds the PineCone fixture.
 . "$(dirname "$0")/lib.sh"
+need_emu
 
 make_loader
 cp "$FIX_PINE" "$T/flash.bin"

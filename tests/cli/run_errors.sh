@@ -2,6 +2,7 @@
 # Failure paths against real pseudo-terminals: nobody answering, a busy port, a read
 # interrupted by SIGINT, a secured chip, the old loader, and the serial monitor.
 . "$(dirname "$0")/lib.sh"
+need_emu
 
 make_loader
 

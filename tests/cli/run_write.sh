@@ -2,6 +2,7 @@
 # write (with --backup, refusals, --force, partial), erase (aligned, --all), restoring the
 # original afterwards: the backup and restore workflow against blrescue-emu.
 . "$(dirname "$0")/lib.sh"
+need_emu
 
 make_loader
 cp "$FIX_PINE" "$T/flash.bin"
