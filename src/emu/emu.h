@@ -14,6 +14,41 @@
  *     a receive timeout fires, an erase finishes) so callers can sleep exactly that long.
  * With the timing model off every reply is ready at once and flash operations take no time;
  * device timeouts (ROM 2 s, loader 2 x 2 s) always apply.
+ *
+ * Model decisions where protocol.md leaves room (see emu.c for the section of each rule):
+ *  - Sync: the first 0x55 in a wait-sync state starts auto-baud; OK follows 8 ms (ROM) /
+ *    12 ms (loader) later, also with timing off. Bytes arriving within 8 ms (ROM) / 13 ms
+ *    (loader) of that first 0x55 are dropped; later ones are parsed (R2: the ROM answers
+ *    FL 02 01 once per emu_input() chunk of >= 4 leftover bytes; L2: the loader starts an
+ *    endless 0x5555-byte frame). Other bytes never start a sync. A host baud that the device
+ *    cannot measure (40 MHz / baud <= 3) never syncs.
+ *  - Baud: the device keeps the baud it measured (rounded as §1.2/§1.4 say). If the host's
+ *    baud (emu_set_baud) then differs by more than 3 %, bytes in both directions are lost
+ *    (real hardware would deliver garbage). Unknown host baud (0): no check.
+ *  - A "FIFO read" of the firmware is modelled as the bytes of one emu_input() call: the
+ *    ROM drops the rest of it after FL 02 01, the loader drops what follows a complete
+ *    frame in it (no pipelining, §3.5, §12.4).
+ *  - ROM idle state: a lone byte that is not an enabled command id is skipped; a chunk of
+ *    >= 4 bytes starting with one is consumed as a frame without a reply (R12 says the chip
+ *    sometimes re-runs the previous command instead) or answered FL 02 01 if its length
+ *    field exceeds 4092. Enabled but unmodelled ROM commands (0x12 0x14 0x16 0x30 0x31 0x33
+ *    0x40 0x50) are consumed without a reply.
+ *  - ROM image checks: encrypt/sign bits of the header must equal the chip's (both ways);
+ *    segment destination must lie in 0x22008000..0x2203FFFF (else FL 11 02); more segment
+ *    headers than segment_cnt -> FL 07 02; 0x18 with no segment header, 0x19/0x1A before a
+ *    good header or check -> FL 04 01. The segment data CRC (seg header bytes 8..11) is not
+ *    checked (blisp sends 0).
+ *  - Loader: checksum is checked before the command table lookup (an unknown id with a bad
+ *    checksum gets FL 03 01). 0x3A's FL counts as a failed command. 0x3C does not clear the
+ *    latched error (only 0x30 is documented to). 0x33 is modelled as a reset into the ROM.
+ *    0x37 returns zeros (at most 4 bytes); 0x51 returns zeros; 0x40 ORs into RAM eFuse.
+ *    0x3F refuses streams whose check is not CRC32/none or whose LZMA2 dictionary is larger
+ *    than 32 KiB (the loader's xz-embedded decoder). Erase uses 64-bit arithmetic.
+ *  - Timing (when enabled): host bytes arrive paced at 10 bits/byte of the host baud
+ *    (115200 if unknown); each reply starts latency_us after it is produced and is paced the
+ *    same way; erase steps, page programming (per 256 bytes) and SHA take their durations;
+ *    0x3C sends PD at its start and every second. The loader's receive call (and with it the
+ *    2 s timeout) restarts when the previous command has finished and its reply is sent.
  */
 #ifndef BLR_EMU_H
 #define BLR_EMU_H
