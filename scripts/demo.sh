@@ -31,7 +31,7 @@ fi
 meson compile -C "$BUILD" >"$BUILD.compile.log" 2>&1 || { cat "$BUILD.compile.log"; exit 1; }
 
 BLRESCUE="$ROOT/$BUILD/src/cli/blrescue"
-EMU="$ROOT/$BUILD/src/emu/blrescue-emu"
+EMU="$ROOT/$BUILD/src/emu-main/blrescue-emu"
 MKLOADER="$ROOT/$BUILD/tests/cli/mkloader"
 for f in "$BLRESCUE" "$EMU" "$MKLOADER"; do
 	[ -x "$f" ] || { echo "missing $f after the build"; exit 1; }

@@ -50,6 +50,24 @@ for o in $(grep -o -e 'Fl -[a-z][a-z-]*' "$MAN" | sed 's/^Fl //' | sort -u); do
 done
 check "every long option in blrescue.1 exists in the help${extra:+ (stale:$extra)}" [ -z "$extra" ]
 
+EMAN="$BLR_SOURCE_ROOT/doc/blrescue-emu.1.in"
+if [ -x "$BLRESCUE_EMU" ]; then
+	"$BLRESCUE_EMU" --help >"$T/eh" 2>&1
+	missing=""
+	for o in $(grep -o -e '--[a-z][a-z0-9-]*' "$T/eh" | sort -u); do
+		grep -q -e "Fl -${o#--}\b" "$EMAN" || missing="$missing $o"
+	done
+	check "every long option of 'blrescue-emu --help' is in blrescue-emu.1${missing:+ (missing:$missing)}" [ -z "$missing" ]
+	extra=""
+	for o in $(grep -o -e 'Fl -[a-z][a-z0-9-]*' "$EMAN" | sed 's/^Fl //' | sort -u); do
+		grep -q -e "-$o\b" "$T/eh" || extra="$extra -$o"
+	done
+	check "every long option in blrescue-emu.1 exists in its --help${extra:+ (stale:$extra)}" [ -z "$extra" ]
+else
+	skip "blrescue-emu --help vs blrescue-emu.1" "blrescue-emu not built"
+	skip "blrescue-emu.1 vs blrescue-emu --help" "blrescue-emu not built"
+fi
+
 if command -v mandoc >/dev/null 2>&1; then
 	for m in blrescue blrescue-emu; do
 		sed 's/@VERSION@/0.0.0/' "$BLR_SOURCE_ROOT/doc/$m.1.in" >"$T/$m.1"

@@ -8,7 +8,7 @@ make_loader
 
 # hold_start MODE [ARG]: run ptyhelper with a FIFO as stdin; sets HPID and HOUT
 hold_start() {
-	rm -f "$T/h.in"; mkfifo "$T/h.in"
+	rm -f "$T/h.in" "$T/h.out"; mkfifo "$T/h.in"
 	"$PTYHELPER" "$@" <"$T/h.in" >"$T/h.out" 2>&1 &
 	HPID=$!
 	PIDS="$PIDS $HPID"
