@@ -74,14 +74,19 @@ void cli_fmt_size(uint64_t n, char *buf, size_t cap);
 
 /* ---- progress (progress.c) -------------------------------------------------------------- */
 
+struct cli_progress_stage {
+	bool active;        /* started and not finished */
+	uint64_t t0_ms;
+	uint64_t last_done;
+	int last_pct;
+};
+
 struct cli_progress {
 	const struct cli *cli;
 	bool tty;
-	int last_stage;
-	uint64_t t0_ms;
 	uint64_t last_draw_ms;
-	int last_pct;
 	bool line_open; /* a \r bar is on screen */
+	struct cli_progress_stage st[8];
 };
 
 void cli_progress_init(struct cli_progress *pr, const struct cli *cli);

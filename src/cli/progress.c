@@ -44,8 +44,6 @@ void cli_progress_init(struct cli_progress *pr, const struct cli *cli)
 	memset(pr, 0, sizeof(*pr));
 	pr->cli = cli;
 	pr->tty = isatty(STDERR_FILENO) == 1;
-	pr->last_stage = -1;
-	pr->last_pct = -1;
 }
 
 void cli_progress_end(struct cli_progress *pr)
@@ -66,34 +64,44 @@ static void fmt_bytes(uint64_t n, char *buf, size_t cap)
 		snprintf(buf, cap, "%" PRIu64 " B", n);
 }
 
+/*
+ * Stages interleave during a restore (compare, then erase and write run by run, then
+ * verify): each stage keeps its own start time and position, and the short erase runs
+ * inside a write are not shown separately.
+ */
 void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t total)
 {
 	struct cli_progress *pr = user;
+	struct cli_progress_stage *s;
 	uint64_t now = cli_now_ms(), el;
 	char d[32], t[32], r[32], eta[32];
 	double rate;
 	int pct;
 
-	if (pr->cli->quiet)
+	if (pr->cli->quiet || (unsigned)stage >= sizeof(pr->st) / sizeof(pr->st[0]))
 		return;
-	if ((int)stage != pr->last_stage || (done < total && pr->last_pct == 100)) {
-		cli_progress_end(pr);
-		pr->last_stage = (int)stage;
-		pr->t0_ms = now;
-		pr->last_draw_ms = 0;
-		pr->last_pct = -1;
-	} else if (done >= total && pr->last_pct == 100) {
-		return; /* the final state was shown already */
+	s = &pr->st[stage];
+	if (!s->active && s->last_pct == 100 && done >= total && s->last_done >= total)
+		return; /* a finished stage reported again */
+	if (!s->active || done < s->last_done) {
+		s->active = true;
+		s->t0_ms = now;
+		s->last_pct = -1;
 	}
+	s->last_done = done;
 	if (done > total)
 		done = total;
+	if (done >= total)
+		s->active = false;
+	if (stage == BLR_STAGE_ERASE && pr->st[BLR_STAGE_WRITE].active)
+		return;
 	pct = total ? (int)(done * 100 / total) : 100;
-	el = now - pr->t0_ms;
+	el = now - s->t0_ms;
 	rate = el ? (double)done * 1000.0 / (double)el : 0.0;
 	fmt_bytes(done, d, sizeof(d));
 	fmt_bytes(total, t, sizeof(t));
 	fmt_bytes((uint64_t)rate, r, sizeof(r));
-	if (done < total && rate > 0.0)
+	if (done < total && rate > 0.0 && el >= 200)
 		snprintf(eta, sizeof(eta), "ETA %us", (unsigned)((double)(total - done) / rate + 0.5));
 	else if (done >= total)
 		snprintf(eta, sizeof(eta), "%u.%01us", (unsigned)(el / 1000), (unsigned)(el % 1000 / 100));
@@ -104,7 +112,7 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 		char bar[31];
 		int fill = pct * 30 / 100;
 
-		if (done < total && now - pr->last_draw_ms < 100 && pct == pr->last_pct)
+		if (done < total && now - pr->last_draw_ms < 100 && pct == s->last_pct)
 			return;
 		memset(bar, '=', (size_t)fill);
 		memset(bar + fill, ' ', (size_t)(30 - fill));
@@ -115,15 +123,15 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 			bar, pct, d, t, r, eta);
 		pr->line_open = true;
 		pr->last_draw_ms = now;
-		pr->last_pct = pct;
+		s->last_pct = pct;
 		if (done >= total)
 			cli_progress_end(pr);
 		fflush(stderr);
 		return;
 	}
 	/* Plain lines: start, every 25 %, end. */
-	if (pct / 25 == pr->last_pct / 25 && pr->last_pct >= 0 && done < total)
+	if (s->last_pct >= 0 && pct / 25 == s->last_pct / 25 && done < total)
 		return;
-	pr->last_pct = pct;
+	s->last_pct = pct;
 	fprintf(stderr, "%s: %3d%%  %s / %s  %s/s  %s\n", stage_name(stage), pct, d, t, r, eta);
 }
