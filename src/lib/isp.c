@@ -18,7 +18,7 @@ static const struct isp_cmd_spec cmd_table[] = {
 	{ISP_RUN_IMAGE, "run_image", ISP_REPLY_ACK, 1000, 0},
 	{ISP_RESET, "reset", ISP_REPLY_ACK, 1000, 0},
 	/* loader (§4.2) */
-	{ISP_FLASH_ERASE, "flash_erase", ISP_REPLY_ACK, 5000, 30000},
+	{ISP_FLASH_ERASE, "flash_erase", ISP_REPLY_ACK, 3000, 32000},
 	{ISP_FLASH_WRITE, "flash_write", ISP_REPLY_ACK, 2000, 0},
 	{ISP_FLASH_READ, "flash_read", ISP_REPLY_DATA, 2000, 0},
 	{ISP_FLASH_BOOT, "flash_boot", ISP_REPLY_ACK, 1000, 0},
@@ -53,10 +53,10 @@ const struct isp_cmd_spec *isp_cmd_spec(uint8_t id)
 unsigned isp_timeout_ms(uint8_t id, uint64_t len, size_t reply_bytes, unsigned baud)
 {
 	const struct isp_cmd_spec *s = isp_cmd_spec(id);
-	const uint64_t mib = 1u << 20;
+	const uint64_t unit = 64u * 1024u, per_mib = 16u; /* scaled per started 64 KiB */
 	uint64_t t = s->timeout_ms;
 
-	t += (len + mib - 1) / mib * s->timeout_ms_per_mib;
+	t += (len + unit - 1) / unit * s->timeout_ms_per_mib / per_mib;
 	if (baud)
 		t += (uint64_t)reply_bytes * 10u * MS_PER_S / baud * 2u; /* twice the line time */
 	return t > 0x7FFFFFFFu ? 0x7FFFFFFFu : (unsigned)t;

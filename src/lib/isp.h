@@ -128,13 +128,14 @@ struct isp_cmd_spec {
 	const char *name;
 	enum isp_reply reply;
 	unsigned timeout_ms;        /* for one reply (restarted on PD) */
-	unsigned timeout_ms_per_mib; /* added per MiB of the range (SHA-256, erase) */
+	unsigned timeout_ms_per_mib; /* added per MiB of the range, counted per started 64 KiB
+				      * (SHA-256, erase: a 64 KiB block erase takes up to 1.2 s) */
 };
 
 /* The table row for id, or a generic row (ack, 2 s) for ids not in the table. Never NULL. */
 const struct isp_cmd_spec *isp_cmd_spec(uint8_t id);
-/* Timeout for one reply of command id over len bytes (rounded up per MiB), plus the line
- * time of reply_bytes at baud. */
+/* Timeout for one reply of command id over len bytes, plus twice the line time of
+ * reply_bytes at baud. */
 unsigned isp_timeout_ms(uint8_t id, uint64_t len, size_t reply_bytes, unsigned baud);
 
 #endif

@@ -23,7 +23,8 @@
 #define LDR_MAX_RX_TIMEOUT_MS   10000u /* 38 784-byte build (§3.6) */
 #define UPLOAD_TRIES            2u
 #define PENDING_SCAN_MAX        64u
-#define RX_CHUNK                512u
+#define RX_CHUNK                4096u
+#define RECOVER_DRAIN_MS        20u
 #define WRITE_SLACK_MS          1000u
 #define RESET_WAIT_MAX_MS       10000u
 
@@ -182,7 +183,6 @@ static void scan_pending(struct blr_dev *dev)
 int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t n, uint8_t *rsp,
 		size_t cap, size_t *rsp_len, unsigned timeout_ms)
 {
-	static uint8_t no_buf[1];
 	const struct isp_cmd_spec *spec = isp_cmd_spec(id);
 	bool loader = dev->stage == DEV_LOADER;
 	size_t limit = loader ? dev->frame_limit : ISP_ROM_MAX_PAYLOAD;
@@ -197,10 +197,8 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 		*rsp_len = 0;
 	if (n > limit)
 		return BLR_E_INVAL;
-	if (!rsp) {
-		rsp = no_buf;
+	if (!rsp)
 		cap = 0;
-	}
 	frame = malloc(ISP_REQ_HDR_LEN + n);
 	if (!frame)
 		return BLR_E_NOMEM;
@@ -214,7 +212,8 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 	if (!timeout_ms)
 		timeout_ms = isp_timeout_ms(id, 0, cap, dev->cur_baud);
 	isp_dec_init(&d, spec->reply == ISP_REPLY_DATA, rsp, cap);
-	deadline = now_ms(dev) + timeout_ms;
+	/* the request itself may still be on the line */
+	deadline = now_ms(dev) + timeout_ms + line_ms(dev, flen);
 	for (;;) {
 		uint64_t now = now_ms(dev);
 		size_t want = isp_dec_want(&d), got = 0, used = 0;
@@ -380,6 +379,9 @@ int ldr_recover(struct blr_dev *dev)
 	int r;
 
 	dev_info(dev, "re-synchronising with the loader");
+	/* let the rest of a broken reply arrive, then drop it */
+	sleep_ms(dev, RECOVER_DRAIN_MS);
+	keep_os(dev, dev->t.ops->flush_input(dev->t.ctx));
 	if (!dev->need_handshake &&
 	    isp_command(dev, ISP_FLASH_READ_JEDEC_ID, NULL, 0, j, sizeof(j), &jl,
 			RECOVER_PROBE_MS) == BLR_OK)
@@ -394,7 +396,13 @@ int ldr_recover(struct blr_dev *dev)
 	if (r != BLR_E_NO_RESPONSE || dev->rx_timeout_ms >= LDR_MAX_RX_TIMEOUT_MS)
 		return r;
 	sleep_ms(dev, 2 * LDR_MAX_RX_TIMEOUT_MS + LDR_SYNC_MARGIN_MS);
-	return ldr_handshake(dev);
+	r = ldr_handshake(dev);
+	if (r == BLR_OK) {
+		/* only the long wait helped: a build with 10 s receive timeouts (§3.6) */
+		dev_info(dev, "the loader uses %u ms receive timeouts", LDR_MAX_RX_TIMEOUT_MS);
+		dev->rx_timeout_ms = LDR_MAX_RX_TIMEOUT_MS;
+	}
+	return r;
 }
 
 /* Before a loader command: re-handshake when the loader is known to be in handshake mode
@@ -672,8 +680,14 @@ static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
 		dev_info(dev, "no ROM handshake at %u baud; trying a loader at %u", dev->rom_baud,
 			 dev->baud);
 		r = handshake(dev, dev->baud, 1, 0);
+		if (r == BLR_E_NO_RESPONSE) {
+			/* a loader stuck in a frame (§9.5) is in its handshake state after two
+			 * receive timeouts whatever it received */
+			sleep_ms(dev, ldr_idle_ms(dev));
+			r = handshake(dev, dev->baud, 1, 0);
+		}
 		if (r != BLR_OK)
-			return r == BLR_E_NO_RESPONSE ? BLR_E_NO_RESPONSE : r;
+			return r;
 		dev->rom_baud = dev->baud;
 	} else if (r != BLR_OK) {
 		return r;

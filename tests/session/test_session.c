@@ -533,6 +533,67 @@ static void update_partial_edges(void **state)
 	del_fx(f);
 }
 
+static void long_rx_timeout_loader(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	uint8_t buf[SEC];
+	(void)state;
+
+	/* like the 38 784-byte build: 10 s receive timeouts; the synthetic loader is unknown,
+	 * so the library assumes 2 s and must find out the hard way */
+	emu_config_defaults(&cfg);
+	cfg.loader_rx_timeout_ms = 10000;
+	f = new_fx(&cfg, FX_PATTERN);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	f->t.ops->sleep_ms(f->t.ctx, 5000); /* still in command mode on this build */
+	assert_int_equal(blr_flash_read(f->dev, 0x6000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x6000, sizeof(buf));
+	/* learned: a later idle period of 5 s is not mistaken for a timeout */
+	uint64_t t0 = emu_transport_now_us(&f->t);
+
+	f->t.ops->sleep_ms(f->t.ctx, 5000);
+	assert_int_equal(blr_flash_read(f->dev, 0x7000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x7000, sizeof(buf));
+	assert_true(emu_transport_now_us(&f->t) - t0 < 6000000u);
+	del_fx(f);
+}
+
+static void timing_model_cycle(void **state)
+{
+	static const unsigned bauds[] = {115200, 2000000};
+	(void)state;
+
+	/* realistic line and flash timings: every timeout of the library must suffice */
+	for (size_t b = 0; b < 2; b++) {
+		struct emu_config cfg;
+		struct fx *f;
+		uint8_t *want = malloc(0x48000), *back = malloc(0x48000);
+		struct blr_update_stats st;
+
+		emu_config_defaults(&cfg);
+		cfg.timing.enabled = true;
+		cfg.timing.latency_us = 16000; /* FTDI default latency timer */
+		f = new_fx(&cfg, FX_PATTERN);
+		assert_non_null(want);
+		assert_non_null(back);
+		f->opts.baud = bauds[b];
+		assert_int_equal(fx_connect(f), BLR_OK);
+		fx_pattern(want, 0x48000, 31);
+		assert_int_equal(blr_flash_update(f->dev, 0x38000, want, 0x48000, BLR_UPDATE_FULL, &st),
+				 BLR_OK);
+		assert_int_equal(blr_flash_read(f->dev, 0x38000, back, 0x48000), BLR_OK);
+		assert_memory_equal(back, want, 0x48000);
+		assert_int_equal(blr_flash_erase_all(f->dev), BLR_OK); /* 5 s, PD every second */
+		assert_int_equal(blr_flash_read(f->dev, 0x1FF000, back, SEC), BLR_OK);
+		for (size_t i = 0; i < SEC; i++)
+			assert_int_equal(back[i], 0xFF);
+		free(want);
+		free(back);
+		del_fx(f);
+	}
+}
+
 struct counter {
 	int left;
 	uint64_t last_done, last_total;
@@ -613,6 +674,8 @@ int main(void)
 		cmocka_unit_test(recovery_after_failures),
 		cmocka_unit_test(update_skips_identical),
 		cmocka_unit_test(update_partial_edges),
+		cmocka_unit_test(long_rx_timeout_loader),
+		cmocka_unit_test(timing_model_cycle),
 		cmocka_unit_test(progress_and_cancel),
 		cmocka_unit_test(reset_ends_session),
 	};

@@ -371,6 +371,8 @@ static void command_table(void **state)
 	assert_true(isp_timeout_ms(0x3D, 4u << 20, 32, 2000000) >
 		    isp_timeout_ms(0x3D, 1u << 20, 32, 2000000));
 	assert_true(isp_timeout_ms(0x30, 2u << 20, 0, 0) >= 30000);
+	assert_true(isp_timeout_ms(0x30, 4096, 0, 0) >= 3000);
+	assert_true(isp_timeout_ms(0x30, 4096, 0, 0) < isp_timeout_ms(0x30, 0x10001, 0, 0));
 	assert_true(isp_timeout_ms(0x3C, 0, 0, 0) >= 60000);
 	/* a 16 KiB read reply at 115200 baud needs more than its 1.4 s of line time */
 	assert_true(isp_timeout_ms(0x32, 0, 16384, 115200) > 16384 * 10 * 1000 / 115200);
