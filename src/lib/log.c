@@ -37,7 +37,9 @@ void dev_log_hex(struct blr_dev *dev, const char *what, const uint8_t *buf, size
 		hex[o++] = ' ';
 	}
 	hex[o ? o - 1 : 0] = '\0';
-	dev_log(dev, BLR_LOG_TRACE, "%s %zu: %s%s", what, len, hex, n < len ? " ..." : "");
+	dev_log(dev, BLR_LOG_TRACE, "%8llu ms %s %zu: %s%s",
+		(unsigned long long)dev->t.ops->now_ms(dev->t.ctx), what, len, hex,
+		n < len ? " ..." : "");
 }
 
 bool dev_cancelled(struct blr_dev *dev)

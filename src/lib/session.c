@@ -100,6 +100,22 @@ static void sleep_ms(struct blr_dev *dev, unsigned ms)
 		dev->t.ops->sleep_ms(dev->t.ctx, ms);
 }
 
+#define WAIT_SLICE_MS 100u
+
+/* A long wait that the cancel callback can cut short. */
+static int wait_ms(struct blr_dev *dev, unsigned ms)
+{
+	while (ms) {
+		unsigned n = ms < WAIT_SLICE_MS ? ms : WAIT_SLICE_MS;
+
+		if (dev_cancelled(dev))
+			return BLR_E_CANCELLED;
+		sleep_ms(dev, n);
+		ms -= n;
+	}
+	return BLR_OK;
+}
+
 static int keep_os(struct blr_dev *dev, int r)
 {
 	if (r != BLR_OK && r != BLR_E_TIMEOUT && dev->t.ops->last_os_error)
@@ -243,6 +259,8 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 					 blr_device_error_name(d.code));
 				note_fl(dev, d.code);
 				stray_code = d.code;
+				if (dev->need_handshake)
+					return BLR_E_TIMEOUT; /* our frame went to a loader in sync */
 				continue;
 			}
 			if (used < got)
@@ -348,8 +366,8 @@ static int handshake(struct blr_dev *dev, unsigned baud, unsigned tries, unsigne
 		r = handshake_once(dev, baud, &answered);
 		if (r != BLR_E_NO_RESPONSE)
 			break;
-		if (i + 1 < tries)
-			sleep_ms(dev, answered ? idle_ms : ISP_SYNC_REPLY_MS);
+		if (i + 1 < tries && wait_ms(dev, answered ? idle_ms : ISP_SYNC_REPLY_MS))
+			return BLR_E_CANCELLED;
 	}
 	return r;
 }
@@ -391,12 +409,14 @@ int ldr_recover(struct blr_dev *dev)
 		return r;
 	/* Stuck in a frame that can never complete (L2, L20): it gives up after two receive
 	 * timeouts and waits for a handshake. */
-	sleep_ms(dev, ldr_idle_ms(dev));
-	r = ldr_handshake(dev);
+	r = wait_ms(dev, ldr_idle_ms(dev));
+	if (r == BLR_OK)
+		r = ldr_handshake(dev);
 	if (r != BLR_E_NO_RESPONSE || dev->rx_timeout_ms >= LDR_MAX_RX_TIMEOUT_MS)
 		return r;
-	sleep_ms(dev, 2 * LDR_MAX_RX_TIMEOUT_MS + LDR_SYNC_MARGIN_MS);
-	r = ldr_handshake(dev);
+	r = wait_ms(dev, 2 * LDR_MAX_RX_TIMEOUT_MS + LDR_SYNC_MARGIN_MS);
+	if (r == BLR_OK)
+		r = ldr_handshake(dev);
 	if (r == BLR_OK) {
 		/* only the long wait helped: a build with 10 s receive timeouts (§3.6) */
 		dev_info(dev, "the loader uses %u ms receive timeouts", LDR_MAX_RX_TIMEOUT_MS);
@@ -415,8 +435,9 @@ static int ldr_ready(struct blr_dev *dev)
 
 	if (!dev->need_handshake && idle < maybe)
 		return BLR_OK;
-	if (!dev->need_handshake && idle < sure)
-		sleep_ms(dev, (unsigned)(sure - idle)); /* ambiguous: wait until certain */
+	if (!dev->need_handshake && idle < sure &&
+	    wait_ms(dev, (unsigned)(sure - idle)) != BLR_OK) /* ambiguous: wait until certain */
+		return BLR_E_CANCELLED;
 	if (!dev->need_handshake)
 		dev_dbg(dev, "loader idle %llu ms: handshake again", (unsigned long long)idle);
 	if (ldr_handshake(dev) == BLR_OK)
@@ -632,7 +653,9 @@ static int loader_start(struct blr_dev *dev, unsigned tries)
 			continue;
 		dev_warn(dev, "no loader handshake at %u baud, trying %u", dev->baud,
 			 fallback_bauds[i]);
-		sleep_ms(dev, ldr_idle_ms(dev)); /* whatever it measured, let it time out */
+		r = wait_ms(dev, ldr_idle_ms(dev)); /* whatever it measured, let it time out */
+		if (r != BLR_OK)
+			return r;
 		r = handshake(dev, fallback_bauds[i], 1, 0);
 		if (r == BLR_OK)
 			dev->baud = fallback_bauds[i];
@@ -672,9 +695,10 @@ static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
 		       const struct blr_loader_info *li, unsigned tries)
 {
 	enum found f = FOUND_ROM;
-	int r;
+	int r = BLR_OK;
 
-	r = handshake(dev, dev->rom_baud, tries, ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS);
+	if (dev->stage != DEV_ROM) /* else the probe found the ROM in command mode */
+		r = handshake(dev, dev->rom_baud, tries, ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS);
 	if (r == BLR_E_NO_RESPONSE) {
 		/* A loader of an earlier session that timed out into its handshake state? */
 		dev_info(dev, "no ROM handshake at %u baud; trying a loader at %u", dev->rom_baud,
@@ -683,8 +707,9 @@ static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
 		if (r == BLR_E_NO_RESPONSE) {
 			/* a loader stuck in a frame (§9.5) is in its handshake state after two
 			 * receive timeouts whatever it received */
-			sleep_ms(dev, ldr_idle_ms(dev));
-			r = handshake(dev, dev->baud, 1, 0);
+			r = wait_ms(dev, ldr_idle_ms(dev));
+			if (r == BLR_OK)
+				r = handshake(dev, dev->baud, 1, 0);
 		}
 		if (r != BLR_OK)
 			return r;
@@ -706,8 +731,8 @@ static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
 		dev->last_rx_ms = now_ms(dev);
 		if (dev->rom_baud != dev->baud) {
 			/* to change its baud it must time out into handshake mode first ([MCU]) */
-			sleep_ms(dev, ldr_idle_ms(dev));
-			return ldr_handshake(dev);
+			r = wait_ms(dev, ldr_idle_ms(dev));
+			return r == BLR_OK ? ldr_handshake(dev) : r;
 		}
 		return BLR_OK;
 	}
@@ -722,7 +747,9 @@ static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
 		if (r == BLR_OK || r == BLR_E_CANCELLED || i + 1 == UPLOAD_TRIES)
 			break;
 		dev_warn(dev, "loader upload failed (%s), starting over", blr_strerror(r));
-		sleep_ms(dev, ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS);
+		r = wait_ms(dev, ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS);
+		if (r != BLR_OK)
+			return r;
 		r = handshake(dev, dev->rom_baud, tries, ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS);
 		if (r != BLR_OK)
 			return r;

@@ -160,6 +160,32 @@ static void running_loader_in_handshake_mode(void **state)
 	del_fx(f);
 }
 
+static void rom_left_in_command_mode(void **state)
+{
+	static const unsigned bauds[] = {BLR_DEFAULT_BAUD, BLR_DEFAULT_ROM_BAUD};
+	(void)state;
+
+	/* an earlier session handshook with the ROM and stopped: the ROM waits for commands
+	 * (at the ROM baud), which the next session must cope with, at either work baud */
+	for (size_t i = 0; i < 2; i++) {
+		struct fx *f = new_fx(NULL, FX_ERASED);
+		struct blr_chip_info ci;
+
+		f->opts.loader = NULL;
+		assert_int_equal(fx_connect(f), BLR_E_INVAL);
+		assert_int_equal(emu_get_state(f->e), EMU_ROM_CMD);
+		f->opts.loader = f->loader;
+		f->opts.baud = bauds[i];
+		assert_int_equal(fx_connect(f), BLR_OK);
+		assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+		assert_int_equal(ci.rom_version, 1);
+		assert_false(ci.loader_was_running);
+		assert_int_equal(ci.baud, bauds[i]);
+		assert_int_equal(emu_get_state(f->e), EMU_LDR_CMD);
+		del_fx(f);
+	}
+}
+
 static void old_loader_mode(void **state)
 {
 	struct emu_config cfg;
@@ -652,6 +678,147 @@ static void reset_ends_session(void **state)
 	del_fx(f);
 }
 
+struct logcap {
+	int trace, info, tx_frames;
+	bool above_max;
+	enum blr_log_level max;
+};
+
+static void log_cap(void *user, enum blr_log_level lvl, const char *msg)
+{
+	struct logcap *c = user;
+
+	if (lvl > c->max)
+		c->above_max = true;
+	if (lvl == BLR_LOG_TRACE)
+		c->trace++;
+	if (lvl == BLR_LOG_INFO)
+		c->info++;
+	/* the get_boot_info frame of §8.2, hex-dumped with a timestamp */
+	if (lvl == BLR_LOG_TRACE && strstr(msg, " ms tx 4: 10 00 00 00"))
+		c->tx_frames++;
+}
+
+static void logging_levels(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	struct logcap c = {.max = BLR_LOG_INFO};
+	(void)state;
+
+	blr_dev_set_log(f->dev, log_cap, &c, BLR_LOG_INFO);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_false(c.above_max);
+	assert_int_equal(c.trace, 0);
+	assert_true(c.info > 0);
+	c = (struct logcap){.max = BLR_LOG_TRACE};
+	blr_dev_set_log(f->dev, log_cap, &c, BLR_LOG_TRACE);
+	f->opts.loader = NULL;
+	assert_int_equal(fx_connect(f), BLR_OK); /* probe: get_boot_info */
+	assert_true(c.trace > 0);
+	assert_int_equal(c.tx_frames, 1);
+	blr_dev_set_log(f->dev, NULL, NULL, BLR_LOG_TRACE); /* no sink: silent */
+	assert_int_equal(fx_connect(f), BLR_OK);
+	del_fx(f);
+}
+
+/* A port with nothing attached: writes vanish, reads time out, on a virtual clock. */
+struct silent {
+	uint64_t now_ms;
+	unsigned writes;
+};
+
+static int si_set_baud(void *ctx, unsigned baud)
+{
+	(void)ctx;
+	return baud ? BLR_OK : BLR_E_INVAL;
+}
+
+static int si_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_ms)
+{
+	(void)buf;
+	(void)len;
+	(void)timeout_ms;
+	((struct silent *)ctx)->writes++;
+	return BLR_OK;
+}
+
+static int si_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
+{
+	(void)buf;
+	*got = 0;
+	((struct silent *)ctx)->now_ms += timeout_ms;
+	return len ? BLR_E_TIMEOUT : BLR_OK;
+}
+
+static int si_nop(void *ctx)
+{
+	(void)ctx;
+	return BLR_OK;
+}
+
+static int si_lines(void *ctx, int dtr, int rts)
+{
+	(void)ctx;
+	(void)dtr;
+	(void)rts;
+	return BLR_E_UNSUPPORTED;
+}
+
+static uint64_t si_now(void *ctx)
+{
+	return ((struct silent *)ctx)->now_ms;
+}
+
+static void si_sleep(void *ctx, unsigned ms)
+{
+	((struct silent *)ctx)->now_ms += ms;
+}
+
+static void si_close(void *ctx)
+{
+	(void)ctx;
+}
+
+static int si_oserr(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static const struct blr_transport_ops silent_ops = {
+	si_set_baud, si_write, si_read, si_nop, si_nop, si_lines, si_now, si_sleep, si_close,
+	si_oserr,
+};
+
+static bool cancel_now(void *user)
+{
+	return *(bool *)user;
+}
+
+static void no_answer_and_cancel(void **state)
+{
+	struct silent sc = {0};
+	struct blr_transport t = {&silent_ops, &sc};
+	struct blr_dev *dev = NULL;
+	struct blr_connect_opts o = {.reset_steps = "rts,w100,-rts"};
+	bool stop = false;
+	(void)state;
+
+	assert_int_equal(blr_dev_new(&dev, &t), BLR_OK);
+	blr_dev_set_log(dev, fx_log, NULL, BLR_LOG_DEBUG);
+	/* reset steps on a port without modem lines are skipped, not fatal */
+	assert_int_equal(blr_connect(dev, &o), BLR_E_NO_RESPONSE);
+	assert_true(sc.writes >= 3);
+	assert_true(sc.now_ms >= 100);
+	/* a cancel request ends the waits */
+	blr_dev_set_cancel(dev, cancel_now, &stop);
+	stop = true;
+	assert_int_equal(blr_connect(dev, &o), BLR_E_CANCELLED);
+	o.reset_steps = "rts,w";
+	assert_int_equal(blr_connect(dev, &o), BLR_E_INVAL);
+	blr_dev_free(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +828,7 @@ int main(void)
 		cmocka_unit_test(secured_chip),
 		cmocka_unit_test(already_running_loader),
 		cmocka_unit_test(running_loader_in_handshake_mode),
+		cmocka_unit_test(rom_left_in_command_mode),
 		cmocka_unit_test(old_loader_mode),
 		cmocka_unit_test(read_fixture_back),
 		cmocka_unit_test(erase_write_range),
@@ -678,6 +846,8 @@ int main(void)
 		cmocka_unit_test(timing_model_cycle),
 		cmocka_unit_test(progress_and_cancel),
 		cmocka_unit_test(reset_ends_session),
+		cmocka_unit_test(logging_levels),
+		cmocka_unit_test(no_answer_and_cancel),
 	};
 	return cmocka_run_group_tests_name("library <-> emulator", tests, NULL, NULL);
 }
