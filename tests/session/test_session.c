@@ -18,6 +18,7 @@
 #include "common/hash.h"
 #include "emu_transport.h"
 #include "fixture.h"
+#include "lib/dev.h" /* internals: pretend to be a known build */
 #include "synth_loader.h"
 
 #define MIB (1024u * 1024u)
@@ -160,6 +161,36 @@ static void running_loader_in_handshake_mode(void **state)
 	del_fx(f);
 }
 
+static void known_new_build_limits(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t *want = malloc(0x12345), *back = malloc(0x12345);
+	uint64_t cmds;
+	(void)state;
+
+	assert_non_null(want);
+	assert_non_null(back);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	/* what blr_connect sets for the 37 920-byte build (§5.5): frames up to N = 0x4004 */
+	f->dev->frame_limit = 0x4004;
+	f->dev->info.loader_build = "test: known new build";
+	f->dev->read_chunk = 0;
+	fx_pattern(want, 0x12345, 8);
+	assert_int_equal(blr_flash_erase(f->dev, 0x80000, 0x12345), BLR_OK);
+	cmds = emu_commands_served(f->e);
+	assert_int_equal(blr_flash_write(f->dev, 0x80000, want, 0x12345), BLR_OK);
+	/* 0x12345 bytes in 16 KiB frames: 5 frames (the emulator drops any frame > 0x4004) */
+	assert_int_equal(emu_commands_served(f->e) - cmds, 5);
+	assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
+	cmds = emu_commands_served(f->e);
+	assert_int_equal(blr_flash_read(f->dev, 0x80000, back, 0x12345), BLR_OK);
+	assert_int_equal(emu_commands_served(f->e) - cmds, 5); /* 16 KiB reads, no probing */
+	assert_memory_equal(back, want, 0x12345);
+	free(want);
+	free(back);
+	del_fx(f);
+}
+
 static void rom_left_in_command_mode(void **state)
 {
 	static const unsigned bauds[] = {BLR_DEFAULT_BAUD, BLR_DEFAULT_ROM_BAUD};
@@ -184,6 +215,109 @@ static void rom_left_in_command_mode(void **state)
 		assert_int_equal(emu_get_state(f->e), EMU_LDR_CMD);
 		del_fx(f);
 	}
+}
+
+/* An adapter that cannot do more than max_baud: bytes written faster are lost. */
+struct slow_adapter {
+	struct blr_transport inner;
+	unsigned baud, max_baud;
+};
+
+static int sa_set_baud(void *ctx, unsigned baud)
+{
+	struct slow_adapter *a = ctx;
+
+	a->baud = baud;
+	return a->inner.ops->set_baud(a->inner.ctx, baud);
+}
+
+static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_ms)
+{
+	struct slow_adapter *a = ctx;
+
+	if (a->baud > a->max_baud)
+		return BLR_OK;
+	return a->inner.ops->write(a->inner.ctx, buf, len, timeout_ms);
+}
+
+static int sa_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->read(a->inner.ctx, buf, len, timeout_ms, got);
+}
+
+static int sa_flush(void *ctx)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->flush_input(a->inner.ctx);
+}
+
+static int sa_drain(void *ctx)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->drain(a->inner.ctx);
+}
+
+static int sa_lines(void *ctx, int dtr, int rts)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->set_lines(a->inner.ctx, dtr, rts);
+}
+
+static uint64_t sa_now(void *ctx)
+{
+	struct slow_adapter *a = ctx;
+
+	return a->inner.ops->now_ms(a->inner.ctx);
+}
+
+static void sa_sleep(void *ctx, unsigned ms)
+{
+	struct slow_adapter *a = ctx;
+
+	a->inner.ops->sleep_ms(a->inner.ctx, ms);
+}
+
+static void sa_close(void *ctx)
+{
+	struct slow_adapter *a = ctx;
+
+	a->inner.ops->close(a->inner.ctx);
+}
+
+static int sa_oserr(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static const struct blr_transport_ops slow_ops = {
+	sa_set_baud, sa_write, sa_read, sa_flush, sa_drain, sa_lines, sa_now, sa_sleep, sa_close,
+	sa_oserr,
+};
+
+static void loader_baud_fallback(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	struct slow_adapter a = {.max_baud = 1000000};
+	struct blr_transport t = {&slow_ops, &a};
+	struct blr_chip_info ci;
+	uint8_t buf[SEC];
+	(void)state;
+
+	/* re-plumb the device onto the adapter that loses 2 Mbaud */
+	a.inner = f->t;
+	f->dev->t = t;
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+	assert_int_equal(ci.baud, 1000000);
+	assert_int_equal(blr_flash_read(f->dev, 0x2000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x2000, sizeof(buf));
+	del_fx(f);
 }
 
 static void old_loader_mode(void **state)
@@ -828,7 +962,9 @@ int main(void)
 		cmocka_unit_test(secured_chip),
 		cmocka_unit_test(already_running_loader),
 		cmocka_unit_test(running_loader_in_handshake_mode),
+		cmocka_unit_test(known_new_build_limits),
 		cmocka_unit_test(rom_left_in_command_mode),
+		cmocka_unit_test(loader_baud_fallback),
 		cmocka_unit_test(old_loader_mode),
 		cmocka_unit_test(read_fixture_back),
 		cmocka_unit_test(erase_write_range),
