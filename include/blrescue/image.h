@@ -297,6 +297,15 @@ size_t blr_obk_cfg_size(const uint8_t *val, size_t vlen);
 /* ident "CFG" present and CRC-8 matches. */
 bool blr_obk_cfg_valid(const uint8_t *val, size_t vlen);
 
+/* Fields of the OpenBeken config (§5.6), for display; secret = zeroed by scrub. */
+struct blr_obk_field_info {
+	const char *name;
+	uint16_t off, size;
+	bool secret;
+};
+size_t blr_obk_field_count(void);
+const struct blr_obk_field_info *blr_obk_field_at(size_t i);
+
 /* ---------------------------------------------------------------------------------------- */
 /* Whole-image inspection */
 
@@ -338,8 +347,10 @@ struct blr_image_info {
 	uint32_t factory_offset, factory_len;
 	struct blr_fdt_info fdt;
 
+	uint32_t fcdata_len;         /* live OpenBeken fcdata value length (0 = none) */
+
 	/* media */
-	bool have_media, media_romfs;
+	bool have_media, media_romfs, media_erased;
 
 	size_t n_problems, problems_dropped;
 	struct blr_problem problems[BLR_MAX_PROBLEMS];

@@ -220,7 +220,7 @@ static bool printable(const uint8_t *p, size_t n)
 		i++;
 	while (i < n && p[i] == 0) /* trailing NULs are fine */
 		i++;
-	return i == n && n > 0;
+	return i == n;
 }
 
 static void print_value(FILE *f, const uint8_t *p, size_t n)
@@ -300,6 +300,29 @@ static void text_header(FILE *f, const struct blr_bootheader *h, const char *ind
 	fprintf(f, "%sheader CRC: %s (stored 0x%08X, computed 0x%08X)\n", indent,
 		crc_name(h->crc_state), h->crc, h->crc_calc);
 	fprintf(f, "%simage hash at 0x%X: %s\n", indent, h->data_offset, hash_name(h->hash_state));
+}
+
+/* With --show-values: the OpenBeken config fields by name (§5.6). */
+static void text_obk(FILE *f, const struct blr_image_info *in, const uint8_t *buf)
+{
+	for (size_t i = 0; i < in->n_kv; i++) {
+		const struct blr_ef_entry *e = &in->kv[i];
+
+		if (e->state != BLR_EF_WRITE || !e->fits || strcmp(e->name, BLR_OBK_CFG_KEY) != 0)
+			continue;
+		for (size_t k = 0; k < blr_obk_field_count(); k++) {
+			const struct blr_obk_field_info *fi = blr_obk_field_at(k);
+
+			if ((size_t)fi->off + fi->size > e->value_len)
+				continue;
+			const uint8_t *v = buf + e->value_off + fi->off;
+
+			fprintf(f, "    %-16s ", fi->name);
+			print_value(f, v, strnlen((const char *)v, fi->size));
+			fputc('\n', f);
+		}
+		break;
+	}
 }
 
 static void text_inspect(struct cli *cli, const char *path, const struct blr_image_info *in,
@@ -426,6 +449,11 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 		if (in->obk_cfg_found)
 			fprintf(f, "  OpenBeken config: version %u, CRC-8 %s\n", in->obk_cfg_version,
 				in->obk_cfg_crc_ok ? "ok" : "BAD");
+		if (in->obk_cfg_found && show)
+			text_obk(f, in, buf);
+		if (in->fcdata_len)
+			fprintf(f, "  OpenBeken fast-connect record (fcdata): %u bytes\n",
+				in->fcdata_len);
 		if (!show && in->n_kv)
 			fprintf(f, "  (values hidden; --show-values prints them)\n");
 	}
@@ -437,7 +465,9 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 		fprintf(f, "  totalsize %u, %u nodes, %u properties\n", in->fdt.totalsize,
 			in->fdt.nodes, in->fdt.props);
 	if (in->have_media)
-		fprintf(f, "media: %s\n", in->media_romfs ? "romfs" : "no romfs header");
+		fprintf(f, "media: %s\n", in->media_romfs    ? "romfs"
+					   : in->media_erased ? "erased"
+							      : "no romfs header");
 problems:
 	fprintf(f, "\nproblems: %zu\n", in->n_problems);
 	for (size_t i = 0; i < in->n_problems; i++) {
@@ -631,6 +661,7 @@ static void json_inspect(struct cli *cli, const char *path, const struct blr_ima
 		jw_u(&j, "openbeken_config_version", in->obk_cfg_version);
 		jw_b(&j, "openbeken_config_crc_ok", in->obk_cfg_crc_ok);
 	}
+	jw_u(&j, "openbeken_fcdata_length", in->fcdata_len);
 	jw_close(&j, '}');
 	jw_open(&j, "factory", '{');
 	jw_b(&j, "present", in->have_factory);
@@ -640,6 +671,7 @@ static void json_inspect(struct cli *cli, const char *path, const struct blr_ima
 	jw_b(&j, "fdt_ok", in->fdt.magic_ok && in->fdt.size_ok && in->fdt.walk_ok);
 	jw_close(&j, '}');
 	jw_b(&j, "media_romfs", in->media_romfs);
+	jw_b(&j, "media_erased", in->media_erased);
 	jw_open(&j, "problems", '[');
 	for (size_t i = 0; i < in->n_problems; i++) {
 		const struct blr_problem *p = &in->problems[i];

@@ -563,7 +563,10 @@ static void size_rules(void **state)
 	struct blr_check_result r;
 
 	assert_int_equal(blr_image_check(img, SYN_SIZE, 4u << 20, &r), 0);
+	assert_int_equal(r.verdict, BLR_VERDICT_OK); /* a 2 MiB image fits a 4 MiB chip */
+	assert_int_equal(blr_image_check(img, SYN_SIZE, 1u << 20, &r), 0);
 	assert_int_equal(r.verdict, BLR_VERDICT_SUSPICIOUS);
+	assert_non_null(strstr(r.summary, "only 1 MiB"));
 	assert_int_equal(blr_image_check(img, SYN_SIZE, SYN_SIZE, &r), 0);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK);
 	free(big);

@@ -200,7 +200,7 @@ bool blr_obk_cfg_valid(const uint8_t *val, size_t vlen)
 	return blr_crc8_obk(val + 4, sz - 4) == val[3];
 }
 
-const struct blr_obk_field blr_obk_fields[] = {
+const struct blr_obk_field_info blr_obk_fields[] = {
 	{"wifi_ssid", 0x14, 64, true},       {"wifi_pass", 0x54, 64, true},
 	{"mqtt_host", 0x94, 256, true},      {"mqtt_clientId", 0x194, 64, false},
 	{"mqtt_userName", 0x1D4, 64, true},  {"mqtt_pass", 0x214, 128, true},
@@ -208,7 +208,17 @@ const struct blr_obk_field blr_obk_fields[] = {
 	{"wifi_ssid2", 0xC00, 64, true},     {"wifi_pass2", 0xC40, 68, true},
 	{"webPassword", 0xC84, 33, true},
 };
-const size_t blr_obk_field_count = sizeof(blr_obk_fields) / sizeof(blr_obk_fields[0]);
+const size_t blr_obk_field_cnt = sizeof(blr_obk_fields) / sizeof(blr_obk_fields[0]);
+
+size_t blr_obk_field_count(void)
+{
+	return blr_obk_field_cnt;
+}
+
+const struct blr_obk_field_info *blr_obk_field_at(size_t i)
+{
+	return i < blr_obk_field_cnt ? &blr_obk_fields[i] : NULL;
+}
 
 /* §5.5: station credentials (SDK demo apps, AT firmware), BLE keys, OpenBeken fast-connect. */
 bool blr_secret_key(const char *name, size_t name_len)

@@ -193,6 +193,15 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 		add(in, BLR_P_CRC, sev, e->offset + 16,
 		    "PSM entry '%s' (%s) at 0x%X: CRC 0x%08X, computed 0x%08X", e->name,
 		    blr_ef_state_name((enum blr_ef_state)e->state), e->offset, e->crc, e->crc_calc);
+	if (e->state == BLR_EF_WRITE && e->crc_ok && e->fits && e->name_len == 6 &&
+	    memcmp(w->b + e->name_off, "fcdata", 6) == 0) {
+		in->fcdata_len = e->value_len;
+		if (e->value_len != 148 && e->value_len != 80)
+			add(in, BLR_P_OBK, BLR_SEV_INFO, e->value_off,
+			    "OpenBeken fcdata at 0x%X has %u bytes (expected 148, or 80 in older "
+			    "builds)",
+			    e->value_off, e->value_len);
+	}
 	if (e->state == BLR_EF_WRITE && e->crc_ok && e->fits && e->name_len == 7 &&
 	    memcmp(w->b + e->name_off, BLR_OBK_CFG_KEY, 7) == 0) {
 		const uint8_t *v = w->b + e->value_off;
@@ -566,8 +575,27 @@ int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **ou
 		const struct blr_pt_entry *m = blr_ptable_find(t, "media");
 
 		if (m && !m->absent && m->addr[0] < n && n - m->addr[0] >= 8) {
+			size_t ml = m->max_len[0] < n - m->addr[0] ? m->max_len[0] : n - m->addr[0];
+
 			in->have_media = true;
 			in->media_romfs = memcmp(b + m->addr[0], "-rom1fs-", 8) == 0;
+			in->media_erased = all_byte(b + m->addr[0], ml, 0xFF);
+		}
+		/* §3.5: vendor partitions that may hold secrets */
+		static const char *const vendor[] = {"KEY", "DATA", "reserve", "rf_para"};
+
+		for (size_t k = 0; k < 4; k++) {
+			const struct blr_pt_entry *v = blr_ptable_find(t, vendor[k]);
+
+			if (!v || v->absent || v->addr[0] >= n)
+				continue;
+			size_t vl = v->max_len[0] < n - v->addr[0] ? v->max_len[0] : n - v->addr[0];
+
+			if (!all_byte(b + v->addr[0], vl, 0xFF))
+				add(in, BLR_P_LAYOUT, BLR_SEV_INFO, v->addr[0],
+				    "%s partition at 0x%X holds data (vendor format; may contain "
+				    "secrets)",
+				    v->name, v->addr[0]);
 		}
 	}
 	free(pad);
@@ -622,10 +650,16 @@ void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 	}
 	res->summary[0] = 0;
 	appendf(res->summary, sizeof(res->summary), "suspicious: ");
-	if (flash_size && in->len != flash_size) {
+	if (flash_size && in->len > flash_size) {
 		size_text(flash_size, sz, sizeof(sz));
-		appendf(res->summary, sizeof(res->summary), "%sdump has %zu bytes but the chip has %s",
-			nreasons++ ? "; " : "", in->len, sz);
+		appendf(res->summary, sizeof(res->summary),
+			"%sthe image has %zu bytes but the chip only %s", nreasons++ ? "; " : "",
+			in->len, sz);
+	} else if (flash_size && in->flash_size_implied > flash_size) {
+		size_text(flash_size, sz, sizeof(sz));
+		appendf(res->summary, sizeof(res->summary),
+			"%sthe partition table needs %u KiB of flash but the chip has %s",
+			nreasons++ ? "; " : "", in->flash_size_implied >> 10, sz);
 	}
 	for (int sev = BLR_SEV_ERROR; sev >= BLR_SEV_WARN; sev--)
 		for (size_t i = 0; i < in->n_problems; i++)

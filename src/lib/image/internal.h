@@ -13,14 +13,9 @@ void blr_find_versions(const uint8_t *img, size_t n, struct blr_fw_slot *s);
 void blr_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, char *tim,
 			 size_t tcap);
 
-/* OpenBeken config field table (§5.6) for scrubbing and display. */
-struct blr_obk_field {
-	const char *name;
-	uint16_t off, size;
-	bool secret;   /* zeroed by scrub (§6.3) */
-};
-extern const struct blr_obk_field blr_obk_fields[];
-extern const size_t blr_obk_field_count;
+/* OpenBeken config field table (§5.6). */
+extern const struct blr_obk_field_info blr_obk_fields[];
+extern const size_t blr_obk_field_cnt;
 
 /* Names of EasyFlash keys that hold secrets (§5.5). */
 bool blr_secret_key(const char *name, size_t name_len);

@@ -185,8 +185,8 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 
 		if (sz > vl)
 			sz = vl;
-		for (size_t i = 0; i < blr_obk_field_count; i++) {
-			const struct blr_obk_field *f = &blr_obk_fields[i];
+		for (size_t i = 0; i < blr_obk_field_cnt; i++) {
+			const struct blr_obk_field_info *f = &blr_obk_fields[i];
 
 			if (!f->secret || (size_t)f->off + f->size > sz)
 				continue;
