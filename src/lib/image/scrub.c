@@ -245,7 +245,8 @@ static int on_prop(void *ctx, const char *path, const char *name, uint32_t voff,
 			    name);
 		return 0;
 	}
-	snprintf(where, sizeof(where), "factory device tree %s/%s", path, name);
+	snprintf(where, sizeof(where), "factory device tree %s/%s", strcmp(path, "/") ? path : "",
+		 name);
 	for (size_t k = 0; k < c->nnd; k++) {
 		const struct needle *d = &c->nd[k];
 		size_t p = 0;

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/* The offline commands (inspect, check, scrub, chips) called in process: output, JSON
+ * syntax, exit codes, file handling. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "blrescue/image.h"
+#include "cli/cli.h"
+#include "common/bytes.h"
+#include "synth_image.h"
+
+extern char cli_stub_err[4096];
+
+static char out[1 << 20];
+static char tmpdir[256];
+
+typedef int (*cmd_fn)(struct cli *, int, char **);
+
+/* Run a command with argv (NULL-terminated); stdout text lands in out[]. */
+static int run(cmd_fn fn, const char *const *args)
+{
+	char *argv[16];
+	int argc = 0;
+	struct cli c;
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	while (args[argc] && argc < 15) {
+		argv[argc] = (char *)(uintptr_t)args[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	memset(&c, 0, sizeof(c));
+	c.out = f;
+	cli_stub_err[0] = 0;
+	int rc = fn(&c, argc, argv);
+
+	fflush(f);
+	rewind(f);
+	size_t n = fread(out, 1, sizeof(out) - 1, f);
+
+	out[n] = 0;
+	fclose(f);
+	return rc;
+}
+
+/* ---- a small JSON syntax checker ---- */
+
+static const char *js_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *js_value(const char *p, int depth);
+
+static const char *js_string(const char *p)
+{
+	if (*p != '"')
+		return NULL;
+	for (p++; *p && *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+						return NULL;
+				p += 4;
+			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+				return NULL;
+			}
+		}
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+static const char *js_value(const char *p, int depth)
+{
+	p = js_ws(p);
+	if (depth > 64)
+		return NULL;
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		bool obj = *p == '{';
+
+		p = js_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (obj) {
+				p = js_string(js_ws(p));
+				if (!p)
+					return NULL;
+				p = js_ws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			p = js_value(p, depth + 1);
+			if (!p)
+				return NULL;
+			p = js_ws(p);
+			if (*p == ',') {
+				p++;
+				continue;
+			}
+			return *p == close ? p + 1 : NULL;
+		}
+	}
+	if (*p == '"')
+		return js_string(p);
+	if (!strncmp(p, "true", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	if (!strncmp(p, "null", 4))
+		return p + 4;
+	if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		if (*p == '-')
+			p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		return p;
+	}
+	return NULL;
+}
+
+static void assert_json(const char *s)
+{
+	const char *e = js_value(s, 0);
+
+	if (!e)
+		fail_msg("invalid JSON: %.200s", s);
+	assert_true(*js_ws(e) == 0);
+}
+
+static void json_checker_works(void **state)
+{
+	(void)state;
+	assert_non_null(js_value("{\"a\":[1,true,\"x\\u0001\"]}", 0));
+	assert_null(js_value("{\"a\":[1,]}", 0));
+	assert_null(js_value("{\"a\" 1}", 0));
+	assert_null(js_value("\"tab\there\"", 0));
+}
+
+/* ---- files ---- */
+
+static void path_in(char *buf, size_t cap, const char *name)
+{
+	snprintf(buf, cap, "%s/%s", tmpdir, name);
+}
+
+static void write_file(const char *name, const uint8_t *b, size_t n)
+{
+	char p[512];
+	FILE *f;
+
+	path_in(p, sizeof(p), name);
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	fclose(f);
+}
+
+static uint8_t *read_back(const char *name, size_t *n)
+{
+	char p[512];
+	FILE *f;
+	uint8_t *b = malloc(4u << 20);
+
+	path_in(p, sizeof(p), name);
+	f = fopen(p, "rb");
+	assert_non_null(f);
+	*n = fread(b, 1, 4u << 20, f);
+	fclose(f);
+	return b;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/blr-cmdimg-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	uint8_t *img = syn_image();
+	static const uint8_t using_[3] = {0x00, 0x00, 0xFF}, dfalse[3] = {0x00, 0xFF, 0xFF};
+	static const uint8_t st_write[5] = {0, 0, 0xFF, 0xFF, 0xFF};
+	uint32_t pos = 20;
+
+	/* a settings store with a secret and an awkward key name (quote, backslash) */
+	syn_ef_sector(img + SYN_PSM, using_, dfalse);
+	syn_ef_entry(img + SYN_PSM, &pos, st_write, "boot_times", "3", 1);
+	syn_ef_entry(img + SYN_PSM, &pos, st_write, "conf_ap_psk", "hunter22pass", 12);
+	syn_ef_entry(img + SYN_PSM, &pos, st_write, "we\"ird\\", "\x01\x02", 2);
+	write_file("good.bin", img, SYN_SIZE);
+	write_file("short.bin", img, 1u << 20);
+	for (uint32_t i = 0; i < 4096; i++)
+		img[i] = (uint8_t)(i * 7 + 1);
+	write_file("random.bin", img, 4096);
+	free(img);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	char p[512];
+
+	(void)state;
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path_in(p, sizeof(p), de->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmpdir);
+	return 0;
+}
+
+static void check_cmd(void **state)
+{
+	char p[512], q[512];
+	(void)state;
+
+	path_in(p, sizeof(p), "good.bin");
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", p, NULL}), 0);
+	assert_non_null(strstr(out, "complete and bootable"));
+	assert_null(strchr(strchr(out, '\n') + 1, '\n')); /* one line */
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", "--json", p, NULL}), 0);
+	assert_json(out);
+	assert_non_null(strstr(out, "\"verdict\":\"ok\""));
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", p, "--json", NULL}), 0);
+	assert_json(out);
+	path_in(p, sizeof(p), "short.bin");
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", p, NULL}), EXIT_MISMATCH);
+	assert_non_null(strstr(out, "truncated"));
+	path_in(p, sizeof(p), "random.bin");
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", p, NULL}), EXIT_NOT_DUMP);
+	path_in(p, sizeof(p), "missing.bin");
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", p, NULL}), EXIT_NOINPUT);
+	assert_non_null(strstr(cli_stub_err, "missing.bin"));
+	/* usage */
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", NULL}), EXIT_USAGE);
+	path_in(q, sizeof(q), "good.bin");
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", p, q, NULL}), EXIT_USAGE);
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", "--bogus", q, NULL}),
+			 EXIT_USAGE);
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", "--help", NULL}), 0);
+	assert_non_null(strstr(out, "usage: blrescue check"));
+}
+
+static void inspect_cmd(void **state)
+{
+	char p[512];
+	(void)state;
+
+	path_in(p, sizeof(p), "good.bin");
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", p, NULL}), 0);
+	assert_non_null(strstr(out, "boot2 header at 0x0"));
+	assert_non_null(strstr(out, "factory"));
+	assert_non_null(strstr(out, "conf_ap_psk"));
+	assert_null(strstr(out, "hunter22pass")); /* values hidden by default */
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--show-values", p,
+								NULL}),
+			 0);
+	assert_non_null(strstr(out, "\"hunter22pass\""));
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json", p, NULL}), 0);
+	assert_json(out);
+	assert_null(strstr(out, "hunter22pass"));
+	assert_non_null(strstr(out, "\"key\":\"we\\\"ird\\\\\""));
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json",
+								"--show-values", p, NULL}),
+			 0);
+	assert_json(out);
+	assert_non_null(strstr(out, "\"value\":\"hunter22pass\""));
+	assert_non_null(strstr(out, "\"value_hex\":\"0102\""));
+	/* damaged and foreign files still produce valid output */
+	path_in(p, sizeof(p), "short.bin");
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json", p, NULL}), 0);
+	assert_json(out);
+	assert_non_null(strstr(out, "\"verdict\":\"suspicious\""));
+	path_in(p, sizeof(p), "random.bin");
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", p, NULL}), 0);
+	assert_non_null(strstr(out, "not_bl602"));
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json", p, NULL}), 0);
+	assert_json(out);
+}
+
+static bool contains(const uint8_t *b, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+
+	for (size_t i = 0; i + l <= n; i++)
+		if (memcmp(b + i, s, l) == 0)
+			return true;
+	return false;
+}
+
+static bool leftovers(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	bool found = false;
+
+	while (d && (de = readdir(d)) != NULL)
+		if (strstr(de->d_name, ".tmp"))
+			found = true;
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void scrub_cmd(void **state)
+{
+	char in[512], o[512];
+	size_t n;
+	(void)state;
+
+	path_in(in, sizeof(in), "good.bin");
+	path_in(o, sizeof(o), "clean.bin");
+	unlink(o);
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in, o, NULL}), 0);
+	assert_non_null(strstr(out, "conf_ap_psk"));
+	assert_non_null(strstr(out, "zeroed"));
+	assert_false(leftovers());
+	uint8_t *b = read_back("clean.bin", &n);
+
+	assert_int_equal(n, SYN_SIZE);
+	assert_false(contains(b, n, "hunter22pass"));
+	free(b);
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", o, NULL}), 0);
+	/* refuses to overwrite, then does with --force */
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in, o, NULL}),
+			 EXIT_CANTCREAT);
+	assert_non_null(strstr(cli_stub_err, "--force"));
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", "--force", "--ssid",
+							      "synthetic", in, o, NULL}),
+			 0);
+	assert_non_null(strstr(out, "SSID found in factory device tree /model"));
+	/* IN == OUT, also through another name */
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in, in, NULL}), EXIT_USAGE);
+	char alias[512];
+
+	snprintf(alias, sizeof(alias), "%s/./good.bin", tmpdir);
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", "--force", in, alias, NULL}),
+			 EXIT_USAGE);
+	b = read_back("good.bin", &n);
+	assert_true(contains(b, n, "hunter22pass")); /* original untouched */
+	free(b);
+	/* too-short search string, missing input, unwritable output */
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", "--force", "--psk", "ab",
+							      in, o, NULL}),
+			 EXIT_USAGE);
+	path_in(in, sizeof(in), "missing.bin");
+	path_in(o, sizeof(o), "clean2.bin");
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in, o, NULL}), EXIT_NOINPUT);
+	path_in(in, sizeof(in), "good.bin");
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in,
+							      "/nonexistent-dir/x.bin", NULL}),
+			 EXIT_CANTCREAT);
+	/* not a BL602 dump: refused */
+	path_in(in, sizeof(in), "random.bin");
+	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in, o, NULL}), EXIT_DATAERR);
+	assert_int_equal(access(o, F_OK), -1);
+	assert_false(leftovers());
+}
+
+static void chips_cmd(void **state)
+{
+	(void)state;
+	assert_int_equal(run(cmd_chips, (const char *const[]){"chips", NULL}), 0);
+	assert_non_null(strstr(out, "BL602C20"));
+	assert_non_null(strstr(out, "W25Q16JV"));
+	assert_non_null(strstr(out, "EF 40 15"));
+	assert_int_equal(run(cmd_chips, (const char *const[]){"chips", "--json", NULL}), 0);
+	assert_json(out);
+	assert_non_null(strstr(out, "\"jedec\":\"ef4015\""));
+	assert_non_null(strstr(out, "\"marking\":\"BL602C40\""));
+	assert_int_equal(run(cmd_chips, (const char *const[]){"chips", "extra", NULL}), EXIT_USAGE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(json_checker_works),
+		cmocka_unit_test(check_cmd),
+		cmocka_unit_test(inspect_cmd),
+		cmocka_unit_test(scrub_cmd),
+		cmocka_unit_test(chips_cmd),
+	};
+	return cmocka_run_group_tests_name("cmd-image", tests, setup, teardown);
+}
