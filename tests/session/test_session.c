@@ -221,6 +221,10 @@ static void rom_left_in_command_mode(void **state)
 struct slow_adapter {
 	struct blr_transport inner;
 	unsigned baud, max_baud;
+	/* fault injection: the first frame starting with this id is lost / has its last byte
+	 * flipped (once each; 0 = off) */
+	uint8_t drop_id, corrupt_id;
+	unsigned dropped, corrupted;
 };
 
 static int sa_set_baud(void *ctx, unsigned baud)
@@ -235,8 +239,24 @@ static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 {
 	struct slow_adapter *a = ctx;
 
-	if (a->baud > a->max_baud)
+	if (a->max_baud && a->baud > a->max_baud)
 		return BLR_OK;
+	if (a->drop_id && len >= 4 && buf[0] == a->drop_id && !a->dropped) {
+		a->dropped++;
+		return BLR_OK;
+	}
+	if (a->corrupt_id && len > 4 && buf[0] == a->corrupt_id && !a->corrupted) {
+		uint8_t *c = malloc(len);
+		int r;
+
+		assert_non_null(c);
+		memcpy(c, buf, len);
+		c[len - 1] ^= 0x10;
+		a->corrupted++;
+		r = a->inner.ops->write(a->inner.ctx, c, len, timeout_ms);
+		free(c);
+		return r;
+	}
 	return a->inner.ops->write(a->inner.ctx, buf, len, timeout_ms);
 }
 
@@ -317,6 +337,74 @@ static void loader_baud_fallback(void **state)
 	assert_int_equal(ci.baud, 1000000);
 	assert_int_equal(blr_flash_read(f->dev, 0x2000, buf, sizeof(buf)), BLR_OK);
 	assert_memory_equal(buf, f->flash + 0x2000, sizeof(buf));
+	del_fx(f);
+}
+
+static void lost_and_corrupted_frames(void **state)
+{
+	static const struct {
+		uint8_t drop, corrupt;
+	} cases[] = {
+		{0x18, 0},    /* a loader chunk lost in the ROM: the upload starts over */
+		{0x31, 0},    /* a write frame lost: timeout, re-sync, the chunk again */
+		{0, 0x31},    /* a write frame with a line error: FL 03 01, the chunk again */
+		{0x3D, 0x32}, /* a lost SHA request, a corrupted read request */
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx *f = new_fx(NULL, FX_PATTERN);
+		struct slow_adapter a = {.drop_id = cases[i].drop, .corrupt_id = cases[i].corrupt};
+		struct blr_transport t = {&slow_ops, &a};
+		uint8_t *want = malloc(0x9000), *back = malloc(0x9000), h1[32], h2[32];
+
+		assert_non_null(want);
+		assert_non_null(back);
+		a.inner = f->t;
+		f->dev->t = t;
+		fx_pattern(want, 0x9000, (uint32_t)i);
+		assert_int_equal(fx_connect(f), BLR_OK);
+		assert_int_equal(blr_flash_erase(f->dev, 0x30000, 0x9000), BLR_OK);
+		assert_int_equal(blr_flash_write(f->dev, 0x30000, want, 0x9000), BLR_OK);
+		assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
+		assert_int_equal(blr_flash_sha256(f->dev, 0x30000, 0x9000, h1), BLR_OK);
+		host_sha(want, 0x9000, h2);
+		assert_memory_equal(h1, h2, 32);
+		assert_int_equal(blr_flash_read(f->dev, 0x30000, back, 0x9000), BLR_OK);
+		assert_memory_equal(back, want, 0x9000);
+		assert_int_equal(a.dropped, cases[i].drop ? 1 : 0);
+		assert_int_equal(a.corrupted, cases[i].corrupt ? 1 : 0);
+		free(want);
+		free(back);
+		del_fx(f);
+	}
+}
+
+static void late_write_error_with_timing(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	uint8_t *big = malloc(8 * 0x2400);
+	uint8_t mac[6];
+	(void)state;
+
+	/* with page programming taking time, the late FL 06 00 arrives while the library
+	 * already waits for the next chunk's OK */
+	emu_config_defaults(&cfg);
+	cfg.timing.enabled = true;
+	cfg.timing.latency_us = 0;
+	cfg.timing.page_program_us = 3000;
+	f = new_fx(&cfg, FX_ERASED);
+	assert_non_null(big);
+	fx_pattern(big, 8 * 0x2400, 5);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	emu_fail_next_program(f->e);
+	assert_int_equal(blr_flash_write(f->dev, 0x40000, big, 8 * 0x2400), BLR_E_DEVICE);
+	assert_int_equal(blr_dev_last_device_error(f->dev), 0x0006);
+	assert_int_equal(blr_read_mac(f->dev, mac), BLR_OK); /* the session goes on */
+	assert_int_equal(blr_flash_update(f->dev, 0x40000, big, 8 * 0x2400, 0, NULL), BLR_OK);
+	assert_memory_equal(f->flash + 0x40000, big, 8 * 0x2400);
+	free(big);
 	del_fx(f);
 }
 
@@ -965,6 +1053,8 @@ int main(void)
 		cmocka_unit_test(known_new_build_limits),
 		cmocka_unit_test(rom_left_in_command_mode),
 		cmocka_unit_test(loader_baud_fallback),
+		cmocka_unit_test(lost_and_corrupted_frames),
+		cmocka_unit_test(late_write_error_with_timing),
 		cmocka_unit_test(old_loader_mode),
 		cmocka_unit_test(read_fixture_back),
 		cmocka_unit_test(erase_write_range),
