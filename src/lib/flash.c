@@ -308,8 +308,10 @@ static int same_hash(struct blr_dev *dev, uint32_t a, const uint8_t *host, size_
 	return BLR_OK;
 }
 
-int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
-		      uint8_t *diff, size_t *ndiff)
+/* whole_first: hash the whole range first (cheap when equal); an update skips it because it
+ * expects differences and the block hashes cover the same bytes. */
+static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+		   uint8_t *diff, size_t *ndiff, bool whole_first)
 {
 	uint64_t end = (uint64_t)addr + len;
 	uint32_t first = addr / BLR_SECTOR_SIZE;
@@ -332,10 +334,12 @@ int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, si
 	if (diff)
 		memset(diff, 0, nsec);
 	dev_progress(dev, BLR_STAGE_COMPARE, 0, len);
-	r = same_hash(dev, addr, buf, len, &same);
-	if (r != BLR_OK || same) {
-		dev_progress(dev, BLR_STAGE_COMPARE, len, len);
-		return r;
+	if (whole_first || len <= BLOCK_SIZE) {
+		r = same_hash(dev, addr, buf, len, &same);
+		if (r != BLR_OK || same) {
+			dev_progress(dev, BLR_STAGE_COMPARE, len, len);
+			return r;
+		}
 	}
 	for (uint64_t b = addr - addr % BLOCK_SIZE; b < end; b += BLOCK_SIZE) {
 		uint64_t bs = b < addr ? addr : b;
@@ -367,6 +371,12 @@ int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, si
 	if (ndiff)
 		*ndiff = count;
 	return BLR_OK;
+}
+
+int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+		      uint8_t *diff, size_t *ndiff)
+{
+	return compare(dev, addr, buf, len, diff, ndiff, true);
 }
 
 /* Erase and program one run of whole sectors [s, e); bytes outside [addr, addr+len) are read
@@ -430,7 +440,7 @@ int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, siz
 		memset(diff, 1, nsec);
 		nd = nsec;
 	} else {
-		r = blr_flash_compare(dev, addr, buf, len, diff, &nd);
+		r = compare(dev, addr, buf, len, diff, &nd, false);
 	}
 	dev_dbg(dev, "update: %zu of %zu sectors differ", nd, nsec);
 	for (size_t i = 0; r == BLR_OK && i < nsec;) {
