@@ -80,6 +80,7 @@ struct emu {
 
 	uint64_t dev_free;      /* the device is busy with a command until then */
 	uint64_t discard_until; /* sync window: bytes consumed before this are dropped */
+	bool sync_run;          /* timing off: still inside the 0x55 run of the handshake */
 
 	uint8_t frame[FRAME_BUF];
 	size_t flen;   /* bytes collected, header included */
@@ -540,6 +541,7 @@ static void sync(struct emu *e, uint64_t t, bool rom)
 	if (!measure_baud(e, rom, &b))
 		return;
 	e->dev_baud = b;
+	e->sync_run = true;
 	frame_reset(e);
 	if (rom) {
 		e->state = EMU_ROM_CMD;
@@ -1448,6 +1450,22 @@ static void fire_timeout(struct emu *e, uint64_t t)
 	}
 }
 
+/*
+ * Bytes of the handshake window are dropped (R2, L2). With the timing model off the arrival
+ * times are those of the caller's writes (a pseudo-terminal read can be delayed by the
+ * scheduler), so there the whole uninterrupted run of 0x55 that made the sync is dropped
+ * too, however long it lasts: leftover-byte effects are only modelled with timing on.
+ */
+static bool in_sync_window(struct emu *e, const struct inbyte *ib)
+{
+	if (ib->t < e->discard_until)
+		return true;
+	if (e->sync_run && !e->cfg.timing.enabled && ib->b == 0x55)
+		return true;
+	e->sync_run = false;
+	return false;
+}
+
 static void consume(struct emu *e, uint64_t t)
 {
 	struct inbyte ib = e->in[e->in_head++];
@@ -1462,7 +1480,7 @@ static void consume(struct emu *e, uint64_t t)
 			sync(e, t, e->state == EMU_ROM_WAIT_SYNC);
 		break;
 	case EMU_ROM_CMD:
-		if (t < e->discard_until || line_garbled(e))
+		if (in_sync_window(e, &ib) || line_garbled(e))
 			break;
 		e->rom_last = t;
 		rest = 1;
@@ -1474,7 +1492,7 @@ static void consume(struct emu *e, uint64_t t)
 		rom_byte(e, &ib, rest);
 		break;
 	case EMU_LDR_CMD:
-		if (t < e->discard_until || line_garbled(e))
+		if (in_sync_window(e, &ib) || line_garbled(e))
 			break;
 		ldr_byte(e, &ib);
 		break;

@@ -20,7 +20,9 @@
  *    12 ms (loader) later, also with timing off. Bytes arriving within 8 ms (ROM) / 13 ms
  *    (loader) of that first 0x55 are dropped; later ones are parsed (R2: the ROM answers
  *    FL 02 01 once per emu_input() chunk of >= 4 leftover bytes; L2: the loader starts an
- *    endless 0x5555-byte frame). Other bytes never start a sync. A host baud that the device
+ *    endless 0x5555-byte frame). With timing off the whole run of 0x55 that made the sync
+ *    is dropped (robust against scheduler delays on a pty); leftovers need timing on.
+ *    Other bytes never start a sync. A host baud that the device
  *    cannot measure (40 MHz / baud <= 3) never syncs.
  *  - Baud: the device keeps the baud it measured (rounded as §1.2/§1.4 say). If the host's
  *    baud (emu_set_baud) then differs by more than 3 %, bytes in both directions are lost

@@ -793,6 +793,53 @@ static void ldr_log_lines(void **state)
 	h_free(&h);
 }
 
+/* Untrusted input: random bytes in random pieces at random times, in both timing modes,
+ * from the ROM and from the loader. Nothing may crash (ASan/UBSan builds) and the device
+ * must still handshake afterwards (after a power cycle). */
+static void random_input(void **state)
+{
+	struct emu_config cfg;
+	struct h h;
+	uint8_t *buf = malloc(70000), *out = malloc(1 << 16);
+	uint32_t x = 0x9E3779B9u;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(out);
+	for (int round = 0; round < 4; round++) {
+		emu_config_defaults(&cfg);
+		cfg.timing.enabled = round & 1;
+		cfg.old_loader = round == 3;
+		h_init(&h, &cfg, -1);
+		h.wait_us = 400000;
+		if (round >= 2)
+			h_to_loader(&h, SYNTH_DEADBEEF);
+		for (int i = 0; i < 300; i++) {
+			size_t n;
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			n = x % 600;
+			for (size_t j = 0; j < n; j++) {
+				x ^= x << 13;
+				x ^= x >> 17;
+				x ^= x << 5;
+				/* bias towards command ids, small lengths and 0x55 */
+				buf[j] = (x & 7) == 0 ? 0x55 : (x & 7) == 1 ? (uint8_t)(0x30 + (x >> 8) % 16)
+								       : (uint8_t)(x >> 8);
+			}
+			h_send(&h, buf, n);
+			h.now += x % 3000000u;
+			(void)emu_output(h.e, out, 1 << 16, h.now);
+		}
+		emu_reset(h.e, h.now);
+		h_sync(&h, 500000);
+		h_free(&h);
+	}
+	free(buf);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -820,6 +867,7 @@ int main(void)
 		cmocka_unit_test(ldr_baud_mismatch),
 		cmocka_unit_test(ldr_power_cycle),
 		cmocka_unit_test(ldr_log_lines),
+		cmocka_unit_test(random_input),
 	};
 	return cmocka_run_group_tests_name("emu-loader", tests, NULL, NULL);
 }

@@ -83,6 +83,31 @@ static void handshake_leftover(void **state)
 	h_free(&h);
 }
 
+/* Timing off: a burst delivered in pieces far apart (a busy pty) is still one handshake;
+ * 0x55s sent later, once a command was seen, hit the parser (FL 02 01, R2). */
+static void handshake_split_burst(void **state)
+{
+	struct h h;
+	uint8_t burst[200], buf[64];
+	static const uint8_t fl[4] = {0x46, 0x4C, 0x02, 0x01};
+
+	(void)state;
+	h_init(&h, NULL, 0xFF);
+	emu_set_baud(h.e, 500000);
+	memset(burst, 0x55, sizeof(burst));
+	h_send(&h, burst, 100);
+	h.now += 20000;
+	h_send(&h, burst, 100);
+	h.now += 20000;
+	h_send(&h, burst, 100);
+	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 2);
+	assert_memory_equal(buf, OK, 2);
+	h_send(&h, GBI, 4);
+	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 24);
+	h_expect(&h, burst, sizeof(burst), fl, 4);
+	h_free(&h);
+}
+
 /* §8.1 trace 1 (PineCone) and trace 2 (blflash #17), bytes as captured. */
 static void boot_info_traces(void **state)
 {
@@ -552,6 +577,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(handshake_exact),
 		cmocka_unit_test(handshake_leftover),
+		cmocka_unit_test(handshake_split_burst),
 		cmocka_unit_test(boot_info_traces),
 		cmocka_unit_test(boot_info_default),
 		cmocka_unit_test(boot_info_word0),
