@@ -325,6 +325,29 @@ static void text_obk(FILE *f, const struct blr_image_info *in, const uint8_t *bu
 	}
 }
 
+static void text_partitions(FILE *f, const struct blr_image_info *in, const struct blr_ptable *t)
+{
+	if (!t->n)
+		return;
+	fprintf(f, "\npartitions (table %d%s):\n", (int)(t - in->pt),
+		in->active_pt == (int)(t - in->pt) ? ", active" : "");
+	fprintf(f, "  %-8s %4s %3s %3s  %-21s %-21s %8s %4s\n", "name", "type", "dev", "act",
+		"slot 0 address/size", "slot 1 address/size", "len", "age");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct blr_pt_entry *e = &t->e[i];
+		char s0[32], s1[32];
+
+		snprintf(s0, sizeof(s0), "0x%06X/0x%06X", e->addr[0], e->max_len[0]);
+		if (e->addr[1] || e->max_len[1])
+			snprintf(s1, sizeof(s1), "0x%06X/0x%06X", e->addr[1], e->max_len[1]);
+		else
+			snprintf(s1, sizeof(s1), "-");
+		fprintf(f, "  %-8s %4u %3u %3u  %-21s %-21s %8u %4u%s\n", e->name, e->type,
+			e->device, e->active_index, s0, s1, e->len, e->age,
+			e->absent ? " (absent)" : "");
+	}
+}
+
 static void text_inspect(struct cli *cli, const char *path, const struct blr_image_info *in,
 			 const struct blr_check_result *res, const uint8_t *buf, bool show)
 {
@@ -370,24 +393,9 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 	const struct blr_ptable *t = in->active_pt >= 0 ? &in->pt[in->active_pt]
 				     : in->pt[0].magic_ok ? &in->pt[0]
 							  : &in->pt[1];
-	if (t->n) {
-		fprintf(f, "\npartitions (table %d):\n", (int)(t - in->pt));
-		fprintf(f, "  %-8s %4s %3s %3s  %-21s %-21s %8s %4s\n", "name", "type", "dev",
-			"act", "slot 0 address/size", "slot 1 address/size", "len", "age");
-		for (size_t i = 0; i < t->n; i++) {
-			const struct blr_pt_entry *e = &t->e[i];
-			char s0[32], s1[32];
-
-			snprintf(s0, sizeof(s0), "0x%06X/0x%06X", e->addr[0], e->max_len[0]);
-			if (e->addr[1] || e->max_len[1])
-				snprintf(s1, sizeof(s1), "0x%06X/0x%06X", e->addr[1], e->max_len[1]);
-			else
-				snprintf(s1, sizeof(s1), "-");
-			fprintf(f, "  %-8s %4u %3u %3u  %-21s %-21s %8u %4u%s\n", e->name, e->type,
-				e->device, e->active_index, s0, s1, e->len, e->age,
-				e->absent ? " (absent)" : "");
-		}
-	}
+	text_partitions(f, in, t);
+	if (in->pt_differ)
+		text_partitions(f, in, &in->pt[!in->active_pt]);
 	if (in->have_fw) {
 		fprintf(f, "\nfirmware:\n");
 		for (int s = 0; s < 2; s++) {

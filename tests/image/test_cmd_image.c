@@ -206,6 +206,10 @@ static int setup(void **state)
 	syn_ef_entry(img + SYN_PSM, &pos, st_write, "we\"ird\\", "\x01\x02", 2);
 	write_file("good.bin", img, SYN_SIZE);
 	write_file("short.bin", img, 1u << 20);
+	syn_ptable(img, 0xF000, 1, 0); /* after an "update": table 1 newer, tables differ */
+	put_le32(img + 0xF000 + 16 + 32, 7); /* FW entry age */
+	syn_ptable_fix(img, 0xF000);
+	write_file("ota.bin", img, SYN_SIZE);
 	for (uint32_t i = 0; i < 4096; i++)
 		img[i] = (uint8_t)(i * 7 + 1);
 	write_file("random.bin", img, 4096);
@@ -289,6 +293,13 @@ static void inspect_cmd(void **state)
 	assert_json(out);
 	assert_non_null(strstr(out, "\"value\":\"hunter22pass\""));
 	assert_non_null(strstr(out, "\"value_hex\":\"0102\""));
+	/* after an update both tables are shown, the newer one active; verdict still ok */
+	path_in(p, sizeof(p), "ota.bin");
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", p, NULL}), 0);
+	assert_non_null(strstr(out, "partitions (table 1, active)"));
+	assert_non_null(strstr(out, "partitions (table 0)"));
+	assert_non_null(strstr(out, "the tables are different"));
+	assert_non_null(strstr(out, "verdict: ok"));
 	/* damaged and foreign files still produce valid output */
 	path_in(p, sizeof(p), "short.bin");
 	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json", p, NULL}), 0);

@@ -1,0 +1,67 @@
+#!/bin/sh
+# The real blrescue binary: inspect, check, scrub, chips on the fixtures and on damaged
+# copies; exit codes and files. Prints TAP.
+set -u
+BIN="${BLR_BUILD_ROOT:?}/src/cli/blrescue"
+FIX="${BLR_FIXTURES:?}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+# expect CODE NAME CMD... : run, compare the exit status
+expect() {
+  want=$1; name=$2; shift 2
+  "$@" >"$T/out" 2>"$T/err"
+  got=$?
+  if [ "$got" -eq "$want" ]; then ok "$name"; else nok "$name (exit $got, want $want)"; sed 's/^/# /' "$T/err"; fi
+}
+has() { # has NAME PATTERN FILE
+  if grep -q -- "$2" "$3"; then ok "$1"; else nok "$1"; fi
+}
+
+PC="$FIX/pinecone-factory-2m.bin"
+OB="$FIX/openbeken-full-2m.bin"
+
+expect 0 "check pinecone" "$BIN" check "$PC"
+has "check says bootable" "complete and bootable" "$T/out"
+expect 0 "check openbeken --json" "$BIN" check --json "$OB"
+has "json verdict" '"verdict":"ok"' "$T/out"
+head -c 1048576 "$OB" >"$T/1m.bin"
+expect 1 "check 1 MiB of a 2 MiB layout" "$BIN" check "$T/1m.bin"
+has "truncated named" "truncated" "$T/out"
+head -c 2097151 "$OB" >"$T/short.bin"
+expect 1 "check 2 MiB - 1" "$BIN" check "$T/short.bin"
+head -c 65536 /dev/zero | tr '\0' 'A' >"$T/text.bin"
+expect 2 "check not a dump" "$BIN" check "$T/text.bin"
+expect 66 "check missing file" "$BIN" check "$T/nope.bin"
+expect 64 "check bad option" "$BIN" check --frobnicate "$PC"
+expect 0 "check --help" "$BIN" check --help
+has "check usage" "check" "$T/out"
+
+expect 0 "inspect pinecone" "$BIN" inspect "$PC"
+has "inspect lists PSM keys" "boot_times" "$T/out"
+has "inspect shows factory" "factory" "$T/out"
+expect 0 "inspect --json openbeken" "$BIN" inspect --json "$OB"
+has "inspect json OBK key" '"key":"mY0bcFg"' "$T/out"
+if command -v python3 >/dev/null 2>&1; then
+  if python3 -m json.tool "$T/out" >/dev/null 2>&1; then ok "inspect json parses"; else nok "inspect json parses"; fi
+fi
+
+expect 0 "scrub openbeken" "$BIN" scrub "$OB" "$T/clean.bin"
+has "scrub reports fields" "mqtt_userName" "$T/out"
+expect 0 "scrubbed copy checks" "$BIN" check "$T/clean.bin"
+expect 73 "scrub refuses to overwrite" "$BIN" scrub "$OB" "$T/clean.bin"
+expect 0 "scrub --force" "$BIN" scrub --force "$OB" "$T/clean.bin"
+cp "$T/clean.bin" "$T/same.bin"
+expect 64 "scrub IN == OUT" "$BIN" scrub --force "$T/same.bin" "$T/same.bin"
+if ls "$T" | grep -q tmp; then nok "no temp files left"; else ok "no temp files left"; fi
+
+expect 0 "chips" "$BIN" chips
+has "chips lists BL602C20" "BL602C20" "$T/out"
+expect 0 "chips --json" "$BIN" chips --json
+has "chips json" '"jedec":"ef4015"' "$T/out"
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
