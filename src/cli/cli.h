@@ -11,6 +11,7 @@
 #ifndef BLR_CLI_H
 #define BLR_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,8 +45,15 @@ struct cli {
 	const char *loader;   /* --loader FILE */
 	const char *before;   /* --before: none | preset | step string */
 	const char *after;    /* --after */
-	volatile int *interrupted; /* set by the SIGINT/SIGTERM handler */
+	volatile sig_atomic_t *interrupted; /* set by the SIGINT/SIGTERM handler */
+	const char *devcube;  /* --devcube DIR or $BLRESCUE_DEVCUBE (loader discovery) */
+	const char *prog;     /* program name for messages ("blrescue") */
 };
+
+/* Print the usage text of a command from the command table (to f). Returns 0, or -1 when the
+ * command is unknown. Offline commands may call it for their own --help (main.c also answers
+ * `--help` anywhere before a `--` on every command before dispatching). */
+int cli_usage(const char *cmd, FILE *f);
 
 void cli_err(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -61,6 +69,11 @@ int cli_parse_u32(const char *s, uint32_t *out);
 /* Read a whole file (at most max bytes; larger -> -1 with errno EFBIG). "-" = stdin.
  * Returns 0 with *buf malloc'ed, or -1 with errno set. */
 int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+
+/* Write buf to path atomically (temp file in the same directory, fsync, rename, fsync of the
+ * directory). "-" = stdout. Refuses an existing path unless force (errno EEXIST).
+ * Returns 0 or -1 with errno set; never leaves the temp file behind. */
+int cli_write_file_atomic(const char *path, const uint8_t *buf, size_t len, bool force);
 
 /* Offline commands (src/cli/cmd_image.c). */
 int cmd_inspect(struct cli *cli, int argc, char **argv);

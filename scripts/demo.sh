@@ -1,0 +1,106 @@
+#!/bin/sh
+# The README's first command: on a fresh machine, with no chip attached, install what is
+# missing, build, start the chip emulator with a sample device, and show a complete backup
+# and restore the way a user would run it:
+#   info -> read (backup) -> check -> write another firmware (with --backup) -> verify
+#   -> verify --diff against the old backup -> restore the backup -> verify.
+# The flash loader is a synthetic test image built here (blrescue never ships Bouffalo's).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$(pwd)
+BUILD=${BUILD:-build-demo}
+
+PKGS="gcc pkg-config meson ninja-build libcmocka-dev libssl-dev zlib1g-dev liblzma-dev"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "== installing:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null ||
+		{ echo "could not install:$missing"; exit 1; }
+fi
+
+echo "== building in $BUILD"
+if [ ! -f "$BUILD/build.ninja" ]; then
+	meson setup "$BUILD" >"$BUILD.setup.log" 2>&1 || { cat "$BUILD.setup.log"; exit 1; }
+fi
+meson compile -C "$BUILD" >"$BUILD.compile.log" 2>&1 || { cat "$BUILD.compile.log"; exit 1; }
+
+BLRESCUE="$ROOT/$BUILD/src/cli/blrescue"
+EMU="$ROOT/$BUILD/src/emu-main/blrescue-emu"
+MKLOADER="$ROOT/$BUILD/tests/cli/mkloader"
+for f in "$BLRESCUE" "$EMU" "$MKLOADER"; do
+	[ -x "$f" ] || { echo "missing $f after the build"; exit 1; }
+done
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/blrescue-demo.XXXXXX")
+EMU_PID=""
+cleanup() {
+	[ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+FIX="$ROOT/../shared/fixtures"
+FORCE=""
+if [ -f "$FIX/pinecone-factory-2m.bin" ] && [ -f "$FIX/openbeken-full-2m.bin" ]; then
+	cp "$FIX/pinecone-factory-2m.bin" "$W/device.bin"
+	cp "$FIX/openbeken-full-2m.bin" "$W/openbeken.bin"
+	echo "== sample device: a PineCone board's factory flash (2 MiB); new firmware: OpenBeken"
+else
+	# No real dumps here: generated 2 MiB images (not bootable, so 'write' needs --force).
+	head -c 2097152 /dev/urandom >"$W/device.bin"
+	head -c 2097152 /dev/urandom >"$W/openbeken.bin"
+	FORCE="--force"
+	echo "== sample device: a generated 2 MiB image (fixtures not found)"
+fi
+"$MKLOADER" "$W/eflash_loader_40m.bin" || exit 1
+
+"$EMU" --flash "$W/device.bin" >"$W/emu.out" 2>"$W/emu.err" &
+EMU_PID=$!
+i=0
+PORT=""
+while [ $i -lt 100 ]; do
+	PORT=$(head -n 1 "$W/emu.out" 2>/dev/null)
+	[ -n "$PORT" ] && [ -e "$PORT" ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+[ -n "$PORT" ] || { echo "the emulator did not start"; cat "$W/emu.err"; exit 1; }
+echo "== blrescue-emu is a BL602 in download mode on $PORT"
+
+# What a user types (with a real adapter: -p /dev/ttyUSB0 and the loader from Dev Cube).
+export BLRESCUE_PORT="$PORT"
+export BLRESCUE_LOADER="$W/eflash_loader_40m.bin"
+cd "$W" || exit 1
+step() {
+	echo
+	echo "\$ blrescue $*"
+	"$BLRESCUE" "$@"
+	rc=$?
+	echo "(exit status $rc)"
+	return $rc
+}
+fail() { echo; echo "DEMO FAILED: $1"; exit 1; }
+
+step info || fail "info"
+step read backup.bin || fail "read"
+echo
+echo "\$ sha256sum backup.bin device.bin   # the backup is the device's flash, byte for byte"
+sha256sum backup.bin device.bin | sed 's/^/  /'
+cmp -s backup.bin device.bin || fail "backup differs from the device's flash"
+step check backup.bin
+step write openbeken.bin --backup before-restore.bin $FORCE || fail "write"
+step verify openbeken.bin || fail "verify after write"
+step verify backup.bin --diff -q | head -n 8
+echo "  ..."
+step write backup.bin $FORCE || fail "restore"
+step verify backup.bin || fail "verify after restore"
+echo
+echo "== done: backed up, restored another firmware, restored the backup, verified by the"
+echo "   chip's own SHA-256 each time. See 'blrescue help' and README.md."

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the blrescue command (main.c, util.c, opts.c, loader.c, session.c and the
+ * device commands). Not used by the offline commands in cmd_image.c.
+ */
+#ifndef BLR_CLI_INT_H
+#define BLR_CLI_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blrescue/blrescue.h"
+#include "cli/cli.h"
+
+/* ---- option parsing (opts.c) ------------------------------------------------------------ */
+
+enum { OPT_NONE = 0, OPT_ARG = 1 };
+
+struct cli_opt {
+	const char *lng; /* long name without "--" */
+	char shrt;       /* short letter or 0 */
+	int has_arg;     /* OPT_NONE / OPT_ARG */
+	int id;          /* > 0 */
+};
+
+/* Ids of the global options (accepted before and after the command name). */
+enum {
+	GOPT_PORT = 1000,
+	GOPT_BAUD,
+	GOPT_ROM_BAUD,
+	GOPT_LOADER,
+	GOPT_BEFORE,
+	GOPT_AFTER,
+	GOPT_VERBOSE,
+	GOPT_QUIET,
+	GOPT_DEVCUBE,
+	GOPT_HELP,
+	GOPT_VERSION,
+};
+
+extern const struct cli_opt cli_global_opts[];
+
+struct cli_optparse {
+	int argc;
+	char **argv;
+	int i;             /* next argv index */
+	const char *group; /* pending short-option group ("-vvq") */
+	bool no_more;      /* after "--" */
+	const char *cmd;   /* command name for messages */
+};
+
+#define OPTP_POSITIONAL 0 /* *arg = the positional argument */
+#define OPTP_END (-1)
+#define OPTP_ERROR (-2) /* message printed */
+
+void cli_optparse_init(struct cli_optparse *p, int argc, char **argv, int first, const char *cmd);
+/* Next option from cmd_opts (may be NULL) or, when globals is true, the global options
+ * (command options win on a name clash). Returns the option id, OPTP_POSITIONAL,
+ * OPTP_END or OPTP_ERROR. */
+int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struct cli_opt *cmd_opts,
+		      bool globals, const char **arg);
+
+/* Apply a global option (id GOPT_*). Returns 0, or an exit code when the value is bad. */
+int cli_global_apply(struct cli *cli, int id, const char *arg);
+
+/* Parse helpers that print "CMD: bad value for --OPT: ..." and return EXIT_USAGE. */
+int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out);
+
+/* ---- output ----------------------------------------------------------------------------- */
+
+/* Human size: "2 MiB", "4 KiB", "123 bytes". */
+void cli_fmt_size(uint64_t n, char *buf, size_t cap);
+
+/* ---- progress (progress.c) -------------------------------------------------------------- */
+
+struct cli_progress_stage {
+	bool active;        /* started and not finished */
+	uint64_t t0_ms;
+	uint64_t last_done;
+	int last_pct;
+};
+
+struct cli_progress {
+	const struct cli *cli;
+	bool tty;
+	uint64_t last_draw_ms;
+	bool line_open; /* a \r bar is on screen */
+	struct cli_progress_stage st[8];
+};
+
+void cli_progress_init(struct cli_progress *pr, const struct cli *cli);
+void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t total);
+/* Finish a bar that is still on screen (newline). */
+void cli_progress_end(struct cli_progress *pr);
+uint64_t cli_now_ms(void);
+
+/* ---- loader discovery (loader.c) -------------------------------------------------------- */
+
+#define CLI_LOADER_NAME "eflash_loader_40m.bin"
+#define CLI_LOADER_MAX (256u * 1024u)
+
+struct cli_loader {
+	char path[4096];
+	const char *why;  /* "--loader", "$BLRESCUE_LOADER", "user data directory", ... */
+	uint8_t *buf;
+	size_t len;
+	struct blr_loader_info info;
+};
+
+/* Find and load the loader (discovery order of blrescue(1)). Returns 0 or an exit code after
+ * printing what is missing. Free with cli_loader_free. */
+int cli_loader_find(struct cli *cli, struct cli_loader *ld);
+void cli_loader_free(struct cli_loader *ld);
+
+/* ---- device session (session.c) --------------------------------------------------------- */
+
+struct cli_session {
+	struct cli *cli;
+	struct blr_dev *dev;
+	struct cli_loader loader;
+	struct cli_progress progress;
+	struct blr_chip_info info;
+	const char *port;
+};
+
+/* Resolve the port, find the loader, open, connect, read chip info. Returns 0 or an exit code
+ * (message printed; everything freed). */
+int cli_session_open(struct cli *cli, struct cli_session *s);
+/* Run the --after steps (if any) and close the port (settings restored). */
+void cli_session_close(struct cli_session *s);
+/* Map a library error of an operation to a message and an exit code. what: "read", ... */
+int cli_session_fail(struct cli_session *s, const char *what, int err);
+/* Exit code for an enum blr_err (without printing). */
+int cli_exit_for(int err);
+
+/* Resolve a reset preset name or validate a step string. Returns the step string (static or
+ * the argument), "" for none, or NULL when invalid. when: 0 = before, 1 = after. */
+const char *cli_reset_steps(const char *spec, int when);
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Option parsing: GNU-style long options (--name, --name=value, --name value), short options
+ * (-p value, -pvalue, grouped flags -vvq), "--" ends options, "-" is a positional argument.
+ * Global options are accepted anywhere; a command's own option wins on a name clash
+ * (monitor --baud).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_int.h"
+
+const struct cli_opt cli_global_opts[] = {
+	{"port", 'p', OPT_ARG, GOPT_PORT},
+	{"baud", 'b', OPT_ARG, GOPT_BAUD},
+	{"rom-baud", 0, OPT_ARG, GOPT_ROM_BAUD},
+	{"loader", 0, OPT_ARG, GOPT_LOADER},
+	{"before", 0, OPT_ARG, GOPT_BEFORE},
+	{"after", 0, OPT_ARG, GOPT_AFTER},
+	{"verbose", 'v', OPT_NONE, GOPT_VERBOSE},
+	{"quiet", 'q', OPT_NONE, GOPT_QUIET},
+	{"devcube", 0, OPT_ARG, GOPT_DEVCUBE},
+	{"help", 'h', OPT_NONE, GOPT_HELP},
+	{"version", 'V', OPT_NONE, GOPT_VERSION},
+	{NULL, 0, 0, 0},
+};
+
+void cli_optparse_init(struct cli_optparse *p, int argc, char **argv, int first, const char *cmd)
+{
+	memset(p, 0, sizeof(*p));
+	p->argc = argc;
+	p->argv = argv;
+	p->i = first;
+	p->cmd = cmd;
+}
+
+static const struct cli_opt *find_long(const struct cli_opt *t, const char *name, size_t n)
+{
+	for (; t && t->lng; t++)
+		if (strlen(t->lng) == n && !strncmp(t->lng, name, n))
+			return t;
+	return NULL;
+}
+
+static const struct cli_opt *find_short(const struct cli_opt *t, char c)
+{
+	for (; t && t->lng; t++)
+		if (t->shrt == c)
+			return t;
+	return NULL;
+}
+
+static const char *where(const struct cli_optparse *p)
+{
+	return p->cmd ? p->cmd : "blrescue";
+}
+
+int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struct cli_opt *cmd_opts,
+		      bool globals, const char **arg)
+{
+	const struct cli_opt *o;
+	const char *a;
+
+	*arg = NULL;
+	if (p->group && *p->group) {
+		char c = *p->group++;
+
+		o = find_short(cmd_opts, c);
+		if (!o && globals)
+			o = find_short(cli_global_opts, c);
+		if (!o) {
+			cli_err(cli, "%s: unknown option '-%c' (see '%s --help')", where(p), c,
+				where(p));
+			return OPTP_ERROR;
+		}
+		if (o->has_arg) {
+			if (*p->group) {
+				*arg = p->group;
+			} else if (p->i < p->argc) {
+				*arg = p->argv[p->i++];
+			} else {
+				cli_err(cli, "%s: option '-%c' needs a value", where(p), c);
+				return OPTP_ERROR;
+			}
+			p->group = NULL;
+		}
+		return o->id;
+	}
+	p->group = NULL;
+	if (p->i >= p->argc)
+		return OPTP_END;
+	a = p->argv[p->i++];
+	if (p->no_more || a[0] != '-' || a[1] == '\0') {
+		*arg = a;
+		return OPTP_POSITIONAL;
+	}
+	if (a[1] == '-') {
+		const char *name = a + 2, *eq;
+		size_t n;
+
+		if (!*name) {
+			p->no_more = true;
+			return cli_optparse_next(p, cli, cmd_opts, globals, arg);
+		}
+		eq = strchr(name, '=');
+		n = eq ? (size_t)(eq - name) : strlen(name);
+		o = find_long(cmd_opts, name, n);
+		if (!o && globals)
+			o = find_long(cli_global_opts, name, n);
+		if (!o) {
+			cli_err(cli, "%s: unknown option '--%.*s' (see '%s --help')", where(p),
+				(int)n, name, where(p));
+			return OPTP_ERROR;
+		}
+		if (o->has_arg) {
+			if (eq) {
+				*arg = eq + 1;
+			} else if (p->i < p->argc) {
+				*arg = p->argv[p->i++];
+			} else {
+				cli_err(cli, "%s: option '--%s' needs a value", where(p), o->lng);
+				return OPTP_ERROR;
+			}
+		} else if (eq) {
+			cli_err(cli, "%s: option '--%s' takes no value", where(p), o->lng);
+			return OPTP_ERROR;
+		}
+		return o->id;
+	}
+	p->group = a + 1;
+	return cli_optparse_next(p, cli, cmd_opts, globals, arg);
+}
+
+static int parse_baud(struct cli *cli, const char *opt, const char *s, unsigned *out)
+{
+	uint32_t v;
+
+	if (cli_parse_u32(s, &v) || v < 1200 || v > 12000000) {
+		cli_err(cli, "bad baud rate for %s: '%s' (a number from 1200 to 12000000)", opt, s);
+		return EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_global_apply(struct cli *cli, int id, const char *arg)
+{
+	switch (id) {
+	case GOPT_PORT:
+		cli->port = arg;
+		return 0;
+	case GOPT_BAUD:
+		return parse_baud(cli, "--baud", arg, &cli->baud);
+	case GOPT_ROM_BAUD:
+		return parse_baud(cli, "--rom-baud", arg, &cli->rom_baud);
+	case GOPT_LOADER:
+		cli->loader = arg;
+		return 0;
+	case GOPT_BEFORE:
+	case GOPT_AFTER:
+		if (!cli_reset_steps(arg, id == GOPT_AFTER)) {
+			cli_err(cli, "bad reset sequence for %s: '%s' (use none, dtr-rts, inverted, "
+				     "or steps like 'rts,w50,-rts'; see blrescue(1))",
+				id == GOPT_BEFORE ? "--before" : "--after", arg);
+			return EXIT_USAGE;
+		}
+		if (id == GOPT_BEFORE)
+			cli->before = arg;
+		else
+			cli->after = arg;
+		return 0;
+	case GOPT_VERBOSE:
+		cli->verbose++;
+		return 0;
+	case GOPT_QUIET:
+		cli->quiet = true;
+		return 0;
+	case GOPT_DEVCUBE:
+		cli->devcube = arg;
+		return 0;
+	default:
+		return EXIT_SOFTWARE;
+	}
+}

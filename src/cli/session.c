@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Connecting to the chip for the device commands: port, loader, reset presets, library
+ * callbacks (log, progress, cancel) and errors turned into messages a user can act on.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli_int.h"
+
+/* ---- reset presets ---------------------------------------------------------------------- */
+
+/*
+ * dtr-rts: the common auto-reset wiring (the official tools' assumption): RTS drives EN
+ * (asserted = chip held in reset), DTR drives GPIO8 (asserted = low = boot from flash).
+ * inverted: the same wiring through inverting transistors.
+ */
+struct preset {
+	const char *name;
+	const char *before; /* enter download mode */
+	const char *after;  /* run the firmware */
+};
+
+static const struct preset presets[] = {
+	{"none", "", ""},
+	{"dtr-rts", "-dtr,rts,w100,-rts,w100", "dtr,rts,w100,-rts,w100,-dtr"},
+	{"inverted", "dtr,-rts,w100,rts,w100", "-dtr,-rts,w100,rts,w100,dtr"},
+};
+
+const char *cli_reset_steps(const char *spec, int when)
+{
+	if (!spec || !*spec)
+		return "";
+	for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
+		if (!strcmp(spec, presets[i].name))
+			return when ? presets[i].after : presets[i].before;
+	return blr_reset_steps_check(spec) == BLR_OK ? spec : NULL;
+}
+
+/* ---- messages ---------------------------------------------------------------------------- */
+
+static void list_ports(const struct cli *cli)
+{
+	static const char *const pats[] = {"/dev/ttyUSB*", "/dev/ttyACM*", "/dev/serial/by-id/*"};
+	size_t shown = 0;
+
+	for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
+		glob_t g;
+
+		memset(&g, 0, sizeof(g));
+		if (glob(pats[k], 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++) {
+				if (!shown++)
+					cli_info(cli, "serial ports present:");
+				cli_info(cli, "  %s", g.gl_pathv[i]);
+			}
+		}
+		globfree(&g);
+	}
+	if (!shown)
+		cli_info(cli, "no USB serial adapter found (/dev/ttyUSB*, /dev/ttyACM*): is it "
+			      "plugged in?");
+}
+
+/* Name the processes (of this user; others' are not visible) that hold path open. */
+static void name_holders(const struct cli *cli, const char *path)
+{
+	char fdp[64 + 2 * NAME_MAX];
+	struct stat want, st;
+	DIR *proc, *fds;
+	struct dirent *pe, *fe;
+	pid_t self = getpid();
+
+	if (stat(path, &want))
+		return;
+	proc = opendir("/proc");
+	if (!proc)
+		return;
+	while ((pe = readdir(proc))) {
+		char *end;
+		long pid = strtol(pe->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == (long)self)
+			continue;
+		snprintf(fdp, sizeof(fdp), "/proc/%ld/fd", pid);
+		fds = opendir(fdp);
+		if (!fds)
+			continue;
+		while ((fe = readdir(fds))) {
+			FILE *f;
+			char name[64] = "?";
+
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(fdp, sizeof(fdp), "/proc/%ld/fd/%s", pid, fe->d_name);
+			if (stat(fdp, &st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+				continue;
+			snprintf(fdp, sizeof(fdp), "/proc/%ld/comm", pid);
+			f = fopen(fdp, "r");
+			if (f) {
+				if (fgets(name, sizeof(name), f))
+					name[strcspn(name, "\n")] = '\0';
+				fclose(f);
+			}
+			cli_info(cli, "  held by %s (pid %ld)", name, pid);
+			break;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+static void hint_no_answer(const struct cli *cli)
+{
+	cli_info(cli, "what to try:\n"
+		      "  - hold BOOT (GPIO8) high (through 10 kOhm to the module's 3.3 V) and reset\n"
+		      "    the chip (EN low, then high) right before running blrescue, or wire\n"
+		      "    DTR/RTS and use --before dtr-rts\n"
+		      "  - cross the data lines: adapter TX -> chip RX (GPIO7), adapter RX <- chip\n"
+		      "    TX (GPIO16), and connect the grounds\n"
+		      "  - try lower speeds: --rom-baud 115200 -b 460800\n"
+		      "  - power the chip from a stable 3.3 V supply (the adapter's 3.3 V pin is often"
+		      " too weak)");
+}
+
+int cli_exit_for(int err)
+{
+	switch (err) {
+	case BLR_OK:
+		return EXIT_OK_;
+	case BLR_E_INVAL:
+	case BLR_E_RANGE:
+		return EXIT_USAGE;
+	case BLR_E_NOMEM:
+		return EXIT_SOFTWARE;
+	case BLR_E_IO:
+	case BLR_E_VERIFY:
+		return EXIT_IOERR;
+	case BLR_E_TIMEOUT:
+	case BLR_E_NO_RESPONSE:
+	case BLR_E_BUSY:
+	case BLR_E_NOENT:
+	case BLR_E_UNSUPPORTED:
+		return EXIT_UNAVAIL;
+	case BLR_E_PERM:
+		return EXIT_NOPERM;
+	case BLR_E_CANCELLED:
+		return EXIT_INTERRUPTED;
+	case BLR_E_FORMAT:
+		return EXIT_DATAERR;
+	case BLR_E_PROTOCOL:
+	case BLR_E_DEVICE:
+	case BLR_E_SECURED:
+	case BLR_E_NO_FLASH:
+		return EXIT_PROTOCOL;
+	default:
+		return EXIT_SOFTWARE;
+	}
+}
+
+int cli_session_fail(struct cli_session *s, const char *what, int err)
+{
+	struct cli *cli = s->cli;
+
+	cli_progress_end(&s->progress);
+	switch (err) {
+	case BLR_E_CANCELLED:
+		cli_err(cli, "%s: interrupted", what);
+		break;
+	case BLR_E_DEVICE: {
+		uint16_t code = s->dev ? blr_dev_last_device_error(s->dev) : 0;
+
+		cli_err(cli, "%s: the chip reported error 0x%04x (%s)", what, (unsigned)code,
+			blr_device_error_name(code));
+		break;
+	}
+	case BLR_E_NO_RESPONSE:
+	case BLR_E_TIMEOUT:
+		cli_err(cli, "%s: no answer from the chip on %s (%s)", what, s->port,
+			blr_strerror(err));
+		hint_no_answer(cli);
+		break;
+	case BLR_E_SECURED:
+		cli_err(cli, "%s: this chip's eFuses demand signed or encrypted images; blrescue "
+			     "cannot load the plain flash loader into it", what);
+		break;
+	case BLR_E_NO_FLASH:
+		cli_err(cli, "%s: no usable SPI flash detected (JEDEC id 00/FF or an impossible "
+			     "size); check the module's power supply", what);
+		break;
+	case BLR_E_IO: {
+		int e = s->dev ? blr_dev_last_os_error(s->dev) : 0;
+
+		cli_err(cli, "%s: I/O error on %s%s%s", what, s->port, e ? ": " : "",
+			e ? strerror(e) : "");
+		if (e == EIO || e == ENXIO || e == ENODEV)
+			cli_info(cli, "the adapter may have been unplugged");
+		break;
+	}
+	case BLR_E_VERIFY:
+		cli_err(cli, "%s: verification failed: the data does not match the chip's SHA-256 "
+			     "(try a lower baud with -b, check wiring and power)", what);
+		break;
+	default:
+		cli_err(cli, "%s: %s", what, blr_strerror(err));
+		break;
+	}
+	if (err == BLR_E_CANCELLED || (cli->interrupted && *cli->interrupted))
+		return EXIT_INTERRUPTED;
+	return cli_exit_for(err);
+}
+
+/* ---- callbacks --------------------------------------------------------------------------- */
+
+static void log_cb(void *user, enum blr_log_level level, const char *msg)
+{
+	struct cli_session *s = user;
+	static const char *const names[] = {"error", "warning", "info", "debug", "trace"};
+
+	cli_progress_end(&s->progress);
+	fprintf(stderr, "[%s] %s\n", (unsigned)level < 5 ? names[level] : "log", msg);
+}
+
+static bool cancel_cb(void *user)
+{
+	const struct cli *cli = user;
+
+	return cli->interrupted && *cli->interrupted;
+}
+
+/* ---- session ----------------------------------------------------------------------------- */
+
+int cli_session_open(struct cli *cli, struct cli_session *s)
+{
+	struct blr_transport t;
+	struct blr_connect_opts co;
+	enum blr_log_level lvl;
+	const char *before;
+	int os_err = 0, rc;
+
+	memset(s, 0, sizeof(*s));
+	s->cli = cli;
+	s->port = cli->port;
+	cli_progress_init(&s->progress, cli);
+	if (!s->port || !*s->port) {
+		cli_err(cli, "no serial port given: use -p PORT (e.g. -p /dev/ttyUSB0) or set "
+			     "BLRESCUE_PORT");
+		list_ports(cli);
+		return EXIT_USAGE;
+	}
+	rc = cli_loader_find(cli, &s->loader);
+	if (rc)
+		return rc;
+	cli_info(cli, "Using flash loader %s (%s%s)", s->loader.path,
+		 s->loader.info.build ? "build " : "unknown build",
+		 s->loader.info.build ? s->loader.info.build : "");
+
+	rc = blr_serial_open(s->port, cli->rom_baud, &t, &os_err);
+	if (rc) {
+		switch (rc) {
+		case BLR_E_NOENT:
+			cli_err(cli, "port %s does not exist", s->port);
+			list_ports(cli);
+			break;
+		case BLR_E_PERM:
+			cli_err(cli, "permission denied opening %s", s->port);
+			cli_info(cli, "serial ports belong to the group 'dialout': run\n"
+				      "  sudo usermod -aG dialout $USER\n"
+				      "then log out and back in.");
+			break;
+		case BLR_E_BUSY:
+			cli_err(cli, "port %s is busy: another program holds it (brltty, "
+				     "ModemManager, a serial monitor, another blrescue)", s->port);
+			name_holders(cli, s->port);
+			break;
+		default:
+			cli_err(cli, "cannot open %s: %s%s%s", s->port, blr_strerror(rc),
+				os_err ? ": " : "", os_err ? strerror(os_err) : "");
+			break;
+		}
+		cli_loader_free(&s->loader);
+		return rc == BLR_E_IO ? EXIT_IOERR : cli_exit_for(rc);
+	}
+	rc = blr_dev_new(&s->dev, &t);
+	if (rc) {
+		t.ops->close(t.ctx);
+		cli_loader_free(&s->loader);
+		cli_err(cli, "out of memory");
+		return EXIT_SOFTWARE;
+	}
+	lvl = cli->verbose >= 3 ? BLR_LOG_TRACE
+	      : cli->verbose == 2 ? BLR_LOG_DEBUG
+	      : cli->verbose == 1 ? BLR_LOG_INFO
+	      : cli->quiet	  ? BLR_LOG_ERROR
+				  : BLR_LOG_WARN;
+	blr_dev_set_log(s->dev, log_cb, s, lvl);
+	blr_dev_set_progress(s->dev, cli_progress_cb, &s->progress);
+	blr_dev_set_cancel(s->dev, cancel_cb, cli);
+
+	before = cli_reset_steps(cli->before, 0);
+	if (!before)
+		before = "";
+	if (!*before)
+		cli_info(cli, "Connecting on %s (no auto-reset: hold BOOT (GPIO8) high through "
+			      "10 kOhm and reset the chip)...", s->port);
+	else
+		cli_info(cli, "Connecting on %s (reset: %s)...", s->port, before);
+
+	memset(&co, 0, sizeof(co));
+	co.rom_baud = cli->rom_baud;
+	co.baud = cli->baud;
+	co.reset_steps = before;
+	co.loader = s->loader.buf;
+	co.loader_len = s->loader.len;
+	rc = blr_connect(s->dev, &co);
+	cli_loader_free(&s->loader);
+	if (rc == BLR_OK)
+		rc = blr_get_info(s->dev, &s->info);
+	if (rc) {
+		rc = cli_session_fail(s, "connect", rc);
+		blr_dev_free(s->dev);
+		s->dev = NULL;
+		return rc;
+	}
+	cli_progress_end(&s->progress);
+	{
+		char sz[32];
+
+		cli_fmt_size(s->info.flash_size, sz, sizeof(sz));
+		cli_info(cli, "Connected: %s loader at %u baud, flash %02X %02X %02X (%s)",
+			 s->info.loader_was_running ? "already running"
+			 : s->info.loader_build	    ? s->info.loader_build
+						    : "uploaded",
+			 s->info.baud, s->info.jedec[0], s->info.jedec[1], s->info.jedec[2], sz);
+	}
+	return EXIT_OK_;
+}
+
+void cli_session_close(struct cli_session *s)
+{
+	const char *after;
+
+	if (!s->dev)
+		return;
+	cli_progress_end(&s->progress);
+	after = cli_reset_steps(s->cli->after, 1);
+	if (after && *after) {
+		cli_info(s->cli, "Resetting (%s)", after);
+		(void)blr_reset_steps_run(s->dev, after);
+	}
+	blr_dev_free(s->dev);
+	s->dev = NULL;
+}

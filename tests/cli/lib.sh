@@ -1,0 +1,95 @@
+# Shared helpers of the CLI end-to-end tests (sourced by run_*.sh). POSIX sh, TAP output.
+# Environment from tests/cli/meson.build: BLRESCUE, BLRESCUE_EMU, MKLOADER, PTYHELPER,
+# BLR_FIXTURES, BLR_SOURCE_ROOT.
+set -u
+
+N=0
+FAILED=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/blr-cli-test.XXXXXX") || exit 1
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# A clean environment: no loader or port from the user's setup leaks into a test.
+unset BLRESCUE_PORT BLRESCUE_LOADER BLRESCUE_DEVCUBE XDG_DATA_HOME
+HOME="$T/home"
+export HOME
+mkdir -p "$HOME"
+
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+not_ok() {
+	N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"
+	if [ -f "$T/err" ]; then sed 's/^/#   stderr: /' "$T/err" | head -n 30; fi
+	if [ -f "$T/out" ]; then head -c 2000 "$T/out" | sed 's/^/#   stdout: /' | head -n 20; fi
+	echo "#   exit status: ${RC:-?}"
+}
+skip() { N=$((N + 1)); echo "ok $N - $1 # SKIP $2"; }
+# check "description" command...: one test point from a command's status
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+finish() { echo "1..$N"; [ "$FAILED" -eq 0 ]; exit $?; }
+
+# run ARGS...: runs blrescue, stdout in $T/out, stderr in $T/err, status in $RC
+run() { "$BLRESCUE" "$@" >"$T/out" 2>"$T/err"; RC=$?; }
+# rc_is N: the last run exited with N
+rc_is() { [ "$RC" -eq "$1" ]; }
+out_has() { grep -q -e "$1" "$T/out"; }
+err_has() { grep -q -e "$1" "$T/err"; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# need_emu: the emulator program must exist.
+need_emu() {
+	if [ ! -x "$BLRESCUE_EMU" ]; then
+		echo "Bail out! blrescue-emu not built ($BLRESCUE_EMU)"
+		exit 1
+	fi
+}
+
+# The synthetic flash loader (no vendor code).
+LOADER="$T/loader.bin"
+make_loader() {
+	if [ -z "${MKLOADER:-}" ] || [ ! -x "$MKLOADER" ]; then
+		echo "Bail out! mkloader not built (tests/support/synth_loader.c missing)"
+		exit 1
+	fi
+	"$MKLOADER" "$LOADER" || { echo "Bail out! mkloader failed"; exit 1; }
+}
+
+# start_emu FLASHFILE [emu options...]: starts blrescue-emu, sets PORT and EMU_PID
+start_emu() {
+	if [ ! -x "$BLRESCUE_EMU" ]; then
+		echo "Bail out! blrescue-emu not built ($BLRESCUE_EMU)"
+		exit 1
+	fi
+	f=$1; shift
+	: >"$T/emu.out"
+	"$BLRESCUE_EMU" --flash "$f" "$@" >"$T/emu.out" 2>"$T/emu.err" &
+	EMU_PID=$!
+	PIDS="$PIDS $EMU_PID"
+	i=0
+	while [ $i -lt 100 ]; do
+		PORT=$(head -n 1 "$T/emu.out")
+		if [ -n "$PORT" ] && [ -e "$PORT" ]; then return 0; fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "Bail out! blrescue-emu did not print a port"
+	cat "$T/emu.err" | sed 's/^/# /'
+	exit 1
+}
+
+stop_emu() {
+	kill "$EMU_PID" 2>/dev/null
+	wait "$EMU_PID" 2>/dev/null
+}
+
+# ff_file PATH SIZE: a file of SIZE bytes of 0xFF
+ff_file() { head -c "$2" /dev/zero | tr '\000' '\377' >"$1"; }
+
+FIX_PINE="$BLR_FIXTURES/pinecone-factory-2m.bin"
+FIX_OBK="$BLR_FIXTURES/openbeken-full-2m.bin"

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test helper for the CLI tests: serial-port stand-ins that are not a BL602.
+ *   ptyhelper silent        a pseudo-terminal nobody answers on (prints its path)
+ *   ptyhelper talk          prints its path, sends "tick N\r\n" every 50 ms and answers
+ *                           every byte it receives with "got:<bytes>\r\n"
+ *   ptyhelper hold PATH     opens PATH, takes an exclusive flock() on it, prints "held",
+ *                           and keeps it until standard input closes or it is killed
+ * All modes run until killed or until standard input reaches end of file.
+ */
+#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <termios.h>
+#include <unistd.h>
+
+static int open_pty(int *slave)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	const char *name;
+	struct termios tio;
+
+	if (m < 0 || grantpt(m) || unlockpt(m) || !(name = ptsname(m)))
+		return -1;
+	/* Keep a slave fd so the master never sees a hang-up between clients. */
+	*slave = open(name, O_RDWR | O_NOCTTY);
+	if (*slave < 0)
+		return -1;
+	if (tcgetattr(*slave, &tio) == 0) {
+		tio.c_iflag = 0;
+		tio.c_oflag = 0;
+		tio.c_lflag = 0;
+		tcsetattr(*slave, TCSANOW, &tio);
+	}
+	printf("%s\n", name);
+	fflush(stdout);
+	return m;
+}
+
+/* Returns 1 when standard input has closed (the test is done with us). */
+static int stdin_closed(int timeout_ms)
+{
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	char c[64];
+
+	if (poll(&p, 1, timeout_ms) > 0) {
+		ssize_t n = read(STDIN_FILENO, c, sizeof(c));
+
+		if (n <= 0)
+			return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int m, s = -1;
+
+	if (argc == 3 && !strcmp(argv[1], "hold")) {
+		int fd = open(argv[2], O_RDWR | O_NOCTTY | O_NONBLOCK);
+
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB)) {
+			perror(argv[2]);
+			return 1;
+		}
+		printf("held\n");
+		fflush(stdout);
+		while (!stdin_closed(1000))
+			;
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "silent")) {
+		m = open_pty(&s);
+		if (m < 0)
+			return 1;
+		for (;;) {
+			char buf[256];
+			struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+					      {.fd = m, .events = POLLIN}};
+
+			if (poll(p, 2, 1000) < 0 && errno != EINTR)
+				return 1;
+			if (p[0].revents && stdin_closed(0))
+				return 0;
+			if (p[1].revents & POLLIN)
+				(void)!read(m, buf, sizeof(buf)); /* swallow, never answer */
+		}
+	}
+	if (argc == 2 && !strcmp(argv[1], "talk")) {
+		unsigned long tick = 0;
+
+		m = open_pty(&s);
+		if (m < 0)
+			return 1;
+		for (;;) {
+			char buf[256], out[600];
+			struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+					      {.fd = m, .events = POLLIN}};
+			int r = poll(p, 2, 50);
+
+			if (r < 0 && errno != EINTR)
+				return 1;
+			if (p[0].revents && stdin_closed(0))
+				return 0;
+			if (p[1].revents & POLLIN) {
+				ssize_t n = read(m, buf, sizeof(buf));
+
+				if (n > 0) {
+					int k = snprintf(out, sizeof(out), "got:%.*s\r\n", (int)n, buf);
+
+					(void)!write(m, out, (size_t)k);
+				}
+			}
+			if (r == 0) {
+				int k = snprintf(out, sizeof(out), "tick %lu\r\n", tick++);
+
+				(void)!write(m, out, (size_t)k);
+			}
+		}
+	}
+	fprintf(stderr, "usage: ptyhelper silent | talk | hold PATH\n");
+	return 2;
+}

@@ -1,0 +1,193 @@
+#!/bin/sh
+# blrescue without a chip: help, version, option and number errors, loader discovery,
+# output/input file checks, port errors, and help vs. man page drift.
+. "$(dirname "$0")/lib.sh"
+
+COMMANDS="info read write erase verify monitor loader inspect check scrub chips help"
+MAN="$BLR_SOURCE_ROOT/doc/blrescue.1.in"
+
+run --version
+check "--version prints the version" sh -c "[ $RC -eq 0 ] && grep -q '^blrescue [0-9][0-9.]*' '$T/out'"
+run --help
+check "--help lists every command" sh -c "[ $RC -eq 0 ] && for c in $COMMANDS; do grep -q \"^  \$c \" '$T/out' || exit 1; done"
+run
+check "no command: usage on stderr, exit 64" sh -c "[ $RC -eq 64 ] && grep -q usage '$T/err'"
+run frobnicate
+check "unknown command: exit 64" sh -c "[ $RC -eq 64 ] && grep -q \"unknown command 'frobnicate'\" '$T/err'"
+
+for c in $COMMANDS; do
+	run "$c" --help
+	cp "$T/out" "$T/help1"
+	r1=$RC
+	run help "$c"
+	check "$c --help: exit 0, usage, same text as 'help $c'" \
+		sh -c "[ $r1 -eq 0 ] && [ $RC -eq 0 ] && grep -q '^usage: blrescue $c' '$T/help1' && cmp -s '$T/help1' '$T/out'"
+done
+run dump --help
+check "dump is an alias of read" sh -c "[ $RC -eq 0 ] && grep -q '^usage: blrescue read' '$T/out'"
+run help nosuch
+check "help for an unknown command: exit 64" rc_is 64
+
+# ---- help and man page do not drift ----
+missing=""
+for c in $COMMANDS; do
+	grep -q "^\.It Cm $c\b" "$MAN" || grep -q "^\.Cm $c\b" "$MAN" || missing="$missing $c"
+	"$BLRESCUE" help "$c" >"$T/h" 2>&1
+	for o in $(grep -o -e '--[a-z][a-z-]*' "$T/h" | sort -u); do
+		grep -q -e "Fl $o\b" -e "Fl -${o#--}\b" "$MAN" || missing="$missing $c:$o"
+	done
+done
+"$BLRESCUE" --help >"$T/h" 2>&1
+for o in $(grep -o -e '--[a-z][a-z-]*' "$T/h" | sort -u); do
+	grep -q -e "Fl -${o#--}\b" "$MAN" || missing="$missing global:$o"
+done
+check "every command and long option of the help is in blrescue.1${missing:+ (missing:$missing)}" [ -z "$missing" ]
+extra=""
+for c in $COMMANDS; do "$BLRESCUE" help "$c"; done >"$T/allhelp" 2>&1
+"$BLRESCUE" --help >>"$T/allhelp" 2>&1
+for o in $(grep -o -e 'Fl -[a-z][a-z-]*' "$MAN" | sed 's/^Fl //' | sort -u); do
+	grep -q -e "-$o\b" "$T/allhelp" || extra="$extra -$o"
+done
+check "every long option in blrescue.1 exists in the help${extra:+ (stale:$extra)}" [ -z "$extra" ]
+
+EMAN="$BLR_SOURCE_ROOT/doc/blrescue-emu.1.in"
+if [ -x "$BLRESCUE_EMU" ]; then
+	"$BLRESCUE_EMU" --help >"$T/eh" 2>&1
+	missing=""
+	for o in $(grep -o -e '--[a-z][a-z0-9-]*' "$T/eh" | sort -u); do
+		grep -q -e "Fl -${o#--}\b" "$EMAN" || missing="$missing $o"
+	done
+	check "every long option of 'blrescue-emu --help' is in blrescue-emu.1${missing:+ (missing:$missing)}" [ -z "$missing" ]
+	extra=""
+	for o in $(grep -o -e 'Fl -[a-z][a-z0-9-]*' "$EMAN" | sed 's/^Fl //' | sort -u); do
+		grep -q -e "-$o\b" "$T/eh" || extra="$extra -$o"
+	done
+	check "every long option in blrescue-emu.1 exists in its --help${extra:+ (stale:$extra)}" [ -z "$extra" ]
+else
+	skip "blrescue-emu --help vs blrescue-emu.1" "blrescue-emu not built"
+	skip "blrescue-emu.1 vs blrescue-emu --help" "blrescue-emu not built"
+fi
+
+if command -v mandoc >/dev/null 2>&1; then
+	for m in blrescue blrescue-emu; do
+		sed 's/@VERSION@/0.0.0/' "$BLR_SOURCE_ROOT/doc/$m.1.in" >"$T/$m.1"
+		mandoc -Tlint -W warning "$T/$m.1" >"$T/lint" 2>&1
+		RC=$?
+		cp "$T/lint" "$T/err"
+		check "mandoc -Tlint: $m.1 has no warnings" sh -c "[ $RC -eq 0 ] && [ ! -s '$T/lint' ]"
+	done
+else
+	skip "mandoc -Tlint blrescue.1" "mandoc not installed"
+	skip "mandoc -Tlint blrescue-emu.1" "mandoc not installed"
+fi
+
+# ---- numbers and option errors (exit 64, nothing touched) ----
+for bad in "--start 0x" "--start 1.5M" "--start -1" "--size 12abc" "--end 0x100000000" "--size 4G"; do
+	# shellcheck disable=SC2086
+	run read "$T/never.bin" $bad
+	check "read $bad: bad number, exit 64" sh -c "[ $RC -eq 64 ] && grep -q 'bad number' '$T/err' && [ ! -e '$T/never.bin' ]"
+done
+run read "$T/never.bin" --start 0x1000 --size 4k --end 0x3000
+check "read with both --size and --end: exit 64" rc_is 64
+run read "$T/never.bin" --start 0x2000 --end 0x1000
+check "read with --end below --start: exit 64" sh -c "[ $RC -eq 64 ] && grep -q exclusive '$T/err'"
+run -b fast info
+check "-b with a non-number: exit 64" rc_is 64
+run --rom-baud 12 info
+check "--rom-baud out of range: exit 64" rc_is 64
+run read
+check "read without a file: exit 64" rc_is 64
+run read a b
+check "read with two files: exit 64" rc_is 64
+run read "$T/x" --bogus
+check "unknown option: exit 64" sh -c "[ $RC -eq 64 ] && grep -q \"unknown option '--bogus'\" '$T/err'"
+run --before bogus-steps info
+check "--before with a bad step string: exit 64" rc_is 64
+run --after "rts,w50,-rts" --before dtr-rts --help
+check "--before preset and --after step string accepted" rc_is 0
+
+run erase --start 0x1100 --size 0x1000
+check "erase misaligned: exit 64 naming the nearest aligned range" \
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--start 0x1000 --size 0x2000' '$T/err'"
+run erase --start 0x1000 --end 0x2800
+check "erase misaligned end: suggestion --start 0x1000 --size 0x2000" \
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--start 0x1000 --size 0x2000' '$T/err'"
+run erase
+check "erase without a target: exit 64" sh -c "[ $RC -eq 64 ] && grep -q -- '--all' '$T/err'"
+run erase --all --start 0
+check "erase --all with --start: exit 64" rc_is 64
+
+# ---- loader discovery ----
+if ls /usr/lib/python3*/*-packages/bflb_mcu_tool /usr/local/lib/python3*/*-packages/bflb_mcu_tool >/dev/null 2>&1; then
+	skip "no loader: exit 66 naming eflash_loader_40m.bin" "bflb-mcu-tool is installed on this machine"
+else
+	run loader
+	check "no loader: exit 66 naming eflash_loader_40m.bin, Dev Cube and pip" \
+		sh -c "[ $RC -eq 66 ] && grep -q eflash_loader_40m.bin '$T/err' && grep -q 'pip install bflb-mcu-tool' '$T/err' && grep -q 'Dev Cube' '$T/err'"
+	run -p /dev/null info
+	check "device command without a loader: exit 66 before touching the port" \
+		sh -c "[ $RC -eq 66 ] && grep -q eflash_loader_40m.bin '$T/err'"
+fi
+make_loader
+run loader --loader "$LOADER"
+check "loader --loader FILE: identified, reason given" \
+	sh -c "[ $RC -eq 0 ] && grep -q '$LOADER' '$T/out' && grep -q -- '--loader option' '$T/out' && grep -q 'sha256: *[0-9a-f]\{64\}' '$T/out'"
+BLRESCUE_LOADER="$LOADER" run loader
+check "loader from BLRESCUE_LOADER" sh -c "[ $RC -eq 0 ] && grep -q 'BLRESCUE_LOADER' '$T/out'"
+run loader --loader "$T/missing.bin"
+check "--loader naming a missing file: exit 66" rc_is 66
+head -c 3000 /dev/urandom >"$T/junk.bin"
+run loader --loader "$T/junk.bin"
+check "--loader naming an invalid file: exit 65 with the reason" sh -c "[ $RC -eq 65 ] && grep -q 'not a valid BL602 flash loader' '$T/err'"
+run loader add "$T/junk.bin"
+check "loader add refuses an invalid loader (exit 65), installs nothing" \
+	sh -c "[ $RC -eq 65 ] && [ ! -e '$HOME/.local/share/blrescue/eflash_loader_40m.bin' ]"
+run loader add "$LOADER"
+check "loader add installs into ~/.local/share/blrescue" \
+	sh -c "[ $RC -eq 0 ] && cmp -s '$LOADER' '$HOME/.local/share/blrescue/eflash_loader_40m.bin'"
+run loader
+check "loader then finds it in the user data directory" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'user data directory' '$T/out'"
+mkdir -p "$T/xdg"
+XDG_DATA_HOME="$T/xdg" run loader add "$LOADER"
+check "loader add honours XDG_DATA_HOME" \
+	sh -c "[ $RC -eq 0 ] && cmp -s '$LOADER' '$T/xdg/blrescue/eflash_loader_40m.bin' && [ \$(ls -A '$T/xdg/blrescue' | wc -l) -eq 1 ]"
+rm -rf "$HOME/.local/share/blrescue"
+mkdir -p "$T/devcube/chips/bl602/eflash_loader"
+cp "$LOADER" "$T/devcube/chips/bl602/eflash_loader/eflash_loader_40m.bin"
+run loader --devcube "$T/devcube"
+check "loader found in a Dev Cube folder (--devcube)" sh -c "[ $RC -eq 0 ] && grep -q 'Dev Cube' '$T/out'"
+mkdir -p "$T/devcube2/bl602/eflash_loader"
+cp "$LOADER" "$T/devcube2/bl602/eflash_loader/eflash_loader_40m.bin"
+BLRESCUE_DEVCUBE="$T/devcube2" run loader
+check "loader found via BLRESCUE_DEVCUBE (bl602/eflash_loader/)" sh -c "[ $RC -eq 0 ] && grep -q 'devcube2/bl602/eflash_loader' '$T/out'"
+
+# ---- ports and files, checked before or while opening the port ----
+run -p "$T/no-such-tty" --loader "$LOADER" info
+check "missing port: exit 69 'does not exist'" sh -c "[ $RC -eq 69 ] && grep -q 'does not exist' '$T/err'"
+run --loader "$LOADER" info
+check "no port given: exit 64 naming -p and BLRESCUE_PORT" sh -c "[ $RC -eq 64 ] && grep -q BLRESCUE_PORT '$T/err'"
+if [ "$(id -u)" -ne 0 ]; then
+	: >"$T/locked-tty"; chmod 000 "$T/locked-tty"
+	run -p "$T/locked-tty" --loader "$LOADER" info
+	check "permission denied: exit 77 naming the dialout group" sh -c "[ $RC -eq 77 ] && grep -q 'usermod -aG dialout' '$T/err'"
+else
+	skip "permission denied: exit 77 naming dialout" "running as root"
+fi
+echo keep >"$T/exists.bin"
+run -p /dev/null --loader "$LOADER" read "$T/exists.bin"
+check "read refuses to overwrite an existing file (exit 73), file untouched" \
+	sh -c "[ $RC -eq 73 ] && grep -q -- '--force' '$T/err' && [ \"\$(cat '$T/exists.bin')\" = keep ]"
+run -p /dev/null --loader "$LOADER" read "$T/no/such/dir/x.bin"
+check "read into a missing directory: exit 73 before connecting" rc_is 73
+run -p /dev/null --loader "$LOADER" write "$T/missing.bin"
+check "write a missing file: exit 66" sh -c "[ $RC -eq 66 ] && grep -q 'cannot read' '$T/err'"
+: >"$T/empty.bin"
+run -p /dev/null --loader "$LOADER" write "$T/empty.bin"
+check "write an empty file: exit 65" sh -c "[ $RC -eq 65 ] && grep -q empty '$T/err'"
+run -p /dev/null --loader "$LOADER" verify "$T/missing.bin"
+check "verify a missing file: exit 66" rc_is 66
+run -p /dev/null --loader "$LOADER" write "$FIX_PINE" --backup "$T/exists.bin"
+check "write --backup onto an existing file: exit 73" rc_is 73
+
+finish

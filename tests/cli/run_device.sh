@@ -1,0 +1,114 @@
+#!/bin/sh
+# blrescue against blrescue-emu over a pseudo-terminal: info, read (whole, part, stdout),
+# verify (match, mismatch, --diff), range errors. The emulator holds the PineCone fixture.
+. "$(dirname "$0")/lib.sh"
+need_emu
+
+make_loader
+cp "$FIX_PINE" "$T/flash.bin"
+start_emu "$T/flash.bin"
+B="-p $PORT --loader $LOADER"
+
+# shellcheck disable=SC2086
+run $B info
+check "info: exit 0" rc_is 0
+check "info: flash size 2 MiB" out_has '^flash size: *2 MiB (2097152 bytes)'
+check "info: JEDEC id of the emulated GD25Q16" out_has '^flash JEDEC: *C8 40 15'
+check "info: MAC in display order" out_has '^MAC: *02:42:60:2b:00:01'
+check "info: chip id, ROM and loader lines" sh -c "grep -q '^chip id: *[0-9a-f]\{16\}' '$T/out' && grep -q '^ROM version:' '$T/out' && grep -q '^loader:' '$T/out'"
+check "info: flash vendor named" out_has '^flash part: *GigaDevice'
+
+# shellcheck disable=SC2086
+run $B info --json
+check "info --json: exit 0" rc_is 0
+if command -v python3 >/dev/null 2>&1; then
+	check "info --json: valid JSON with flash_size, flash_jedec and mac" python3 -c "
+import json,sys
+d=json.load(open('$T/out'))
+assert d['flash_size']==2097152, d
+assert d['flash_jedec']=='C84015', d
+assert d['mac']=='02:42:60:2b:00:01', d
+assert len(d['chip_id'])==16
+"
+else
+	check "info --json: flash_size and jedec" sh -c "grep -q '\"flash_size\": 2097152' '$T/out' && grep -q '\"flash_jedec\": \"C84015\"' '$T/out'"
+fi
+
+# shellcheck disable=SC2086
+run $B read "$T/full.bin"
+check "read: exit 0" rc_is 0
+check "read: whole flash equals the fixture byte for byte" cmp -s "$T/full.bin" "$FIX_PINE"
+check "read: printed SHA-256 matches sha256sum of the file" \
+	sh -c "[ \"\$(cut -d' ' -f1 '$T/out')\" = \"$(sha "$FIX_PINE")\" ] && grep -q '  $T/full.bin\$' '$T/out'"
+check "read: no temp file left next to the output" sh -c "[ \$(ls -A '$T' | grep -c partial) -eq 0 ]"
+check "read: plain progress lines on a non-terminal stderr" err_has '^Reading: 100%'
+
+# shellcheck disable=SC2086
+run $B dump "$T/full2.bin" -q
+check "dump alias, -q: exit 0, same bytes, no progress" \
+	sh -c "[ $RC -eq 0 ] && cmp -s '$T/full2.bin' '$FIX_PINE' && ! grep -q 'Reading:' '$T/err'"
+
+dd if="$FIX_PINE" of="$T/want.bin" bs=4096 skip=1 count=2 2>/dev/null
+# shellcheck disable=SC2086
+run $B read "$T/part.bin" --start 0x1000 --size 8k
+check "read --start 0x1000 --size 8k: the 8 KiB at 0x1000" sh -c "[ $RC -eq 0 ] && cmp -s '$T/part.bin' '$T/want.bin'"
+# shellcheck disable=SC2086
+run $B read "$T/part2.bin" --start 4k --end 0x3000
+check "read --start 4k --end 0x3000 (exclusive): the same 8 KiB" sh -c "[ $RC -eq 0 ] && cmp -s '$T/part2.bin' '$T/want.bin'"
+dd if="$FIX_PINE" of="$T/want3.bin" bs=1 skip=1000 count=333 2>/dev/null
+# shellcheck disable=SC2086
+run $B read "$T/odd.bin" --start 1000 --size 333
+check "read an unaligned 333 bytes at 1000 (decimal)" sh -c "[ $RC -eq 0 ] && cmp -s '$T/odd.bin' '$T/want3.bin'"
+
+# shellcheck disable=SC2086
+"$BLRESCUE" $B read - --start 0x1000 --size 0x2000 >"$T/stdout.bin" 2>"$T/err"
+RC=$?
+check "read - : data on stdout only, messages and SHA-256 on stderr" \
+	sh -c "[ $RC -eq 0 ] && cmp -s '$T/stdout.bin' '$T/want.bin' && grep -q \"^$(sha "$T/want.bin")  -\" '$T/err'"
+
+echo keep >"$T/exists.bin"
+# shellcheck disable=SC2086
+run $B read "$T/exists.bin" --size 4k
+check "read refuses to overwrite an existing file: exit 73, untouched" \
+	sh -c "[ $RC -eq 73 ] && [ \"\$(cat '$T/exists.bin')\" = keep ]"
+# shellcheck disable=SC2086
+run $B read "$T/exists.bin" --size 4k --force
+check "read --force replaces it" sh -c "[ $RC -eq 0 ] && [ \$(wc -c <'$T/exists.bin') -eq 4096 ]"
+
+# shellcheck disable=SC2086
+run $B read "$T/past.bin" --start 0x1ff000 --size 0x2000
+check "read past the end of the flash: exit 64, no file" \
+	sh -c "[ $RC -eq 64 ] && grep -q 'past the end' '$T/err' && [ ! -e '$T/past.bin' ]"
+# shellcheck disable=SC2086
+run $B read "$T/past.bin" --start 2M
+check "read starting at the flash size: exit 64" rc_is 64
+
+# ---- verify ----
+# shellcheck disable=SC2086
+run $B verify "$FIX_PINE"
+check "verify the same image: exit 0, match" sh -c "[ $RC -eq 0 ] && grep -q '^match' '$T/out'"
+# shellcheck disable=SC2086
+run $B verify "$T/want.bin" --addr 0x1000
+check "verify a part at --addr 0x1000: exit 0" rc_is 0
+cp "$FIX_PINE" "$T/changed.bin"
+printf 'X' | dd of="$T/changed.bin" bs=1 seek=$((0x3010)) conv=notrunc 2>/dev/null
+printf 'YY' | dd of="$T/changed.bin" bs=1 seek=$((0x10ffe)) conv=notrunc 2>/dev/null
+# shellcheck disable=SC2086
+run $B verify "$T/changed.bin"
+check "verify a changed image: exit 1, MISMATCH" sh -c "[ $RC -eq 1 ] && grep -q '^MISMATCH' '$T/out'"
+# shellcheck disable=SC2086
+run $B verify "$T/changed.bin" --diff
+check "verify --diff: exit 1, exactly sectors 0x3000 and 0x10000 listed" \
+	sh -c "[ $RC -eq 1 ] && grep -q '^2 of 512 sectors differ' '$T/out' && [ \"\$(grep '^  0x' '$T/out' | tr -d ' ' | tr '\n' ' ')\" = '0x00003000-0x00003fff 0x00010000-0x00010fff ' ]"
+head -c 3145728 /dev/zero >"$T/big.bin"
+# shellcheck disable=SC2086
+run $B verify "$T/big.bin"
+check "verify a file larger than the flash: exit 65" sh -c "[ $RC -eq 65 ] && grep -q 'does not fit' '$T/err'"
+
+# ---- verbosity ----
+# shellcheck disable=SC2086
+run $B -vvv read "$T/v.bin" --size 4k
+check "-vvv: frame-level trace on stderr" sh -c "[ $RC -eq 0 ] && grep -q '^\[trace\]' '$T/err'"
+
+stop_emu
+finish

@@ -1,0 +1,116 @@
+#!/bin/sh
+# Failure paths against real pseudo-terminals: nobody answering, a busy port, a read
+# interrupted by SIGINT, a secured chip, the old loader, and the serial monitor.
+. "$(dirname "$0")/lib.sh"
+need_emu
+
+make_loader
+
+# hold_start MODE [ARG]: run ptyhelper with a FIFO as stdin; sets HPID and HOUT
+hold_start() {
+	rm -f "$T/h.in" "$T/h.out"; mkfifo "$T/h.in"
+	"$PTYHELPER" "$@" <"$T/h.in" >"$T/h.out" 2>&1 &
+	HPID=$!
+	PIDS="$PIDS $HPID"
+	exec 3>"$T/h.in"
+	i=0
+	while [ $i -lt 100 ] && [ ! -s "$T/h.out" ]; do sleep 0.05; i=$((i + 1)); done
+	HOUT=$(head -n 1 "$T/h.out")
+}
+hold_stop() { exec 3>&-; wait "$HPID" 2>/dev/null; }
+
+# wait_for FILE PATTERN: up to 10 s
+wait_for() {
+	i=0
+	while [ $i -lt 200 ]; do
+		grep -q -e "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# ---- no answer: a pseudo-terminal nobody answers on ----
+hold_start silent
+run -p "$HOUT" --loader "$LOADER" info
+check "no answer: exit 69" rc_is 69
+check "no answer: says so and names BOOT/GPIO8, TX/RX and a lower baud" \
+	sh -c "grep -q 'no answer from the chip' '$T/err' && grep -q 'GPIO8' '$T/err' && grep -q 'TX' '$T/err' && grep -q -- '--rom-baud 115200' '$T/err'"
+hold_stop
+
+# ---- busy: another process holds the port with an exclusive lock ----
+cp "$FIX_PINE" "$T/flash.bin"
+start_emu "$T/flash.bin"
+hold_start hold "$PORT"
+check "helper holds the emulator's port" [ "$HOUT" = held ]
+run -p "$PORT" --loader "$LOADER" info
+check "busy port: exit 69, 'busy', naming the holder" \
+	sh -c "[ $RC -eq 69 ] && grep -q 'busy' '$T/err' && grep -q 'held by ptyhelper' '$T/err'"
+run -p "$PORT" monitor </dev/null
+check "busy port, monitor: exit 69" rc_is 69
+hold_stop
+run -p "$PORT" --loader "$LOADER" info -q
+check "the port works again once released" rc_is 0
+stop_emu
+
+# ---- SIGINT during a read (timing model on so the read takes seconds) ----
+cp "$FIX_PINE" "$T/flash.bin"
+start_emu "$T/flash.bin" --timing
+mkdir -p "$T/outdir"
+"$BLRESCUE" -p "$PORT" --loader "$LOADER" -b 500000 read "$T/outdir/int.bin" >"$T/out" 2>"$T/err" &
+BPID=$!
+if wait_for "$T/err" '^Reading:'; then
+	sleep 0.3
+	kill -INT "$BPID"
+	wait "$BPID"
+	RC=$?
+	check "read interrupted by SIGINT: exit 130" rc_is 130
+	check "... no output file and no temp file left" sh -c "[ -z \"\$(ls -A '$T/outdir')\" ]"
+	check "... says it was interrupted" err_has 'interrupted'
+else
+	kill "$BPID" 2>/dev/null; wait "$BPID"
+	not_ok "read interrupted by SIGINT: the read never started"
+fi
+stop_emu
+cp "$FIX_PINE" "$T/flash.bin"
+start_emu "$T/flash.bin"
+run -p "$PORT" --loader "$LOADER" read "$T/outdir/ok.bin" --size 64k -q
+check "a fresh session after the interrupted one works" rc_is 0
+stop_emu
+
+# ---- emulated chip variants ----
+start_emu "$T/flash.bin" --old-loader
+run -p "$PORT" --loader "$LOADER" read "$T/old.bin" -q
+check "old-loader mode: whole flash read, equal to the fixture" sh -c "[ $RC -eq 0 ] && cmp -s '$T/old.bin' '$FIX_PINE'"
+stop_emu
+start_emu "$T/flash.bin" --secured
+run -p "$PORT" --loader "$LOADER" info
+check "secured chip: exit 76 explaining signed/encrypted images" \
+	sh -c "[ $RC -eq 76 ] && grep -q 'signed or encrypted' '$T/err'"
+stop_emu
+
+# ---- monitor ----
+hold_start talk
+TPORT=$HOUT
+(sleep 0.5; printf 'abc'; sleep 0.7; printf '\035') |
+	"$BLRESCUE" -p "$TPORT" monitor --timestamps >"$T/mon.out" 2>"$T/err"
+RC=$?
+cp "$T/mon.out" "$T/out"
+check "monitor: Ctrl-] leaves with exit 0" rc_is 0
+check "monitor: shows what the device sends" out_has 'tick [0-9]'
+check "monitor: sends what is typed" out_has 'got:abc'
+check "monitor --timestamps: every line starts with a time" \
+	sh -c "[ \$(grep -c . '$T/mon.out') -ge 3 ] && ! grep -v '^\[ *[0-9]*\.[0-9]\{3\}\] ' '$T/mon.out' | grep -q ."
+mkfifo "$T/m.in"
+"$BLRESCUE" -p "$TPORT" monitor --baud 115200 <"$T/m.in" >"$T/mon2.out" 2>"$T/err" &
+MPID=$!
+exec 4>"$T/m.in"
+wait_for "$T/mon2.out" tick
+kill -INT "$MPID"
+wait "$MPID"
+RC=$?
+exec 4>&-
+check "monitor: SIGINT leaves with exit 130" rc_is 130
+hold_stop
+
+finish
