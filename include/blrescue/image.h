@@ -179,6 +179,9 @@ int blr_ptable_active(const struct blr_ptable *pt0, const struct blr_ptable *pt1
 const struct blr_pt_entry *blr_ptable_find(const struct blr_ptable *pt, const char *name);
 /* Entry with type 0 (what boot2 boots), or NULL. */
 const struct blr_pt_entry *blr_ptable_fw(const struct blr_ptable *pt);
+/* Fill t with the classic 2 MiB SDK layout (§3.4): a display fallback when both tables are
+ * unreadable (offset 0xFFFFFFFF, valid false). */
+void blr_ptable_classic(struct blr_ptable *t);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Firmware slots (§4) */
@@ -325,6 +328,8 @@ struct blr_image_info {
 
 	struct blr_ptable pt[2];
 	int active_pt;               /* -1 none valid */
+	bool layout_assumed;         /* neither table decodable: classic 2 MiB layout used */
+	struct blr_ptable assumed;   /* that layout (display only) */
 	bool pt_differ;
 
 	/* firmware: from the type-0 entry of the active (or any decodable) table */

@@ -329,8 +329,11 @@ static void text_partitions(FILE *f, const struct blr_image_info *in, const stru
 {
 	if (!t->n)
 		return;
-	fprintf(f, "\npartitions (table %d%s):\n", (int)(t - in->pt),
-		in->active_pt == (int)(t - in->pt) ? ", active" : "");
+	if (t == &in->assumed)
+		fprintf(f, "\npartitions (assumed):\n");
+	else
+		fprintf(f, "\npartitions (table %d%s):\n", (int)(t - in->pt),
+			in->active_pt == (int)(t - in->pt) ? ", active" : "");
 	fprintf(f, "  %-8s %4s %3s %3s  %-21s %-21s %8s %4s\n", "name", "type", "dev", "act",
 		"slot 0 address/size", "slot 1 address/size", "len", "age");
 	for (size_t i = 0; i < t->n; i++) {
@@ -393,6 +396,10 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 	const struct blr_ptable *t = in->active_pt >= 0 ? &in->pt[in->active_pt]
 				     : in->pt[0].magic_ok ? &in->pt[0]
 							  : &in->pt[1];
+	if (in->layout_assumed) {
+		t = &in->assumed;
+		fprintf(f, "\nno readable partition table; assuming the classic 2 MiB layout\n");
+	}
 	text_partitions(f, in, t);
 	if (in->pt_differ)
 		text_partitions(f, in, &in->pt[!in->active_pt]);

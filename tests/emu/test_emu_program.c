@@ -123,10 +123,16 @@ static void bad_flash_file(void **state)
 	unlink(path);
 }
 
-struct session {
-	pid_t pid;
-	int fd;
-};
+/* --exit-after-idle: with no client the program stops by itself, exit 0, path printed. */
+static void idle_exit(void **state)
+{
+	static char out[4096];
+	const char *args[] = {prog, "--size", "64K", "--exit-after-idle", "1", NULL};
+
+	(void)state;
+	assert_int_equal(run(args, out, sizeof(out)), 0);
+	assert_true(strncmp(out, "/dev/", 5) == 0);
+}
 
 static void xwrite(int fd, const uint8_t *b, size_t n)
 {
@@ -350,6 +356,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(options_and_exit_codes),
 		cmocka_unit_test(bad_flash_file),
+		cmocka_unit_test(idle_exit),
 		cmocka_unit_test(pty_session),
 	};
 	int rc;

@@ -204,6 +204,12 @@ static void damaged_copies(void **state)
 	assert_int_equal(in->active_pt, -1);
 	assert_true(in->boot2.magic_ok);
 	assert_int_equal(in->boot2.hash_state, BLR_HASH_OK);
+	/* firmware, settings and factory found through the classic layout (§3.4) */
+	assert_true(in->layout_assumed);
+	assert_int_equal(in->fw[0].hdr.hash_state, BLR_HASH_OK);
+	assert_true(in->have_psm);
+	assert_true(in->obk_cfg_found);
+	assert_true(in->fdt.magic_ok);
 	blr_image_info_free(in);
 	blr_image_check(b, len, 0, &r);
 	assert_int_equal(r.verdict, BLR_VERDICT_SUSPICIOUS);

@@ -445,6 +445,18 @@ static void layout_rules(void **state)
 	blr_image_info_free(in);
 	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
 	free(img);
+	/* eWeLink-style overlap of mfg with FW slot 1: information, not a failure */
+	img = syn_image();
+	for (uint32_t off = 0xE000; off <= 0xF000; off += 0x1000) {
+		put_le32(img + off + 16 + 1 * 36 + 12, SYN_FW1);
+		syn_ptable_fix(img, off);
+	}
+	in = inspect(img, SYN_SIZE);
+	assert_true(has_problem(in, BLR_P_LAYOUT, BLR_SEV_INFO));
+	assert_false(in->layout_assumed);
+	blr_image_info_free(in);
+	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
+	free(img);
 }
 
 /* ---- firmware slots ---- */

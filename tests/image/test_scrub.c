@@ -283,6 +283,15 @@ static void scrub_no_strings(void **state)
 	/* "note" is not a secret key: its SSID stays without --ssid */
 	assert_int_equal(count(p.img + SYN_PSM, SYN_PSM_LEN, "my wifi is " SSID, 20, NULL), 1);
 	blr_scrub_report_free(&rep);
+	/* both partition tables gone: the classic layout is used to find PSM and factory */
+	free(p.img);
+	plant(&p);
+	memset(p.img + 0xE000, 0xFF, 0x2000);
+	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, NULL, &rep), 0);
+	assert_int_equal(count(p.img + SYN_PSM, SYN_PSM_LEN, PSK, sizeof(PSK) - 1, NULL), 0);
+	assert_int_equal(count(p.img + SYN_FACTORY, SYN_FACTORY_LEN, PSK, sizeof(PSK) - 1, NULL),
+			 0);
+	blr_scrub_report_free(&rep);
 	/* too-short strings are refused */
 	struct blr_scrub_opts o = {"abc", NULL};
 

@@ -228,15 +228,20 @@ static int on_prop_count(void *ctx, const char *path, const char *name, uint32_t
 	return 0;
 }
 
-/* Which table to read the layout from: the active one, else a decodable one for display. */
-static const struct blr_ptable *layout_table(const struct blr_image_info *in)
+/* Which table to read the layout from: the active one, else a decodable one for display,
+ * else the classic layout (display only). */
+static const struct blr_ptable *layout_table(struct blr_image_info *in)
 {
 	if (in->active_pt >= 0)
 		return &in->pt[in->active_pt];
 	for (int i = 0; i < 2; i++)
 		if (in->pt[i].magic_ok && in->pt[i].n > 0)
 			return &in->pt[i];
-	return NULL;
+	blr_ptable_classic(&in->assumed);
+	in->layout_assumed = true;
+	add(in, BLR_P_PTABLE, BLR_SEV_INFO, NOOFF,
+	    "no partition table could be decoded: showing the classic 2 MiB layout");
+	return &in->assumed;
 }
 
 static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t, size_t n)

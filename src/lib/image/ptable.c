@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Partition tables at 0xE000 / 0xF000 (image-format.md §3.2, §3.3). */
+#include <stdio.h>
 #include <string.h>
 
 #include "blrescue/image.h"
@@ -97,4 +98,31 @@ const struct blr_pt_entry *blr_ptable_fw(const struct blr_ptable *pt)
 		if (pt->e[i].type == 0)
 			return &pt->e[i];
 	return NULL;
+}
+
+/* The classic 2 MiB SDK layout (§3.4), shown when neither table can be decoded. */
+void blr_ptable_classic(struct blr_ptable *t)
+{
+	static const struct {
+		const char *name;
+		uint8_t type;
+		uint32_t a0, l0, a1, l1;
+	} c[] = {
+		{"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000}, {"mfg", 2, 0x160000, 0x32000, 0, 0},
+		{"media", 3, 0x192000, 0x57000, 0, 0},         {"PSM", 4, 0x1E9000, 0x8000, 0, 0},
+		{"KEY", 5, 0x1F1000, 0x2000, 0, 0},            {"DATA", 6, 0x1F3000, 0x5000, 0, 0},
+		{"factory", 7, 0x1F8000, 0x7000, 0, 0},
+	};
+
+	memset(t, 0, sizeof(*t));
+	t->offset = 0xFFFFFFFFu;
+	t->n = sizeof(c) / sizeof(c[0]);
+	for (size_t i = 0; i < t->n; i++) {
+		snprintf(t->e[i].name, sizeof(t->e[i].name), "%s", c[i].name);
+		t->e[i].type = c[i].type;
+		t->e[i].addr[0] = c[i].a0;
+		t->e[i].max_len[0] = c[i].l0;
+		t->e[i].addr[1] = c[i].a1;
+		t->e[i].max_len[1] = c[i].l1;
+	}
 }

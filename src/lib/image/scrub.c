@@ -427,10 +427,17 @@ int blr_image_scrub(uint8_t *buf, size_t len, const struct blr_scrub_opts *opts,
 		scrub_table(&c, &pt[act], &psm_done, &fac_done);
 		if (pt[!act].valid)
 			scrub_table(&c, &pt[!act], &psm_done, &fac_done);
-	} else {
+	} else if (pt[0].magic_ok || pt[1].magic_ok) {
 		for (int i = 0; i < 2; i++)
 			if (pt[i].magic_ok)
 				scrub_table(&c, &pt[i], &psm_done, &fac_done);
+	} else {
+		/* no table at all: the classic layout; only structures whose magics and CRCs
+		 * check out are edited, so a wrong guess changes nothing */
+		struct blr_ptable cl;
+
+		blr_ptable_classic(&cl);
+		scrub_table(&c, &cl, &psm_done, &fac_done);
 	}
 
 	/* sweep the whole dump for what is left of the user's strings */
