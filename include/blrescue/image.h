@@ -341,7 +341,7 @@ struct blr_image_info {
 	/* PSM */
 	bool have_psm;
 	uint32_t psm_offset, psm_len;
-	size_t n_sectors, n_kv, kv_dropped;
+	size_t n_sectors, sectors_dropped, n_kv, kv_dropped;
 	struct blr_ef_sector sectors[BLR_MAX_EF_SECTORS];
 	struct blr_ef_entry kv[BLR_MAX_KV];
 	bool obk_cfg_found, obk_cfg_crc_ok;

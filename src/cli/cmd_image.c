@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Offline commands: inspect, check, scrub, chips (issue 4; image-format.md). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -113,8 +112,9 @@ static void jw_hex(struct jw *j, const char *key, const uint8_t *p, size_t n)
 
 /* ---- shared helpers ---- */
 
-static int parse_opts(struct cli *cli, int argc, char **argv, const char *usage,
-		      const struct option *lo, int (*on)(void *, int, const char *), void *ctx)
+/* Usage texts live in main.c's command table (cli_usage), so --help and the man page agree. */
+static int parse_opts(struct cli *cli, int argc, char **argv, const struct option *lo,
+		      int (*on)(void *, int, const char *), void *ctx)
 {
 	int c;
 
@@ -122,7 +122,7 @@ static int parse_opts(struct cli *cli, int argc, char **argv, const char *usage,
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage, cli->out);
+			cli_usage(argv[0], cli->out);
 			return 1;
 		}
 		if (c == '?' || c == ':') {
@@ -131,7 +131,7 @@ static int parse_opts(struct cli *cli, int argc, char **argv, const char *usage,
 			else
 				cli_err(cli, "%s: unknown or incomplete option '%s'", argv[0],
 					argv[optind - 1]);
-			fputs(usage, stderr);
+			cli_usage(argv[0], stderr);
 			return -1;
 		}
 		if (on(ctx, c, optarg) != 0)
@@ -241,13 +241,6 @@ static void print_value(FILE *f, const uint8_t *p, size_t n)
 }
 
 /* ---- inspect ---- */
-
-static const char inspect_usage[] =
-	"usage: blrescue inspect FILE [--json] [--show-values]\n"
-	"Show what a BL602 flash dump contains: boot header, partition tables, firmware slots,\n"
-	"settings (EasyFlash), factory device tree, implied flash size, and every problem.\n"
-	"  --json         machine-readable output\n"
-	"  --show-values  also print settings values (they may contain passwords)\n";
 
 struct inspect_opts {
 	bool json, show;
@@ -712,13 +705,13 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct inspect_opts o = {false, false};
-	int r = parse_opts(cli, argc, argv, inspect_usage, lo, inspect_opt, &o);
+	int r = parse_opts(cli, argc, argv, lo, inspect_opt, &o);
 
 	if (r != 0)
 		return r > 0 ? EXIT_OK_ : EXIT_USAGE;
 	if (argc - optind != 1) {
 		cli_err(cli, "inspect: expected one FILE");
-		fputs(inspect_usage, stderr);
+		cli_usage(argv[0], stderr);
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
@@ -747,11 +740,6 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 
 /* ---- check ---- */
 
-static const char check_usage[] =
-	"usage: blrescue check FILE [--json]\n"
-	"Judge a flash dump: prints one line; exit status 0 complete and bootable,\n"
-	"1 suspicious (reasons given), 2 not a BL602 dump, 66 unreadable.\n";
-
 static int json_opt(void *ctx, int c, const char *arg)
 {
 	(void)arg;
@@ -768,13 +756,13 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	bool json = false;
-	int r = parse_opts(cli, argc, argv, check_usage, lo, json_opt, &json);
+	int r = parse_opts(cli, argc, argv, lo, json_opt, &json);
 
 	if (r != 0)
 		return r > 0 ? EXIT_OK_ : EXIT_USAGE;
 	if (argc - optind != 1) {
 		cli_err(cli, "check: expected one FILE");
-		fputs(check_usage, stderr);
+		cli_usage(argv[0], stderr);
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
@@ -808,16 +796,6 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 
 /* ---- scrub ---- */
 
-static const char scrub_usage[] =
-	"usage: blrescue scrub IN OUT [--ssid SSID] [--psk PASSPHRASE] [--force]\n"
-	"Write a copy of a dump without Wi-Fi credentials and other known secrets (settings\n"
-	"store in every entry state, OpenBeken config and fcdata, factory device tree).\n"
-	"  --ssid, --psk  also search the whole image for these strings (raw and hex) and for\n"
-	"                 the WPA PMK derived from them, and wipe them\n"
-	"  --force        overwrite OUT if it exists\n"
-	"Bytes inside firmware images are reported, never changed (that would break the\n"
-	"image hash).\n";
-
 struct scrub_opts {
 	const char *ssid, *psk;
 	bool force;
@@ -833,50 +811,6 @@ static int scrub_opt(void *ctx, int c, const char *arg)
 		o->psk = arg;
 	else if (c == 'f')
 		o->force = true;
-	return 0;
-}
-
-static int write_atomic(struct cli *cli, const char *out, const uint8_t *buf, size_t len)
-{
-	size_t pl = strlen(out);
-	char *tmp = malloc(pl + 16);
-	int fd;
-
-	if (!tmp)
-		return -1;
-	snprintf(tmp, pl + 16, "%s.tmpXXXXXX", out);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		cli_err(cli, "scrub: cannot create a file next to %s: %s", out, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (off < len || fsync(fd) != 0 || fchmod(fd, 0644) != 0) {
-		cli_err(cli, "scrub: writing %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, out) != 0) {
-		cli_err(cli, "scrub: cannot create %s: %s", out, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
 	return 0;
 }
 
@@ -907,13 +841,13 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct scrub_opts o = {NULL, NULL, false};
-	int r = parse_opts(cli, argc, argv, scrub_usage, lo, scrub_opt, &o);
+	int r = parse_opts(cli, argc, argv, lo, scrub_opt, &o);
 
 	if (r != 0)
 		return r > 0 ? EXIT_OK_ : EXIT_USAGE;
 	if (argc - optind != 2) {
 		cli_err(cli, "scrub: expected IN and OUT");
-		fputs(scrub_usage, stderr);
+		cli_usage(argv[0], stderr);
 		return EXIT_USAGE;
 	}
 	const char *inp = argv[optind], *outp = argv[optind + 1];
@@ -976,10 +910,13 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 			 rep.reported);
 	blr_scrub_report_free(&rep);
 	blr_image_check(buf, len, 0, &after);
-	r = write_atomic(cli, outp, buf, len);
+	r = cli_write_file_atomic(outp, buf, len, o.force);
 	free(buf);
-	if (r != 0)
+	if (r != 0) {
+		cli_err(cli, "scrub: cannot write %s: %s%s", outp, strerror(errno),
+			errno == EEXIST ? " (use --force to overwrite it)" : "");
 		return EXIT_CANTCREAT;
+	}
 	fprintf(cli->out, "wrote %s: %s\n", outp, after.summary);
 	if (after.verdict > before.verdict)
 		cli_warn(cli, "scrub: the result checks worse than the input (%s)",
@@ -989,10 +926,6 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 
 /* ---- chips ---- */
 
-static const char chips_usage[] = "usage: blrescue chips [--json]\n"
-				  "List the BL602 chip markings and SPI-flash JEDEC ids blrescue "
-				  "knows.\n";
-
 int cmd_chips(struct cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -1001,7 +934,7 @@ int cmd_chips(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	bool json = false;
-	int r = parse_opts(cli, argc, argv, chips_usage, lo, json_opt, &json);
+	int r = parse_opts(cli, argc, argv, lo, json_opt, &json);
 	FILE *f = cli->out;
 	char sz[32];
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -77,5 +78,38 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 	}
 	*buf = b;
 	*len = n;
+	return 0;
+}
+
+int cli_usage(const char *cmd, FILE *f)
+{
+	fprintf(f, "usage: blrescue %s\n", cmd);
+	return 0;
+}
+
+/* Plain stand-in (the real one in util.c also fsyncs and renames atomically). */
+int cli_write_file_atomic(const char *path, const uint8_t *buf, size_t len, bool force)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (!force && access(path, F_OK) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "wb");
+	if (!f)
+		return -1;
+	if (fwrite(buf, 1, len, f) != len) {
+		fclose(f);
+		unlink(tmp);
+		errno = EIO;
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
 	return 0;
 }

@@ -165,6 +165,8 @@ static int on_sector(void *ctx, const struct blr_ef_sector *s)
 
 	if (in->n_sectors < BLR_MAX_EF_SECTORS)
 		in->sectors[in->n_sectors++] = *s;
+	else
+		in->sectors_dropped++;
 	if (!s->blank && !s->magic_ok)
 		add(in, BLR_P_EASYFLASH, BLR_SEV_WARN, s->offset,
 		    "PSM sector 0x%X: no EF40 header (EasyFlash will erase it at boot)", s->offset);
@@ -434,6 +436,9 @@ static void analyse_psm(struct blr_image_info *in, const struct blr_ptable *t, c
 	struct walk_ctx w = {in, b};
 
 	blr_ef_walk(b + in->psm_offset, in->psm_len, in->psm_offset, on_sector, on_entry, &w);
+	if (in->sectors_dropped)
+		add(in, BLR_P_EASYFLASH, BLR_SEV_INFO, NOOFF, "%zu more PSM sectors not listed",
+		    in->sectors_dropped);
 	if (in->kv_dropped)
 		add(in, BLR_P_EASYFLASH, BLR_SEV_INFO, NOOFF, "%zu more PSM entries not listed",
 		    in->kv_dropped);
@@ -697,7 +702,8 @@ void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 
 		for (size_t i = 0; i < in->n_kv; i++)
 			live += in->kv[i].state == BLR_EF_WRITE && in->kv[i].crc_ok;
-		appendf(res->summary, sizeof(res->summary), ", %zu settings", live);
+		appendf(res->summary, sizeof(res->summary), ", %zu live setting%s", live,
+			live == 1 ? "" : "s");
 	}
 	if (in->have_factory && in->fdt.magic_ok)
 		appendf(res->summary, sizeof(res->summary), ", factory device tree");
