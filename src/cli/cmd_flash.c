@@ -676,7 +676,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 			else
 				fprintf(cli->out,
 					"erased 0x%08" PRIx32 "..0x%08" PRIx64 " (%" PRIu64
-					" sectors)\n",
+					" sector(s))\n",
 					a, a + n, n / BLR_SECTOR_SIZE);
 		}
 	}

@@ -4,6 +4,8 @@
  *   ptyhelper silent        a pseudo-terminal nobody answers on (prints its path)
  *   ptyhelper talk          prints its path, sends "tick N\r\n" every 50 ms and answers
  *                           every byte it receives with "got:<bytes>\r\n"
+ *   ptyhelper fail          prints its path, answers a run of 0x55 (a handshake) with "OK"
+ *                           and every other input with "FL 02 01" (device error 0x0102)
  *   ptyhelper hold PATH     opens PATH, takes an exclusive flock() on it, prints "held",
  *                           and keeps it until standard input closes or it is killed
  * All modes run until killed or until standard input reaches end of file.
@@ -12,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +126,34 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	fprintf(stderr, "usage: ptyhelper silent | talk | hold PATH\n");
+	if (argc == 2 && !strcmp(argv[1], "fail")) {
+		m = open_pty(&s);
+		if (m < 0)
+			return 1;
+		for (;;) {
+			uint8_t buf[4096];
+			struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+					      {.fd = m, .events = POLLIN}};
+			ssize_t n;
+			size_t k = 0;
+
+			if (poll(p, 2, 1000) < 0 && errno != EINTR)
+				return 1;
+			if (p[0].revents && stdin_closed(0))
+				return 0;
+			if (!(p[1].revents & POLLIN))
+				continue;
+			n = read(m, buf, sizeof(buf));
+			if (n <= 0)
+				continue;
+			while (k < (size_t)n && buf[k] == 0x55)
+				k++;
+			if (k == (size_t)n)
+				(void)!write(m, "OK", 2);
+			else
+				(void)!write(m, "FL\x02\x01FL\x02\x01", 8);
+		}
+	}
+	fprintf(stderr, "usage: ptyhelper silent | talk | fail | hold PATH\n");
 	return 2;
 }

@@ -38,6 +38,13 @@ check "no answer: says so and names BOOT/GPIO8, TX/RX and a lower baud" \
 	sh -c "grep -q 'no answer from the chip' '$T/err' && grep -q 'GPIO8' '$T/err' && grep -q 'TX' '$T/err' && grep -q -- '--rom-baud 115200' '$T/err'"
 hold_stop
 
+# ---- a device that answers the handshake and then only with FL codes ----
+hold_start fail
+run -p "$HOUT" --loader "$LOADER" info
+check "garbled device: exit 76 (protocol error), no hang" rc_is 76
+check "... reported as a malformed reply" err_has 'malformed or unexpected reply'
+hold_stop
+
 # ---- busy: another process holds the port with an exclusive lock ----
 cp "$FIX_PINE" "$T/flash.bin"
 start_emu "$T/flash.bin"

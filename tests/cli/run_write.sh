@@ -81,7 +81,7 @@ check "restore the PineCone image (skipping unchanged sectors)" rc_is 0
 # ---- erase ----
 # shellcheck disable=SC2086
 run $B erase --start 0x100000 --size 0x2000
-check "erase an aligned range: exit 0" sh -c "[ $RC -eq 0 ] && grep -q 'erased 0x00100000..0x00102000 (2 sectors)' '$T/out'"
+check "erase an aligned range: exit 0" sh -c "[ $RC -eq 0 ] && grep -q 'erased 0x00100000..0x00102000 (2 sector(s))' '$T/out'"
 ff_file "$T/ff8k.bin" 8192
 # shellcheck disable=SC2086
 run $B verify "$T/ff8k.bin" --addr 0x100000
