@@ -26,50 +26,50 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-	"Usage: blrescue-emu [OPTION]...\n"
-	"Emulate a BL602/BL604 in UART download mode (boot ROM, then the eflash_loader)\n"
-	"behind a pseudo-terminal. Prints the terminal's path on the first line of stdout,\n"
-	"then serves any serial client until SIGINT or SIGTERM.\n"
-	"\n"
-	"Flash:\n"
-	"  -f, --flash FILE          flash contents backed by FILE: its size is the flash\n"
-	"                            size (a power of two, 64 KiB..16 MiB); every erase and\n"
-	"                            write is written back at once. A missing FILE is\n"
-	"                            created, 0xFF-filled, with --size bytes\n"
-	"  -s, --size N              flash size without --flash (default 2M; K/M suffixes,\n"
-	"                            0x hex), filled with 0xFF\n"
-	"  -j, --jedec HEX           JEDEC id, 6 hex digits (default C840 + log2(size),\n"
-	"                            e.g. C84015 for 2 MiB)\n"
-	"      --unknown-flash       the loader does not recognise the flash (0x36 flags 00)\n"
-	"\n"
-	"Chip:\n"
-	"  -m, --mac XX:XX:XX:XX:XX:XX  MAC in display order (default 02:42:60:2B:00:01)\n"
-	"      --old-loader          behave like the old 21-command loader builds: no 0x10,\n"
-	"                            0x3F, 0x33, no PD, frames up to 0x2404 bytes\n"
-	"      --secured             sign and encrypt eFuse bits set: plain loaders refused\n"
-	"      --rx-timeout-ms N     loader receive timeout (default 2000)\n"
-	"\n"
-	"Timing model (off by default):\n"
-	"  -t, --timing              pace bytes at 10 bits per byte of the client's baud and\n"
-	"                            give flash operations their durations\n"
-	"      --latency-ms N        adapter turnaround before every reply (default 1)\n"
-	"      --sector-erase-ms N   4 KiB sector erase (default 45)\n"
-	"      --block32-erase-ms N  32 KiB block erase (default 120)\n"
-	"      --block64-erase-ms N  64 KiB block erase (default 150)\n"
-	"      --chip-erase-ms N     chip erase (default 5000)\n"
-	"      --page-program-us N   program 256 bytes (default 400)\n"
-	"      --sha-rate N          SHA-256 bytes per ms, 0 = instant (default 2000)\n"
-	"\n"
-	"Other:\n"
-	"  -l, --log FILE            append one line per command served to FILE (- = stderr)\n"
-	"  -L, --link PATH           also make PATH a symbolic link to the terminal (an\n"
-	"                            existing symbolic link is replaced, nothing else is)\n"
-	"      --exit-after-idle S   exit after S seconds without a command served\n"
-	"  -h, --help                show this help and exit\n"
-	"  -V, --version             show the version and exit\n"
-	"\n"
-	"Exit status: 0 stopped by a signal or --exit-after-idle, 1 runtime error\n"
-	"(pseudo-terminal, flash file), 2 bad usage.\n";
+    "Usage: blrescue-emu [OPTION]...\n"
+    "Emulate a BL602/BL604 in UART download mode (boot ROM, then the eflash_loader)\n"
+    "behind a pseudo-terminal. Prints the terminal's path on the first line of stdout,\n"
+    "then serves any serial client until SIGINT or SIGTERM.\n"
+    "\n"
+    "Flash:\n"
+    "  -f, --flash FILE          flash contents backed by FILE: its size is the flash\n"
+    "                            size (a power of two, 64 KiB..16 MiB); every erase and\n"
+    "                            write is written back at once. A missing FILE is\n"
+    "                            created, 0xFF-filled, with --size bytes\n"
+    "  -s, --size N              flash size without --flash (default 2M; K/M suffixes,\n"
+    "                            0x hex), filled with 0xFF\n"
+    "  -j, --jedec HEX           JEDEC id, 6 hex digits (default C840 + log2(size),\n"
+    "                            e.g. C84015 for 2 MiB)\n"
+    "      --unknown-flash       the loader does not recognise the flash (0x36 flags 00)\n"
+    "\n"
+    "Chip:\n"
+    "  -m, --mac XX:XX:XX:XX:XX:XX  MAC in display order (default 02:42:60:2B:00:01)\n"
+    "      --old-loader          behave like the old 21-command loader builds: no 0x10,\n"
+    "                            0x3F, 0x33, no PD, frames up to 0x2404 bytes\n"
+    "      --secured             sign and encrypt eFuse bits set: plain loaders refused\n"
+    "      --rx-timeout-ms N     loader receive timeout (default 2000)\n"
+    "\n"
+    "Timing model (off by default):\n"
+    "  -t, --timing              pace bytes at 10 bits per byte of the client's baud and\n"
+    "                            give flash operations their durations\n"
+    "      --latency-ms N        adapter turnaround before every reply (default 1)\n"
+    "      --sector-erase-ms N   4 KiB sector erase (default 45)\n"
+    "      --block32-erase-ms N  32 KiB block erase (default 120)\n"
+    "      --block64-erase-ms N  64 KiB block erase (default 150)\n"
+    "      --chip-erase-ms N     chip erase (default 5000)\n"
+    "      --page-program-us N   program 256 bytes (default 400)\n"
+    "      --sha-rate N          SHA-256 bytes per ms, 0 = instant (default 2000)\n"
+    "\n"
+    "Other:\n"
+    "  -l, --log FILE            append one line per command served to FILE (- = stderr)\n"
+    "  -L, --link PATH           also make PATH a symbolic link to the terminal (an\n"
+    "                            existing symbolic link is replaced, nothing else is)\n"
+    "      --exit-after-idle S   exit after S seconds without a command served\n"
+    "  -h, --help                show this help and exit\n"
+    "  -V, --version             show the version and exit\n"
+    "\n"
+    "Exit status: 0 stopped by a signal or --exit-after-idle, 1 runtime error\n"
+    "(pseudo-terminal, flash file), 2 bad usage.\n";
 
 static volatile int stop_flag;
 static volatile sig_atomic_t term_flag;
@@ -312,8 +312,8 @@ static int open_pty(int *master, int *slave, char *path, size_t cap)
 		return -1;
 	/* Raw 8N1 until a client sets its own mode (POSIX flags, as cfmakeraw). */
 	if (tcgetattr(*slave, &t) == 0) {
-		t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-					 ICRNL | IXON | IXOFF);
+		t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL |
+					 IXON | IXOFF);
 		t.c_oflag &= ~(tcflag_t)OPOST;
 		t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
 		t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
@@ -346,28 +346,28 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"flash", required_argument, NULL, 'f'},
-	{"size", required_argument, NULL, 's'},
-	{"jedec", required_argument, NULL, 'j'},
-	{"unknown-flash", no_argument, NULL, OPT_UNKNOWN_FLASH},
-	{"mac", required_argument, NULL, 'm'},
-	{"old-loader", no_argument, NULL, OPT_OLD_LOADER},
-	{"secured", no_argument, NULL, OPT_SECURED},
-	{"rx-timeout-ms", required_argument, NULL, OPT_RX_TIMEOUT},
-	{"timing", no_argument, NULL, 't'},
-	{"latency-ms", required_argument, NULL, OPT_LATENCY},
-	{"sector-erase-ms", required_argument, NULL, OPT_SECTOR},
-	{"block32-erase-ms", required_argument, NULL, OPT_B32},
-	{"block64-erase-ms", required_argument, NULL, OPT_B64},
-	{"chip-erase-ms", required_argument, NULL, OPT_CHIP},
-	{"page-program-us", required_argument, NULL, OPT_PAGE},
-	{"sha-rate", required_argument, NULL, OPT_SHA},
-	{"log", required_argument, NULL, 'l'},
-	{"link", required_argument, NULL, 'L'},
-	{"exit-after-idle", required_argument, NULL, OPT_IDLE},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+    {"flash", required_argument, NULL, 'f'},
+    {"size", required_argument, NULL, 's'},
+    {"jedec", required_argument, NULL, 'j'},
+    {"unknown-flash", no_argument, NULL, OPT_UNKNOWN_FLASH},
+    {"mac", required_argument, NULL, 'm'},
+    {"old-loader", no_argument, NULL, OPT_OLD_LOADER},
+    {"secured", no_argument, NULL, OPT_SECURED},
+    {"rx-timeout-ms", required_argument, NULL, OPT_RX_TIMEOUT},
+    {"timing", no_argument, NULL, 't'},
+    {"latency-ms", required_argument, NULL, OPT_LATENCY},
+    {"sector-erase-ms", required_argument, NULL, OPT_SECTOR},
+    {"block32-erase-ms", required_argument, NULL, OPT_B32},
+    {"block64-erase-ms", required_argument, NULL, OPT_B64},
+    {"chip-erase-ms", required_argument, NULL, OPT_CHIP},
+    {"page-program-us", required_argument, NULL, OPT_PAGE},
+    {"sha-rate", required_argument, NULL, OPT_SHA},
+    {"log", required_argument, NULL, 'l'},
+    {"link", required_argument, NULL, 'L'},
+    {"exit-after-idle", required_argument, NULL, OPT_IDLE},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 static int ms_opt(const char *name, const char *arg, unsigned mul, unsigned *out)
@@ -405,13 +405,15 @@ int main(int argc, char **argv)
 			if (parse_size(optarg, &size) != 0 || size < (64u << 10) ||
 			    size > (16u << 20) || (size & (size - 1)) != 0)
 				return die_usage("--size must be a power of two from 64K to 16M, "
-						 "not '%s'", optarg);
+						 "not '%s'",
+						 optarg);
 			size_given = 1;
 			break;
 		case 'j':
 			if (parse_jedec(optarg, cfg.jedec) != 0)
 				return die_usage("--jedec wants 6 hex digits (e.g. C84015), not "
-						 "'%s'", optarg);
+						 "'%s'",
+						 optarg);
 			jedec_given = 1;
 			break;
 		case OPT_UNKNOWN_FLASH:
@@ -419,8 +421,7 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			if (parse_mac(optarg, cfg.efuse_mac) != 0)
-				return die_usage("--mac wants XX:XX:XX:XX:XX:XX, not '%s'",
-						 optarg);
+				return die_usage("--mac wants XX:XX:XX:XX:XX:XX, not '%s'", optarg);
 			break;
 		case OPT_OLD_LOADER:
 			cfg.old_loader = true;
@@ -471,7 +472,8 @@ int main(int argc, char **argv)
 			link_path = optarg;
 			break;
 		case OPT_IDLE:
-			if (parse_uint(optarg, 86400 * 365, &idle_limit_s) != 0 || idle_limit_s == 0)
+			if (parse_uint(optarg, 86400 * 365, &idle_limit_s) != 0 ||
+			    idle_limit_s == 0)
 				return die_usage("invalid --exit-after-idle '%s'", optarg);
 			break;
 		case 'h':
@@ -538,8 +540,9 @@ int main(int argc, char **argv)
 		struct stat st;
 		if (lstat(link_path, &st) == 0) {
 			if (!S_ISLNK(st.st_mode)) {
-				fprintf(stderr, "blrescue-emu: %s exists and is not a symbolic "
-						"link; not replacing it\n",
+				fprintf(stderr,
+					"blrescue-emu: %s exists and is not a symbolic "
+					"link; not replacing it\n",
 					link_path);
 				rc = EXIT_RUNTIME;
 				goto out_emu;

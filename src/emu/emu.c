@@ -26,20 +26,20 @@
 #include "common/bytes.h"
 #include "common/hash.h"
 
-#define ROM_SYNC_WAIT_US  8000u    /* §1.2 [RE]: 8 ms from detection to OK */
-#define ROM_SYNC_DROP_US  8000u    /* §12.2 R2, §12.5: leftovers after ~8 ms are parsed */
-#define LDR_SYNC_WAIT_US  12000u   /* §1.4 [RE]: 12 ms from detection to OK */
-#define LDR_SYNC_DROP_US  13000u   /* §12.3 L2: the loader drops what arrives 1 ms after OK */
-#define ROM_IDLE_US       2000000u /* §1.2, §12.2 R13: 2 s between received bytes */
-#define ROM_MAX_PAYLOAD   4092u    /* §3.3, §12.2 R10 */
-#define LDR_MAX_NEW       0x4004u  /* §3.3, §12.3 L10/L20 */
-#define LDR_MAX_OLD       0x2404u  /* §3.3 (inferred), §5.5 table */
-#define FRAME_BUF         (4u + LDR_MAX_NEW)
-#define LDR_MAX_FAILS     3u       /* §3.5, §12.3 L7 */
-#define BOOT_HEADER_LEN   176u     /* §5.1 */
-#define SEG_HEADER_LEN    16u      /* §5.3 */
-#define DEADBEEF          0xDEADBEEFu
-#define XTAL_HZ           40000000u
+#define ROM_SYNC_WAIT_US 8000u	  /* §1.2 [RE]: 8 ms from detection to OK */
+#define ROM_SYNC_DROP_US 8000u	  /* §12.2 R2, §12.5: leftovers after ~8 ms are parsed */
+#define LDR_SYNC_WAIT_US 12000u	  /* §1.4 [RE]: 12 ms from detection to OK */
+#define LDR_SYNC_DROP_US 13000u	  /* §12.3 L2: the loader drops what arrives 1 ms after OK */
+#define ROM_IDLE_US	 2000000u /* §1.2, §12.2 R13: 2 s between received bytes */
+#define ROM_MAX_PAYLOAD	 4092u	  /* §3.3, §12.2 R10 */
+#define LDR_MAX_NEW	 0x4004u  /* §3.3, §12.3 L10/L20 */
+#define LDR_MAX_OLD	 0x2404u  /* §3.3 (inferred), §5.5 table */
+#define FRAME_BUF	 (4u + LDR_MAX_NEW)
+#define LDR_MAX_FAILS	 3u   /* §3.5, §12.3 L7 */
+#define BOOT_HEADER_LEN	 176u /* §5.1 */
+#define SEG_HEADER_LEN	 16u  /* §5.3 */
+#define DEADBEEF	 0xDEADBEEFu
+#define XTAL_HZ		 40000000u
 
 /* ROM: RAM a segment may be loaded to (ITCM/DTCM/WRAM, both aliases); not from protocol.md,
  * which only says 0x10000000 is refused with FL 0x0211 (§12.2 R7). */
@@ -47,7 +47,7 @@
 #define RAM_HI 0x22040000u
 
 struct inbyte {
-	uint64_t t;     /* arrival time */
+	uint64_t t;	/* arrival time */
 	uint32_t chunk; /* emu_input() call it came with */
 	uint8_t b;
 };
@@ -78,15 +78,15 @@ struct emu {
 	size_t out_head, out_tail, out_cap;
 	uint64_t out_line_free;
 
-	uint64_t dev_free;      /* the device is busy with a command until then */
+	uint64_t dev_free;	/* the device is busy with a command until then */
 	uint64_t discard_until; /* sync window: bytes consumed before this are dropped */
-	bool sync_run;          /* timing off: still inside the 0x55 run of the handshake */
+	bool sync_run;		/* timing off: still inside the 0x55 run of the handshake */
 
 	uint8_t frame[FRAME_BUF];
-	size_t flen;   /* bytes collected, header included */
-	size_t fneed;  /* 4 + N once the header is complete, else 0 */
-	bool fskip;    /* ROM: frame of a disabled/unknown id, consumed without a reply */
-	bool stalled;  /* loader: oversize frame that never completes (L20) */
+	size_t flen;  /* bytes collected, header included */
+	size_t fneed; /* 4 + N once the header is complete, else 0 */
+	bool fskip;   /* ROM: frame of a disabled/unknown id, consumed without a reply */
+	bool stalled; /* loader: oversize frame that never completes (L20) */
 
 	/* ROM image loading state (§5.2-§5.4, §12.2 R7/R8) */
 	uint64_t rom_last;
@@ -261,7 +261,8 @@ void emu_fail_next_program(struct emu *e)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void logf_(struct emu *e, const char *fmt, ...)
+static void
+logf_(struct emu *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -568,26 +569,46 @@ static void sync(struct emu *e, uint64_t t, bool rom)
 static const char *rom_name(uint8_t id)
 {
 	switch (id) {
-	case 0x10: return "get_boot_info";
-	case 0x11: return "load_boot_header";
-	case 0x12: return "load_public_key";
-	case 0x14: return "load_signature";
-	case 0x16: return "load_aes_iv";
-	case 0x17: return "load_segment_header";
-	case 0x18: return "load_segment_data";
-	case 0x19: return "check_image";
-	case 0x1A: return "run_image";
-	case 0x20: return "change_rate";
-	case 0x21: return "reset";
-	case 0x30: return "flash_erase";
-	case 0x31: return "flash_write";
-	case 0x32: return "flash_read (disabled)";
-	case 0x33: return "flash_boot";
-	case 0x40: return "efuse_write";
-	case 0x41: return "efuse_read";
-	case 0x50: return "memory_write";
-	case 0x51: return "memory_read";
-	default: return "unknown";
+	case 0x10:
+		return "get_boot_info";
+	case 0x11:
+		return "load_boot_header";
+	case 0x12:
+		return "load_public_key";
+	case 0x14:
+		return "load_signature";
+	case 0x16:
+		return "load_aes_iv";
+	case 0x17:
+		return "load_segment_header";
+	case 0x18:
+		return "load_segment_data";
+	case 0x19:
+		return "check_image";
+	case 0x1A:
+		return "run_image";
+	case 0x20:
+		return "change_rate";
+	case 0x21:
+		return "reset";
+	case 0x30:
+		return "flash_erase";
+	case 0x31:
+		return "flash_write";
+	case 0x32:
+		return "flash_read (disabled)";
+	case 0x33:
+		return "flash_boot";
+	case 0x40:
+		return "efuse_write";
+	case 0x41:
+		return "efuse_read";
+	case 0x50:
+		return "memory_write";
+	case 0x51:
+		return "memory_read";
+	default:
+		return "unknown";
 	}
 }
 
@@ -595,9 +616,24 @@ static const char *rom_name(uint8_t id)
 static bool rom_enabled(uint8_t id)
 {
 	switch (id) {
-	case 0x10: case 0x11: case 0x12: case 0x14: case 0x16: case 0x17: case 0x18:
-	case 0x19: case 0x1A: case 0x20: case 0x21: case 0x30: case 0x31: case 0x33:
-	case 0x40: case 0x41: case 0x50: case 0x51:
+	case 0x10:
+	case 0x11:
+	case 0x12:
+	case 0x14:
+	case 0x16:
+	case 0x17:
+	case 0x18:
+	case 0x19:
+	case 0x1A:
+	case 0x20:
+	case 0x21:
+	case 0x30:
+	case 0x31:
+	case 0x33:
+	case 0x40:
+	case 0x41:
+	case 0x50:
+	case 0x51:
 		return true;
 	default:
 		return false;
@@ -867,11 +903,31 @@ static bool ldr_has(const struct emu *e, uint8_t id)
 {
 	/* Command tables (§4.2 [RE]). */
 	switch (id) {
-	case 0x21: case 0x30: case 0x31: case 0x32: case 0x34: case 0x3A: case 0x3B:
-	case 0x3C: case 0x3D: case 0x3E: case 0x40: case 0x41: case 0x42: case 0x50:
-	case 0x51: case 0x71: case 0x60: case 0x61: case 0x36: case 0x37: case 0x38:
+	case 0x21:
+	case 0x30:
+	case 0x31:
+	case 0x32:
+	case 0x34:
+	case 0x3A:
+	case 0x3B:
+	case 0x3C:
+	case 0x3D:
+	case 0x3E:
+	case 0x40:
+	case 0x41:
+	case 0x42:
+	case 0x50:
+	case 0x51:
+	case 0x71:
+	case 0x60:
+	case 0x61:
+	case 0x36:
+	case 0x37:
+	case 0x38:
 		return true;
-	case 0x10: case 0x3F: case 0x33:
+	case 0x10:
+	case 0x3F:
+	case 0x33:
 		return !e->cfg.old_loader;
 	default:
 		return false;
@@ -881,31 +937,56 @@ static bool ldr_has(const struct emu *e, uint8_t id)
 static const char *ldr_name(uint8_t id)
 {
 	switch (id) {
-	case 0x10: return "get_boot_info";
-	case 0x21: return "reset";
-	case 0x30: return "flash_erase";
-	case 0x31: return "flash_write";
-	case 0x32: return "flash_read";
-	case 0x33: return "flash_boot";
-	case 0x34: return "flash_xip_read";
-	case 0x36: return "flash_read_jedec_id";
-	case 0x37: return "flash_read_status_reg";
-	case 0x38: return "flash_write_status_reg";
-	case 0x3A: return "flash_write_check";
-	case 0x3B: return "flash_set_para";
-	case 0x3C: return "flash_chip_erase";
-	case 0x3D: return "flash_read_sha256";
-	case 0x3E: return "flash_xip_read_sha256";
-	case 0x3F: return "flash_decompress_write";
-	case 0x40: return "efuse_write";
-	case 0x41: return "efuse_read";
-	case 0x42: return "efuse_read_mac";
-	case 0x50: return "memory_write";
-	case 0x51: return "memory_read";
-	case 0x60: return "flash_xip_read_start";
-	case 0x61: return "flash_xip_read_finish";
-	case 0x71: return "log_read";
-	default: return "unknown";
+	case 0x10:
+		return "get_boot_info";
+	case 0x21:
+		return "reset";
+	case 0x30:
+		return "flash_erase";
+	case 0x31:
+		return "flash_write";
+	case 0x32:
+		return "flash_read";
+	case 0x33:
+		return "flash_boot";
+	case 0x34:
+		return "flash_xip_read";
+	case 0x36:
+		return "flash_read_jedec_id";
+	case 0x37:
+		return "flash_read_status_reg";
+	case 0x38:
+		return "flash_write_status_reg";
+	case 0x3A:
+		return "flash_write_check";
+	case 0x3B:
+		return "flash_set_para";
+	case 0x3C:
+		return "flash_chip_erase";
+	case 0x3D:
+		return "flash_read_sha256";
+	case 0x3E:
+		return "flash_xip_read_sha256";
+	case 0x3F:
+		return "flash_decompress_write";
+	case 0x40:
+		return "efuse_write";
+	case 0x41:
+		return "efuse_read";
+	case 0x42:
+		return "efuse_read_mac";
+	case 0x50:
+		return "memory_write";
+	case 0x51:
+		return "memory_read";
+	case 0x60:
+		return "flash_xip_read_start";
+	case 0x61:
+		return "flash_xip_read_finish";
+	case 0x71:
+		return "log_read";
+	default:
+		return "unknown";
 	}
 }
 
@@ -1029,7 +1110,8 @@ static bool xz_dict_ok(const uint8_t *p, size_t n)
 			return true;
 		if (id == 0x21 && psz == 1) {
 			uint8_t b = p[pos];
-			uint64_t dict = b >= 40 ? UINT64_MAX : (uint64_t)(2 | (b & 1)) << (b / 2 + 11);
+			uint64_t dict =
+			    b >= 40 ? UINT64_MAX : (uint64_t)(2 | (b & 1)) << (b / 2 + 11);
 			return dict <= 32768;
 		}
 		pos += (size_t)psz;
@@ -1095,9 +1177,8 @@ static int ldr_xz(struct emu *e, const uint8_t *p, size_t n, uint64_t *tc)
 	return 0;
 }
 
-static const char ldr_log_text[] =
-	"blrescue-emu: emulated BL602 eflash_loader\r\n"
-	"no application code; the flash is a file or a buffer\r\n";
+static const char ldr_log_text[] = "blrescue-emu: emulated BL602 eflash_loader\r\n"
+				   "no application code; the flash is a file or a buffer\r\n";
 
 static void ldr_exec(struct emu *e, uint64_t t)
 {

@@ -348,8 +348,7 @@ static void ldr_erase_winbond(void **state)
 	start(&h, &cfg, 0xFF);
 	h_expect(&h, f, frame8(f, 0x30, 0x10000, 0x10000 + 0x27FF), OK, 2);
 	assert_int_equal(emu_bytes_erased(h.e), 0);
-	h_expect(&h, f, frame8(f, 0x30, 0x10000, 0x10000 + 0x27FE), (const uint8_t *)"PDPDPDOK",
-		 8);
+	h_expect(&h, f, frame8(f, 0x30, 0x10000, 0x10000 + 0x27FE), (const uint8_t *)"PDPDPDOK", 8);
 	assert_int_equal(emu_bytes_erased(h.e), 0x3000);
 	h_free(&h);
 }
@@ -433,8 +432,8 @@ static void sha_of(const uint8_t *flash, uint32_t mask, uint32_t a, uint32_t l, 
 static void ldr_sha(void **state)
 {
 	static const uint32_t cases[][2] = {
-		{0x10000, 5000}, {0x1235, 5001}, {3, 0x4009}, {0x7F, 0x10001}, {0x40000, 1},
-		{0x1FFFF0, 0x20},
+	    {0x10000, 5000}, {0x1235, 5001}, {3, 0x4009},
+	    {0x7F, 0x10001}, {0x40000, 1},   {0x1FFFF0, 0x20},
 	};
 	static const uint8_t all[12] = {0x3D, 0x28, 0x08, 0x00, 0x00, 0x00,
 					0x00, 0x00, 0x00, 0x00, 0x20, 0x00};
@@ -654,8 +653,8 @@ static void ldr_chip_erase_timed(void **state)
 }
 
 /* xz container, LZMA2 with the given dictionary size (§4.3: the tools use 32 KiB). */
-static size_t xz_compress(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
-			  lzma_check check, uint32_t dict)
+static size_t xz_compress(const uint8_t *in, size_t n, uint8_t *out, size_t cap, lzma_check check,
+			  uint32_t dict)
 {
 	lzma_options_lzma opt;
 	lzma_filter filters[2];
@@ -825,8 +824,9 @@ static void random_input(void **state)
 				x ^= x >> 17;
 				x ^= x << 5;
 				/* bias towards command ids, small lengths and 0x55 */
-				buf[j] = (x & 7) == 0 ? 0x55 : (x & 7) == 1 ? (uint8_t)(0x30 + (x >> 8) % 16)
-								       : (uint8_t)(x >> 8);
+				buf[j] = (x & 7) == 0	? 0x55
+					 : (x & 7) == 1 ? (uint8_t)(0x30 + (x >> 8) % 16)
+							: (uint8_t)(x >> 8);
 			}
 			h_send(&h, buf, n);
 			h.now += x % 3000000u;
@@ -843,31 +843,31 @@ static void random_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ldr_boot_info),
-		cmocka_unit_test(ldr_checksum),
-		cmocka_unit_test(ldr_unknown),
-		cmocka_unit_test(ldr_third_failure),
-		cmocka_unit_test(ldr_jedec),
-		cmocka_unit_test(ldr_mac),
-		cmocka_unit_test(ldr_read),
-		cmocka_unit_test(ldr_erase_inclusive),
-		cmocka_unit_test(ldr_erase_algorithm),
-		cmocka_unit_test(ldr_erase_winbond),
-		cmocka_unit_test(ldr_write),
-		cmocka_unit_test(ldr_write_failure),
-		cmocka_unit_test(ldr_sha),
-		cmocka_unit_test(ldr_oversize_frame),
-		cmocka_unit_test(ldr_timeouts),
-		cmocka_unit_test(ldr_old_loader),
-		cmocka_unit_test(ldr_leftover_sync),
-		cmocka_unit_test(ldr_misc),
-		cmocka_unit_test(ldr_chip_erase_timed),
-		cmocka_unit_test(ldr_xz),
-		cmocka_unit_test(ldr_no_pipelining),
-		cmocka_unit_test(ldr_baud_mismatch),
-		cmocka_unit_test(ldr_power_cycle),
-		cmocka_unit_test(ldr_log_lines),
-		cmocka_unit_test(random_input),
+	    cmocka_unit_test(ldr_boot_info),
+	    cmocka_unit_test(ldr_checksum),
+	    cmocka_unit_test(ldr_unknown),
+	    cmocka_unit_test(ldr_third_failure),
+	    cmocka_unit_test(ldr_jedec),
+	    cmocka_unit_test(ldr_mac),
+	    cmocka_unit_test(ldr_read),
+	    cmocka_unit_test(ldr_erase_inclusive),
+	    cmocka_unit_test(ldr_erase_algorithm),
+	    cmocka_unit_test(ldr_erase_winbond),
+	    cmocka_unit_test(ldr_write),
+	    cmocka_unit_test(ldr_write_failure),
+	    cmocka_unit_test(ldr_sha),
+	    cmocka_unit_test(ldr_oversize_frame),
+	    cmocka_unit_test(ldr_timeouts),
+	    cmocka_unit_test(ldr_old_loader),
+	    cmocka_unit_test(ldr_leftover_sync),
+	    cmocka_unit_test(ldr_misc),
+	    cmocka_unit_test(ldr_chip_erase_timed),
+	    cmocka_unit_test(ldr_xz),
+	    cmocka_unit_test(ldr_no_pipelining),
+	    cmocka_unit_test(ldr_baud_mismatch),
+	    cmocka_unit_test(ldr_power_cycle),
+	    cmocka_unit_test(ldr_log_lines),
+	    cmocka_unit_test(random_input),
 	};
 	return cmocka_run_group_tests_name("emu-loader", tests, NULL, NULL);
 }

@@ -224,8 +224,8 @@ static void pty_session(void **state)
 {
 	static const uint8_t OK[2] = {0x4F, 0x4B};
 	char flash[300], logp[300], link[300], line[256];
-	const char *args[] = {prog, "--flash", flash, "--log", logp, "--link", link,
-			"--mac", "18:B9:05:C0:9D:61", NULL};
+	const char *args[] = {prog,    "--flash",	    flash, "--log", logp, "--link", link,
+			      "--mac", "18:B9:05:C0:9D:61", NULL};
 	uint8_t *pattern = malloc(1u << 20), *img, f[4 + 4096], buf[64];
 	int out[2], fd, st;
 	size_t len, k = 0;
@@ -339,7 +339,8 @@ static void pty_session(void **state)
 		lbuf[n] = 0;
 		fclose(fp);
 		assert_non_null(strstr(lbuf, "ROM 0x10 get_boot_info -> OK"));
-		assert_non_null(strstr(lbuf, "LDR 0x30 flash_erase start=0x00010000 end=0x00010FFF"));
+		assert_non_null(
+		    strstr(lbuf, "LDR 0x30 flash_erase start=0x00010000 end=0x00010FFF"));
 		assert_non_null(strstr(lbuf, "LDR 0x31 flash_write addr=0x00010000 len=4 -> OK"));
 	}
 	{
@@ -354,10 +355,10 @@ static void pty_session(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(options_and_exit_codes),
-		cmocka_unit_test(bad_flash_file),
-		cmocka_unit_test(idle_exit),
-		cmocka_unit_test(pty_session),
+	    cmocka_unit_test(options_and_exit_codes),
+	    cmocka_unit_test(bad_flash_file),
+	    cmocka_unit_test(idle_exit),
+	    cmocka_unit_test(pty_session),
 	};
 	int rc;
 

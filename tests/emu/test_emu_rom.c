@@ -280,12 +280,10 @@ static void segment_header_checks(void **state)
  * (the emulator only needs the header to be consistent). */
 static void segment_header_literal(void **state)
 {
-	static const uint8_t req[20] = {0x17, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01, 0x22,
-					0x60, 0x93, 0x00, 0x00, 0xE5, 0xCD, 0x88, 0x66,
-					0x59, 0xA9, 0x86, 0x19};
-	static const uint8_t rep[20] = {0x4F, 0x4B, 0x10, 0x00, 0x00, 0x00, 0x01, 0x22,
-					0x60, 0x93, 0x00, 0x00, 0xE5, 0xCD, 0x88, 0x66,
-					0x59, 0xA9, 0x86, 0x19};
+	static const uint8_t req[20] = {0x17, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01, 0x22, 0x60, 0x93,
+					0x00, 0x00, 0xE5, 0xCD, 0x88, 0x66, 0x59, 0xA9, 0x86, 0x19};
+	static const uint8_t rep[20] = {0x4F, 0x4B, 0x10, 0x00, 0x00, 0x00, 0x01, 0x22, 0x60, 0x93,
+					0x00, 0x00, 0xE5, 0xCD, 0x88, 0x66, 0x59, 0xA9, 0x86, 0x19};
 	struct h h;
 	size_t len, fl;
 	uint8_t *img = synth_loader_build(SYNTH_DEADBEEF, 0, &len), *f;
@@ -575,25 +573,25 @@ static void synth_image_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(handshake_exact),
-		cmocka_unit_test(handshake_leftover),
-		cmocka_unit_test(handshake_split_burst),
-		cmocka_unit_test(boot_info_traces),
-		cmocka_unit_test(boot_info_default),
-		cmocka_unit_test(boot_info_word0),
-		cmocka_unit_test(boot_header_checks),
-		cmocka_unit_test(segment_header_checks),
-		cmocka_unit_test(segment_header_literal),
-		cmocka_unit_test(segment_data_and_check),
-		cmocka_unit_test(several_images),
-		cmocka_unit_test(payload_limit),
-		cmocka_unit_test(flash_read_refused),
-		cmocka_unit_test(rom_timeout),
-		cmocka_unit_test(rom_reset),
-		cmocka_unit_test(rom_efuse_read),
-		cmocka_unit_test(secured_chip),
-		cmocka_unit_test(upload_both_styles),
-		cmocka_unit_test(synth_image_fields),
+	    cmocka_unit_test(handshake_exact),
+	    cmocka_unit_test(handshake_leftover),
+	    cmocka_unit_test(handshake_split_burst),
+	    cmocka_unit_test(boot_info_traces),
+	    cmocka_unit_test(boot_info_default),
+	    cmocka_unit_test(boot_info_word0),
+	    cmocka_unit_test(boot_header_checks),
+	    cmocka_unit_test(segment_header_checks),
+	    cmocka_unit_test(segment_header_literal),
+	    cmocka_unit_test(segment_data_and_check),
+	    cmocka_unit_test(several_images),
+	    cmocka_unit_test(payload_limit),
+	    cmocka_unit_test(flash_read_refused),
+	    cmocka_unit_test(rom_timeout),
+	    cmocka_unit_test(rom_reset),
+	    cmocka_unit_test(rom_efuse_read),
+	    cmocka_unit_test(secured_chip),
+	    cmocka_unit_test(upload_both_styles),
+	    cmocka_unit_test(synth_image_fields),
 	};
 	return cmocka_run_group_tests_name("emu-rom", tests, NULL, NULL);
 }

@@ -131,9 +131,9 @@ static void timing_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(virtual_clock),
-		cmocka_unit_test(flush_and_lines),
-		cmocka_unit_test(timing_model),
+	    cmocka_unit_test(virtual_clock),
+	    cmocka_unit_test(flush_and_lines),
+	    cmocka_unit_test(timing_model),
 	};
 	return cmocka_run_group_tests_name("emu-transport", tests, NULL, NULL);
 }

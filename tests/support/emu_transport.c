@@ -123,16 +123,16 @@ static int tr_last_os_error(void *ctx)
 }
 
 static const struct blr_transport_ops emu_tr_ops = {
-	.set_baud = tr_set_baud,
-	.write = tr_write,
-	.read = tr_read,
-	.flush_input = tr_flush_input,
-	.drain = tr_drain,
-	.set_lines = tr_set_lines,
-	.now_ms = tr_now_ms,
-	.sleep_ms = tr_sleep_ms,
-	.close = tr_close,
-	.last_os_error = tr_last_os_error,
+    .set_baud = tr_set_baud,
+    .write = tr_write,
+    .read = tr_read,
+    .flush_input = tr_flush_input,
+    .drain = tr_drain,
+    .set_lines = tr_set_lines,
+    .now_ms = tr_now_ms,
+    .sleep_ms = tr_sleep_ms,
+    .close = tr_close,
+    .last_os_error = tr_last_os_error,
 };
 
 int emu_transport_open(struct blr_transport *t, struct emu *e)

@@ -11,8 +11,8 @@
 #include "common/bytes.h"
 #include "common/hash.h"
 
-#define HDR 176u
-#define SEG 16u
+#define HDR	  176u
+#define SEG	  16u
 #define LOAD_ADDR 0x22010000u
 
 uint8_t *synth_loader_build(enum synth_style style, size_t body_len, size_t *len)
@@ -60,9 +60,9 @@ uint8_t *synth_loader_build(enum synth_style style, size_t body_len, size_t *len
 	h[109] = 0;
 	put_le32(h + 112, blr_crc32(h + 104, 8));
 	put_le32(h + 116, style == SYNTH_DEADBEEF ? 0x00030300u : 0x00000200u);
-	put_le32(h + 120, 1);          /* segment count */
-	put_le32(h + 124, 0);          /* boot entry */
-	put_le32(h + 128, LOAD_ADDR);  /* RAM image: load/entry address */
+	put_le32(h + 120, 1);	      /* segment count */
+	put_le32(h + 124, 0);	      /* boot entry */
+	put_le32(h + 128, LOAD_ADDR); /* RAM image: load/entry address */
 
 	/* Segment header (§5.3). */
 	put_le32(s, LOAD_ADDR);
