@@ -336,6 +336,7 @@ struct blr_image_info {
 	bool have_fw;
 	int fw_active_index;         /* activeIndex & 1 */
 	bool fw_copy_pending;        /* activeIndex >= 2 */
+	bool mfg_request;            /* '0'/'1' + name at mfg + 0xF000 (§3.3.7) */
 	struct blr_fw_slot fw[2];
 
 	/* PSM */

@@ -598,6 +598,8 @@ static void json_inspect(struct cli *cli, const char *path, const struct blr_ima
 	}
 	jw_close(&j, ']');
 	jw_b(&j, "tables_differ", in->pt_differ);
+	jw_b(&j, "layout_assumed", in->layout_assumed);
+	jw_b(&j, "mfg_start_request", in->mfg_request);
 	jw_open(&j, "firmware", '[');
 	for (int s = 0; in->have_fw && s < 2; s++) {
 		const struct blr_fw_slot *sl = &in->fw[s];

@@ -110,5 +110,34 @@ check "verify a file larger than the flash: exit 65" sh -c "[ $RC -eq 65 ] && gr
 run $B -vvv read "$T/v.bin" --size 4k
 check "-vvv: frame-level trace on stderr" sh -c "[ $RC -eq 0 ] && grep -q '^\[trace\]' '$T/err'"
 
+# shellcheck disable=SC2086
+run $B -v info -q
+check "-v: library info messages on stderr" sh -c "[ $RC -eq 0 ] && grep -q '^\[info\]' '$T/err'"
+# shellcheck disable=SC2086
+run $B info
+check "default verbosity: no library info or trace lines" sh -c "[ $RC -eq 0 ] && ! grep -q '^\[\(info\|debug\|trace\)\]' '$T/err'"
+# shellcheck disable=SC2086
+run $B --before dtr-rts --after dtr-rts info
+check "--before/--after dtr-rts on a pty (no modem lines): still works" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'reset: -dtr,rts' '$T/err'"
+# shellcheck disable=SC2086
+run $B --before "rts,w10,-rts" info
+check "--before with a custom step string" rc_is 0
+
+# A terminal on stderr gets a redrawn progress bar with rate and ETA.
+if command -v script >/dev/null 2>&1; then
+	rm -f "$T/tty.bin"
+	script -q -c "'$BLRESCUE' -p '$PORT' --loader '$LOADER' read '$T/tty.bin' --size 256k" "$T/typescript" >/dev/null 2>&1
+	tty_bar() {
+		CR=$(printf '\r')
+		grep -q "${CR}Reading   \[=*>* *\] *[0-9]*%" "$T/typescript" &&
+			grep -q '100%  256.0 KiB / 256.0 KiB  .*B/s' "$T/typescript" &&
+			head -c 262144 "$FIX_PINE" | cmp -s - "$T/tty.bin"
+	}
+	check "progress bar on a terminal: redrawn in place with bytes, rate and ETA" tty_bar
+else
+	skip "progress bar on a terminal" "script(1) not installed"
+fi
+
 stop_emu
 finish

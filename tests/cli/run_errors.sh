@@ -78,14 +78,28 @@ else
 	kill "$BPID" 2>/dev/null; wait "$BPID"
 	not_ok "read interrupted by SIGINT: the read never started"
 fi
+"$BLRESCUE" -p "$PORT" --loader "$LOADER" -b 500000 write "$FIX_OBK" >"$T/out" 2>"$T/err" &
+BPID=$!
+if wait_for "$T/err" '^Writing:'; then
+	kill -INT "$BPID"
+	wait "$BPID"
+	RC=$?
+	check "write interrupted by SIGINT: exit 130, says the flash may be mixed" \
+		sh -c "[ $RC -eq 130 ] && grep -q 'mix of old and new' '$T/err'"
+else
+	kill "$BPID" 2>/dev/null; wait "$BPID"
+	not_ok "write interrupted by SIGINT: the write never started"
+fi
 stop_emu
-cp "$FIX_PINE" "$T/flash.bin"
 start_emu "$T/flash.bin"
+run -p "$PORT" --loader "$LOADER" write "$FIX_OBK" -q
+check "writing again after the interrupted write completes it" sh -c "[ $RC -eq 0 ] && cmp -s '$T/flash.bin' '$FIX_OBK'"
 run -p "$PORT" --loader "$LOADER" read "$T/outdir/ok.bin" --size 64k -q
 check "a fresh session after the interrupted one works" rc_is 0
 stop_emu
 
 # ---- emulated chip variants ----
+cp "$FIX_PINE" "$T/flash.bin"
 start_emu "$T/flash.bin" --old-loader
 run -p "$PORT" --loader "$LOADER" read "$T/old.bin" -q
 check "old-loader mode: whole flash read, equal to the fixture" sh -c "[ $RC -eq 0 ] && cmp -s '$T/old.bin' '$FIX_PINE'"

@@ -491,6 +491,14 @@ static void slot_kinds(void **state)
 	assert_int_equal(count_sev(in, BLR_SEV_ERROR), 0);
 	blr_image_info_free(in);
 	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
+	/* mfg start request (§3.3.7) */
+	in = inspect(img, SYN_SIZE);
+	assert_false(in->mfg_request);
+	blr_image_info_free(in);
+	memcpy(img + SYN_MFG + 0xF000, "0mfg", 4);
+	in = inspect(img, SYN_SIZE);
+	assert_true(in->mfg_request);
+	blr_image_info_free(in);
 	/* activeIndex 2: copy pending, slot 0 */
 	syn_ptable(img, 0xE000, 0, 2);
 	syn_ptable(img, 0xF000, 0, 2);

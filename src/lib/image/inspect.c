@@ -591,6 +591,27 @@ int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **ou
 			in->media_romfs = memcmp(b + m->addr[0], "-rom1fs-", 8) == 0;
 			in->media_erased = all_byte(b + m->addr[0], ml, 0xFF);
 		}
+		/* §3.3.7: a pending "mfg start request" makes boot2 boot another partition once */
+		const struct blr_pt_entry *mf = blr_ptable_find(t, "mfg");
+
+		if (mf && !mf->absent && (uint64_t)mf->addr[0] + 0xF000 + 16 <= n) {
+			const uint8_t *q = b + mf->addr[0] + 0xF000;
+
+			if (q[0] == '0' || q[0] == '1') {
+				char name[16];
+				size_t k = 0;
+
+				while (k < 15 && q[1 + k] >= 0x21 && q[1 + k] < 0x7F && 1 + k < 16) {
+					name[k] = (char)q[1 + k];
+					k++;
+				}
+				name[k] = 0;
+				in->mfg_request = true;
+				add(in, BLR_P_LAYOUT, BLR_SEV_INFO, mf->addr[0] + 0xF000,
+				    "mfg start request at 0x%X: boot2 will boot partition '%s' once",
+				    mf->addr[0] + 0xF000, name);
+			}
+		}
 		/* §3.5: vendor partitions that may hold secrets */
 		static const char *const vendor[] = {"KEY", "DATA", "reserve", "rf_para"};
 
