@@ -69,7 +69,7 @@ static const char usage_text[] =
     "  -V, --version             show the version and exit\n"
     "\n"
     "Exit status: 0 stopped by a signal or --exit-after-idle, 1 runtime error\n"
-    "(pseudo-terminal, flash file), 2 bad usage.\n";
+    "(pseudo-terminal, flash file, log file, --link target), 2 bad usage.\n";
 
 static volatile int stop_flag;
 static volatile sig_atomic_t term_flag;
@@ -386,6 +386,7 @@ int main(int argc, char **argv)
 	struct flash_file ff = {-1, NULL, 0};
 	struct logger lg = {NULL, {0, 0}};
 	const char *flash_path = NULL, *log_path = NULL, *link_path = NULL;
+	int link_made = 0;
 	unsigned long long size = 2u << 20;
 	int size_given = 0, jedec_given = 0, c, rc = EXIT_OK, master = -1, slave = -1;
 	uint8_t *flash = NULL;
@@ -552,9 +553,9 @@ int main(int argc, char **argv)
 		if (symlink(path, link_path) != 0) {
 			fprintf(stderr, "blrescue-emu: %s: %s\n", link_path, strerror(errno));
 			rc = EXIT_RUNTIME;
-			link_path = NULL;
 			goto out_emu;
 		}
+		link_made = 1;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -591,7 +592,7 @@ int main(int argc, char **argv)
 out_emu:
 	emu_free(e);
 out:
-	if (link_path && rc == EXIT_OK)
+	if (link_made)
 		unlink(link_path);
 	if (ff.fd >= 0) {
 		if (fsync(ff.fd) != 0 && errno != EINVAL) {
