@@ -14,11 +14,11 @@ extern "C" {
 #endif
 
 struct blr_flash_part {
-	uint8_t jedec[3];    /* manufacturer, memory type, capacity */
-	const char *vendor;  /* "Winbond" */
-	const char *part;    /* "W25Q16JV" or NULL when only the size is known */
-	uint32_t size;       /* bytes */
-	const char *source;  /* where the row comes from: "SDK", "MCU", "SDK+MCU" */
+	uint8_t jedec[3];   /* manufacturer, memory type, capacity */
+	const char *vendor; /* "Winbond" */
+	const char *part;   /* "W25Q16JV" or NULL when only the size is known */
+	uint32_t size;	    /* bytes */
+	const char *source; /* where the row comes from: "SDK", "MCU", "SDK+MCU" */
 };
 
 struct blr_chip_marking {

@@ -19,9 +19,9 @@ extern "C" {
 #endif
 
 enum blr_verdict {
-	BLR_VERDICT_OK = 0,          /* complete and bootable */
-	BLR_VERDICT_SUSPICIOUS = 1,  /* reasons given */
-	BLR_VERDICT_NOT_BL602 = 2,   /* not a BL602 flash dump */
+	BLR_VERDICT_OK = 0,	    /* complete and bootable */
+	BLR_VERDICT_SUSPICIOUS = 1, /* reasons given */
+	BLR_VERDICT_NOT_BL602 = 2,  /* not a BL602 flash dump */
 };
 
 struct blr_check_result {
@@ -44,35 +44,35 @@ enum blr_severity {
 };
 
 enum blr_problem_code {
-	BLR_P_SIZE = 1,        /* dump size odd (2 MiB - 1, not a power of two, ...) */
-	BLR_P_TRUNCATED,       /* dump shorter than the layout / structure needs */
-	BLR_P_BLANK,           /* all 0xFF / all 0x00 */
-	BLR_P_MIRRORED,        /* second half repeats the first */
-	BLR_P_MAGIC,           /* bad magic */
-	BLR_P_CRC,             /* a CRC does not match */
-	BLR_P_HASH,            /* SHA-256 of an image does not match */
-	BLR_P_FIELD,           /* a field has a value boot2 refuses or that is odd */
-	BLR_P_PTABLE,          /* partition-table problem */
-	BLR_P_LAYOUT,          /* partition addresses (overlap, past the flash end, order) */
-	BLR_P_SLOT,            /* firmware slot content */
-	BLR_P_OVERHANG,        /* image runs past its slot (image-format.md §12.1) */
-	BLR_P_EASYFLASH,       /* PSM settings store */
-	BLR_P_FDT,             /* factory device tree */
-	BLR_P_OBK,             /* OpenBeken config */
-	BLR_P_INTERNAL,        /* out of memory etc. */
+	BLR_P_SIZE = 1,	 /* dump size odd (2 MiB - 1, not a power of two, ...) */
+	BLR_P_TRUNCATED, /* dump shorter than the layout / structure needs */
+	BLR_P_BLANK,	 /* all 0xFF / all 0x00 */
+	BLR_P_MIRRORED,	 /* second half repeats the first */
+	BLR_P_MAGIC,	 /* bad magic */
+	BLR_P_CRC,	 /* a CRC does not match */
+	BLR_P_HASH,	 /* SHA-256 of an image does not match */
+	BLR_P_FIELD,	 /* a field has a value boot2 refuses or that is odd */
+	BLR_P_PTABLE,	 /* partition-table problem */
+	BLR_P_LAYOUT,	 /* partition addresses (overlap, past the flash end, order) */
+	BLR_P_SLOT,	 /* firmware slot content */
+	BLR_P_OVERHANG,	 /* image runs past its slot (image-format.md §12.1) */
+	BLR_P_EASYFLASH, /* PSM settings store */
+	BLR_P_FDT,	 /* factory device tree */
+	BLR_P_OBK,	 /* OpenBeken config */
+	BLR_P_INTERNAL,	 /* out of memory etc. */
 };
 
 struct blr_problem {
 	enum blr_problem_code code;
 	enum blr_severity sev;
-	uint32_t offset;   /* flash offset the problem is about (0xFFFFFFFF = none) */
+	uint32_t offset; /* flash offset the problem is about (0xFFFFFFFF = none) */
 	char text[160];
 };
 
 /* ---------------------------------------------------------------------------------------- */
 /* Boot header (image-format.md §2), 176 bytes */
 
-#define BLR_BOOTHDR_LEN 176
+#define BLR_BOOTHDR_LEN	   176
 #define BLR_FW_DATA_OFFSET 0x1000u /* FW slot data lies at slot + 0x1000 (§2.5) */
 
 enum blr_crc_state {
@@ -85,21 +85,21 @@ enum blr_hash_state {
 	BLR_HASH_NOT_CHECKED = 0, /* no data offset known / header not decodable */
 	BLR_HASH_OK,
 	BLR_HASH_MISMATCH,
-	BLR_HASH_IGNORED,         /* hashIgnore + first word 0xDEADBEEF (§2.3) */
-	BLR_HASH_TRUNCATED,       /* image data runs past the end of the dump */
-	BLR_HASH_ERROR,           /* libcrypto failed */
+	BLR_HASH_IGNORED,   /* hashIgnore + first word 0xDEADBEEF (§2.3) */
+	BLR_HASH_TRUNCATED, /* image data runs past the end of the dump */
+	BLR_HASH_ERROR,	    /* libcrypto failed */
 };
 
 struct blr_bootheader {
-	uint32_t offset;        /* flash offset of the header */
-	bool complete;          /* 176 bytes available */
+	uint32_t offset; /* flash offset of the header */
+	bool complete;	 /* 176 bytes available */
 	uint32_t magic;
-	bool magic_ok;          /* BFNP or BFAP */
-	bool cpu1;              /* BFAP */
+	bool magic_ok; /* BFNP or BFAP */
+	bool cpu1;     /* BFAP */
 	uint32_t revision;
 	/* flash config (FCFG) */
 	bool fcfg_magic_ok;
-	uint8_t fcfg[84];       /* raw config bytes 12..95; fields: blr_fcfg_field_* */
+	uint8_t fcfg[84]; /* raw config bytes 12..95; fields: blr_fcfg_field_* */
 	uint32_t fcfg_crc, fcfg_crc_calc;
 	bool fcfg_crc_ok;
 	/* clock config (PCFG) */
@@ -110,9 +110,9 @@ struct blr_bootheader {
 	/* bootCfg and its bits (§2.3) */
 	uint32_t boot_cfg;
 	uint8_t sign, encrypt_type, key_sel, cache_way_disable;
-	bool no_segment, cache_enable, not_load_in_boot, aes_region_lock, crc_ignore,
-		hash_ignore, halt_cpu1;
-	uint32_t img_len;       /* imgSegmentInfo */
+	bool no_segment, cache_enable, not_load_in_boot, aes_region_lock, crc_ignore, hash_ignore,
+	    halt_cpu1;
+	uint32_t img_len; /* imgSegmentInfo */
 	uint32_t boot_entry;
 	uint32_t img_start;
 	uint8_t hash[32];
@@ -120,7 +120,7 @@ struct blr_bootheader {
 	uint32_t crc, crc_calc;
 	enum blr_crc_state crc_state;
 	/* image hash check (blr_bootheader_check_image) */
-	uint32_t data_offset;   /* where the hashed data was taken from */
+	uint32_t data_offset; /* where the hashed data was taken from */
 	enum blr_hash_state hash_state;
 	uint8_t hash_calc[32];
 };
@@ -135,8 +135,8 @@ void blr_bootheader_check_image(const uint8_t *buf, size_t len, uint32_t data_of
 /* Names of the 84-byte flash-config fields, for display: index 0..count-1. */
 struct blr_fcfg_field {
 	const char *name;
-	uint8_t off;   /* offset inside fcfg[] */
-	uint8_t size;  /* 1, 2 or 4 */
+	uint8_t off;  /* offset inside fcfg[] */
+	uint8_t size; /* 1, 2 or 4 */
 };
 size_t blr_fcfg_field_count(void);
 const struct blr_fcfg_field *blr_fcfg_field_at(size_t i);
@@ -145,30 +145,30 @@ uint32_t blr_fcfg_field_value(const struct blr_bootheader *h, size_t i);
 /* ---------------------------------------------------------------------------------------- */
 /* Partition tables (§3.2, §3.3) */
 
-#define BLR_PT0_OFFSET 0xE000u
-#define BLR_PT1_OFFSET 0xF000u
+#define BLR_PT0_OFFSET	   0xE000u
+#define BLR_PT1_OFFSET	   0xF000u
 #define BLR_PT_MAX_ENTRIES 16
 
 struct blr_pt_entry {
 	uint8_t type, device, active_index;
-	char name[10];      /* NUL-terminated, non-printables replaced by '?' */
+	char name[10]; /* NUL-terminated, non-printables replaced by '?' */
 	uint32_t addr[2], max_len[2], len, age;
-	bool absent;        /* Address[0] = maxLen[0] = 0 */
+	bool absent; /* Address[0] = maxLen[0] = 0 */
 };
 
 struct blr_ptable {
 	uint32_t offset;
-	bool present;       /* 16 header bytes available */
+	bool present; /* 16 header bytes available */
 	bool magic_ok;
 	uint16_t version, entry_cnt;
 	uint32_t age;
 	uint32_t hdr_crc, hdr_crc_calc;
 	bool hdr_crc_ok;
-	bool count_ok;      /* entry_cnt <= 16 and entries inside the dump */
+	bool count_ok; /* entry_cnt <= 16 and entries inside the dump */
 	uint32_t ent_crc, ent_crc_calc;
 	bool ent_crc_ok;
-	bool valid;         /* all of the above: boot2 would accept it */
-	size_t n;           /* entries decoded (min(entry_cnt, 16), bounded by the dump) */
+	bool valid; /* all of the above: boot2 would accept it */
+	size_t n;   /* entries decoded (min(entry_cnt, 16), bounded by the dump) */
 	struct blr_pt_entry e[BLR_PT_MAX_ENTRIES];
 };
 
@@ -187,25 +187,25 @@ void blr_ptable_classic(struct blr_ptable *t);
 /* Firmware slots (§4) */
 
 enum blr_slot_kind {
-	BLR_SLOT_NONE = 0,     /* no such slot (address and size 0) */
-	BLR_SLOT_OUTSIDE,      /* slot lies past the end of the dump */
-	BLR_SLOT_IMAGE,        /* boot header (BFNP/BFAP) */
-	BLR_SLOT_XZ,           /* XZ stream: compressed OTA pending */
-	BLR_SLOT_ERASED,       /* all 0xFF */
-	BLR_SLOT_GARBAGE,      /* anything else */
+	BLR_SLOT_NONE = 0, /* no such slot (address and size 0) */
+	BLR_SLOT_OUTSIDE,  /* slot lies past the end of the dump */
+	BLR_SLOT_IMAGE,	   /* boot header (BFNP/BFAP) */
+	BLR_SLOT_XZ,	   /* XZ stream: compressed OTA pending */
+	BLR_SLOT_ERASED,   /* all 0xFF */
+	BLR_SLOT_GARBAGE,  /* anything else */
 };
 
 struct blr_fw_slot {
-	int index;             /* 0 or 1 */
+	int index; /* 0 or 1 */
 	uint32_t addr, max_len;
 	bool active;
 	enum blr_slot_kind kind;
-	struct blr_bootheader hdr;  /* valid when kind == IMAGE */
-	uint32_t overhang;          /* bytes the image runs past the slot end (0 = fits) */
-	char sdk_version[64];       /* "release_bl_iot_sdk_1.6.8-..." or "" */
-	char build_date[24];        /* "Sep 24 2020" or "" */
+	struct blr_bootheader hdr; /* valid when kind == IMAGE */
+	uint32_t overhang;	   /* bytes the image runs past the slot end (0 = fits) */
+	char sdk_version[64];	   /* "release_bl_iot_sdk_1.6.8-..." or "" */
+	char build_date[24];	   /* "Sep 24 2020" or "" */
 	char build_time[16];
-	char app_version[64];       /* vendor version string (OpenBeken ...) or "" */
+	char app_version[64]; /* vendor version string (OpenBeken ...) or "" */
 };
 
 /* Classify and check one slot: header, hash at addr + 0x1000, version strings. */
@@ -215,14 +215,22 @@ void blr_fw_slot_parse(const uint8_t *buf, size_t len, uint32_t addr, uint32_t m
 /* ---------------------------------------------------------------------------------------- */
 /* EasyFlash v4 (§5) */
 
-#define BLR_EF_SECTOR 4096u
+#define BLR_EF_SECTOR	  4096u
 #define BLR_EF_SECTOR_HDR 20u
-#define BLR_EF_ENTRY_HDR 28u
+#define BLR_EF_ENTRY_HDR  28u
 
-enum blr_ef_sector_store { BLR_EF_STORE_UNUSED, BLR_EF_STORE_EMPTY, BLR_EF_STORE_USING,
-			   BLR_EF_STORE_FULL };
-enum blr_ef_sector_dirty { BLR_EF_DIRTY_UNUSED, BLR_EF_DIRTY_FALSE, BLR_EF_DIRTY_TRUE,
-			   BLR_EF_DIRTY_GC };
+enum blr_ef_sector_store {
+	BLR_EF_STORE_UNUSED,
+	BLR_EF_STORE_EMPTY,
+	BLR_EF_STORE_USING,
+	BLR_EF_STORE_FULL
+};
+enum blr_ef_sector_dirty {
+	BLR_EF_DIRTY_UNUSED,
+	BLR_EF_DIRTY_FALSE,
+	BLR_EF_DIRTY_TRUE,
+	BLR_EF_DIRTY_GC
+};
 enum blr_ef_state {
 	BLR_EF_UNUSED = 0,
 	BLR_EF_PRE_WRITE = 1,
@@ -237,29 +245,29 @@ unsigned blr_ef_status(const uint8_t *tbl, size_t nbytes);
 const char *blr_ef_state_name(enum blr_ef_state s);
 
 struct blr_ef_sector {
-	uint32_t offset;        /* flash offset */
+	uint32_t offset; /* flash offset */
 	bool magic_ok;
-	bool blank;             /* whole sector 0xFF */
-	uint8_t store, dirty;   /* enum values */
-	bool status_odd;        /* status bytes other than 00/FF or with gaps */
+	bool blank;	      /* whole sector 0xFF */
+	uint8_t store, dirty; /* enum values */
+	bool status_odd;      /* status bytes other than 00/FF or with gaps */
 	uint32_t combined;
-	unsigned entries;       /* entries found in this sector */
-	bool garbage;           /* undecodable bytes found (resync used) */
+	unsigned entries; /* entries found in this sector */
+	bool garbage;	  /* undecodable bytes found (resync used) */
 };
 
 struct blr_ef_entry {
-	uint32_t offset;        /* flash offset of the entry */
+	uint32_t offset; /* flash offset of the entry */
 	uint8_t status_raw[5];
-	uint8_t state;          /* enum blr_ef_state, decoded by the rule */
+	uint8_t state; /* enum blr_ef_state, decoded by the rule */
 	bool status_odd;
-	bool header_broken;     /* len absurd: treated as 28 bytes, then resync */
-	bool resynced;          /* found by the byte-wise search for KV40 */
+	bool header_broken; /* len absurd: treated as 28 bytes, then resync */
+	bool resynced;	    /* found by the byte-wise search for KV40 */
 	uint32_t len, crc, crc_calc;
 	bool crc_ok;
-	bool fits;              /* name and value lie inside the sector */
+	bool fits; /* name and value lie inside the sector */
 	uint8_t name_len;
 	uint32_t value_len;
-	char name[65];          /* printable copy */
+	char name[65];		      /* printable copy */
 	uint32_t name_off, value_off; /* flash offsets */
 };
 
@@ -277,8 +285,8 @@ size_t blr_ef_walk(const uint8_t *part, size_t len, uint32_t base, blr_ef_sector
 struct blr_fdt_info {
 	bool magic_ok;
 	uint32_t totalsize;
-	bool size_ok;           /* totalsize <= the partition */
-	bool walk_ok;           /* structure block walked to FDT_END without error */
+	bool size_ok; /* totalsize <= the partition */
+	bool walk_ok; /* structure block walked to FDT_END without error */
 	unsigned nodes, props;
 };
 
@@ -312,31 +320,31 @@ const struct blr_obk_field_info *blr_obk_field_at(size_t i);
 /* ---------------------------------------------------------------------------------------- */
 /* Whole-image inspection */
 
-#define BLR_MAX_PROBLEMS 128
-#define BLR_MAX_KV 512
+#define BLR_MAX_PROBLEMS   128
+#define BLR_MAX_KV	   512
 #define BLR_MAX_EF_SECTORS 128
 
 struct blr_image_info {
-	size_t len;                  /* dump length */
-	bool padded;                 /* 2 MiB - 1: analysed with one 0xFF byte appended */
+	size_t len;  /* dump length */
+	bool padded; /* 2 MiB - 1: analysed with one 0xFF byte appended */
 	bool all_ff, all_00, mirrored;
 	uint32_t flash_size_implied; /* from the layout, power of two (0 = unknown) */
-	uint32_t layout_end;         /* max(address + maxLen) */
+	uint32_t layout_end;	     /* max(address + maxLen) */
 
 	struct blr_bootheader boot2; /* header at 0, hash at imgStart */
 	char boot2_date[24], boot2_time[16];
 
 	struct blr_ptable pt[2];
-	int active_pt;               /* -1 none valid */
-	bool layout_assumed;         /* neither table decodable: classic 2 MiB layout used */
-	struct blr_ptable assumed;   /* that layout (display only) */
+	int active_pt;		   /* -1 none valid */
+	bool layout_assumed;	   /* neither table decodable: classic 2 MiB layout used */
+	struct blr_ptable assumed; /* that layout (display only) */
 	bool pt_differ;
 
 	/* firmware: from the type-0 entry of the active (or any decodable) table */
 	bool have_fw;
-	int fw_active_index;         /* activeIndex & 1 */
-	bool fw_copy_pending;        /* activeIndex >= 2 */
-	bool mfg_request;            /* '0'/'1' + name at mfg + 0xF000 (§3.3.7) */
+	int fw_active_index;  /* activeIndex & 1 */
+	bool fw_copy_pending; /* activeIndex >= 2 */
+	bool mfg_request;     /* '0'/'1' + name at mfg + 0xF000 (§3.3.7) */
 	struct blr_fw_slot fw[2];
 
 	/* PSM */
@@ -353,7 +361,7 @@ struct blr_image_info {
 	uint32_t factory_offset, factory_len;
 	struct blr_fdt_info fdt;
 
-	uint32_t fcdata_len;         /* live OpenBeken fcdata value length (0 = none) */
+	uint32_t fcdata_len; /* live OpenBeken fcdata value length (0 = none) */
 
 	/* media */
 	bool have_media, media_romfs, media_erased;
@@ -374,13 +382,13 @@ void blr_image_judge(const struct blr_image_info *info, uint32_t flash_size,
 /* Scrub (§6) */
 
 enum blr_scrub_action {
-	BLR_SCRUB_KV_VALUE = 1,  /* EasyFlash value bytes zeroed */
-	BLR_SCRUB_KV_CRC,        /* EasyFlash entry CRC-32 recomputed */
-	BLR_SCRUB_OBK_FIELD,     /* OpenBeken config field zeroed */
-	BLR_SCRUB_OBK_CRC8,      /* OpenBeken config CRC-8 recomputed */
-	BLR_SCRUB_FDT_VALUE,     /* device-tree property value zeroed */
-	BLR_SCRUB_RAW,           /* user string found outside a structure, zeroed */
-	BLR_SCRUB_REPORTED,      /* user string found where it must not be edited: NOT changed */
+	BLR_SCRUB_KV_VALUE = 1, /* EasyFlash value bytes zeroed */
+	BLR_SCRUB_KV_CRC,	/* EasyFlash entry CRC-32 recomputed */
+	BLR_SCRUB_OBK_FIELD,	/* OpenBeken config field zeroed */
+	BLR_SCRUB_OBK_CRC8,	/* OpenBeken config CRC-8 recomputed */
+	BLR_SCRUB_FDT_VALUE,	/* device-tree property value zeroed */
+	BLR_SCRUB_RAW,		/* user string found outside a structure, zeroed */
+	BLR_SCRUB_REPORTED,	/* user string found where it must not be edited: NOT changed */
 };
 
 struct blr_scrub_change {
@@ -390,15 +398,15 @@ struct blr_scrub_change {
 };
 
 struct blr_scrub_opts {
-	const char *ssid;   /* user's SSID or NULL */
-	const char *psk;    /* user's passphrase or NULL */
+	const char *ssid; /* user's SSID or NULL */
+	const char *psk;  /* user's passphrase or NULL */
 };
 
 struct blr_scrub_report {
 	size_t n, cap;
 	struct blr_scrub_change *c; /* malloc'ed; blr_scrub_report_free */
-	size_t edited;              /* changes that modified bytes */
-	size_t reported;            /* hits left in place */
+	size_t edited;		    /* changes that modified bytes */
+	size_t reported;	    /* hits left in place */
 };
 
 /* Scrub buf in place (len bytes, a whole dump). Returns 0, -1 on out of memory or bad

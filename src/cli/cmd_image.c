@@ -144,7 +144,8 @@ static int read_dump(struct cli *cli, const char *path, uint8_t **buf, size_t *l
 {
 	if (cli_read_file(path, MAX_DUMP, buf, len) != 0) {
 		if (errno == EFBIG)
-			cli_err(cli, "%s: larger than %u MiB, not a flash dump", path, MAX_DUMP >> 20);
+			cli_err(cli, "%s: larger than %u MiB, not a flash dump", path,
+				MAX_DUMP >> 20);
 		else
 			cli_err(cli, "%s: %s", path, strerror(errno));
 		return -1;
@@ -154,13 +155,16 @@ static int read_dump(struct cli *cli, const char *path, uint8_t **buf, size_t *l
 
 static const char *verdict_name(enum blr_verdict v)
 {
-	return v == BLR_VERDICT_OK ? "ok" : v == BLR_VERDICT_SUSPICIOUS ? "suspicious" : "not_bl602";
+	return v == BLR_VERDICT_OK	     ? "ok"
+	       : v == BLR_VERDICT_SUSPICIOUS ? "suspicious"
+					     : "not_bl602";
 }
 
 static int verdict_exit(enum blr_verdict v)
 {
-	return v == BLR_VERDICT_OK ? EXIT_OK_ : v == BLR_VERDICT_SUSPICIOUS ? EXIT_MISMATCH
-									       : EXIT_NOT_DUMP;
+	return v == BLR_VERDICT_OK	     ? EXIT_OK_
+	       : v == BLR_VERDICT_SUSPICIOUS ? EXIT_MISMATCH
+					     : EXIT_NOT_DUMP;
 }
 
 static const char *sev_name(enum blr_severity s)
@@ -258,8 +262,7 @@ static int inspect_opt(void *ctx, int c, const char *arg)
 	return 0;
 }
 
-static void text_header(FILE *f, const struct blr_bootheader *h, const char *indent,
-			bool verbose)
+static void text_header(FILE *f, const struct blr_bootheader *h, const char *indent, bool verbose)
 {
 	if (!h->complete) {
 		fprintf(f, "%scut off by the end of the dump\n", indent);
@@ -279,15 +282,17 @@ static void text_header(FILE *f, const struct blr_bootheader *h, const char *ind
 	fprintf(f,
 		"%sclock config: magic %s, CRC %s, xtal %u, pll %u, hclkDiv %u, bclkDiv %u, "
 		"flashClk %u /%u\n",
-		indent, h->pcfg_magic_ok ? "ok" : "BAD", h->pcfg_crc_ok ? "ok" : "BAD", h->xtal_type,
-		h->pll_clk, h->hclk_div, h->bclk_div, h->flash_clk_type, h->flash_clk_div);
-	fprintf(f,
-		"%sbootCfg 0x%08X: sign %u, encrypt %u, keySel %u, noSegment %d, cacheEnable %d, "
-		"notLoadInBoot %d, aesRegionLock %d, cacheWayDisable %u, crcIgnore %d, hashIgnore %d, "
-		"haltCPU1 %d\n",
-		indent, h->boot_cfg, h->sign, h->encrypt_type, h->key_sel, h->no_segment,
-		h->cache_enable, h->not_load_in_boot, h->aes_region_lock, h->cache_way_disable,
-		h->crc_ignore, h->hash_ignore, h->halt_cpu1);
+		indent, h->pcfg_magic_ok ? "ok" : "BAD", h->pcfg_crc_ok ? "ok" : "BAD",
+		h->xtal_type, h->pll_clk, h->hclk_div, h->bclk_div, h->flash_clk_type,
+		h->flash_clk_div);
+	fprintf(
+	    f,
+	    "%sbootCfg 0x%08X: sign %u, encrypt %u, keySel %u, noSegment %d, cacheEnable %d, "
+	    "notLoadInBoot %d, aesRegionLock %d, cacheWayDisable %u, crcIgnore %d, hashIgnore %d, "
+	    "haltCPU1 %d\n",
+	    indent, h->boot_cfg, h->sign, h->encrypt_type, h->key_sel, h->no_segment,
+	    h->cache_enable, h->not_load_in_boot, h->aes_region_lock, h->cache_way_disable,
+	    h->crc_ignore, h->hash_ignore, h->halt_cpu1);
 	fprintf(f, "%simage length %u, entry 0x%X, imgStart 0x%X, rsv 0x%X 0x%X\n", indent,
 		h->img_len, h->boot_entry, h->img_start, h->rsv1, h->rsv2);
 	fprintf(f, "%sheader CRC: %s (stored 0x%08X, computed 0x%08X)\n", indent,
@@ -381,12 +386,13 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 		}
 		fprintf(f, "%s, version %u, %u entries, age %u, header CRC %s, entries CRC %s%s\n",
 			p->valid ? "valid" : "INVALID", p->version, p->entry_cnt, p->age,
-			p->hdr_crc_ok ? "ok" : "BAD", p->count_ok ? (p->ent_crc_ok ? "ok" : "BAD") : "-",
+			p->hdr_crc_ok ? "ok" : "BAD",
+			p->count_ok ? (p->ent_crc_ok ? "ok" : "BAD") : "-",
 			in->active_pt == i ? " [active]" : "");
 	}
 	if (in->active_pt >= 0 && in->pt[!in->active_pt].valid)
 		fprintf(f, "  the tables are %s\n", in->pt_differ ? "different" : "identical");
-	const struct blr_ptable *t = in->active_pt >= 0 ? &in->pt[in->active_pt]
+	const struct blr_ptable *t = in->active_pt >= 0	  ? &in->pt[in->active_pt]
 				     : in->pt[0].magic_ok ? &in->pt[0]
 							  : &in->pt[1];
 	if (in->layout_assumed) {
@@ -409,7 +415,8 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 				continue;
 			text_header(f, &sl->hdr, "    ", cli->verbose > 0);
 			if (sl->overhang)
-				fprintf(f, "    image runs %u bytes past the slot end\n", sl->overhang);
+				fprintf(f, "    image runs %u bytes past the slot end\n",
+					sl->overhang);
 			if (sl->sdk_version[0])
 				fprintf(f, "    SDK: %s\n", sl->sdk_version);
 			if (sl->build_date[0])
@@ -429,8 +436,8 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 				continue;
 			}
 			fprintf(f, "  sector 0x%X: %s, store %s, dirty %s, %u entries%s%s\n",
-				s->offset, s->magic_ok ? "EF40" : "NO MAGIC", store_names[s->store & 3],
-				dirty_names[s->dirty & 3], s->entries,
+				s->offset, s->magic_ok ? "EF40" : "NO MAGIC",
+				store_names[s->store & 3], dirty_names[s->dirty & 3], s->entries,
 				s->status_odd ? ", odd status bytes" : "",
 				s->garbage ? ", undecodable bytes" : "");
 		}
@@ -442,7 +449,10 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 
 			fprintf(f, "  0x%-8X %-12s %-4s %-16s ", e->offset,
 				blr_ef_state_name((enum blr_ef_state)e->state),
-				e->header_broken ? "HDR" : e->crc_ok ? "ok" : "BAD", e->name);
+				e->header_broken ? "HDR"
+				: e->crc_ok	 ? "ok"
+						 : "BAD",
+				e->name);
 			if (!e->fits) {
 				fprintf(f, "(undecodable)\n");
 				continue;
@@ -455,8 +465,8 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 			fputc('\n', f);
 		}
 		if (in->obk_cfg_found)
-			fprintf(f, "  OpenBeken config: version %u, CRC-8 %s\n", in->obk_cfg_version,
-				in->obk_cfg_crc_ok ? "ok" : "BAD");
+			fprintf(f, "  OpenBeken config: version %u, CRC-8 %s\n",
+				in->obk_cfg_version, in->obk_cfg_crc_ok ? "ok" : "BAD");
 		if (in->obk_cfg_found && show)
 			text_obk(f, in, buf);
 		if (in->fcdata_len)
@@ -467,15 +477,17 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 	}
 	if (in->have_factory)
 		fprintf(f, "\nfactory device tree at 0x%X: %s\n", in->factory_offset,
-			in->fdt.magic_ok ? (in->fdt.size_ok && in->fdt.walk_ok ? "present" : "damaged")
-					 : "absent");
+			in->fdt.magic_ok
+			    ? (in->fdt.size_ok && in->fdt.walk_ok ? "present" : "damaged")
+			    : "absent");
 	if (in->fdt.magic_ok)
 		fprintf(f, "  totalsize %u, %u nodes, %u properties\n", in->fdt.totalsize,
 			in->fdt.nodes, in->fdt.props);
 	if (in->have_media)
-		fprintf(f, "media: %s\n", in->media_romfs    ? "romfs"
-					   : in->media_erased ? "erased"
-							      : "no romfs header");
+		fprintf(f, "media: %s\n",
+			in->media_romfs	   ? "romfs"
+			: in->media_erased ? "erased"
+					   : "no romfs header");
 problems:
 	fprintf(f, "\nproblems: %zu\n", in->n_problems);
 	for (size_t i = 0; i < in->n_problems; i++) {
@@ -701,10 +713,10 @@ static void json_inspect(struct cli *cli, const char *path, const struct blr_ima
 int cmd_inspect(struct cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"show-values", no_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"show-values", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct inspect_opts o = {false, false};
 	int r = parse_opts(cli, argc, argv, lo, inspect_opt, &o);
@@ -753,9 +765,9 @@ static int json_opt(void *ctx, int c, const char *arg)
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool json = false;
 	int r = parse_opts(cli, argc, argv, lo, json_opt, &json);
@@ -836,11 +848,11 @@ static const char *action_name(enum blr_scrub_action a)
 int cmd_scrub(struct cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"ssid", required_argument, NULL, 's'},
-		{"psk", required_argument, NULL, 'p'},
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"ssid", required_argument, NULL, 's'},
+	    {"psk", required_argument, NULL, 'p'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct scrub_opts o = {NULL, NULL, false};
 	int r = parse_opts(cli, argc, argv, lo, scrub_opt, &o);
@@ -907,8 +919,9 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 	fprintf(cli->out, "%zu change%s, %zu hit%s left in place\n", rep.edited,
 		rep.edited == 1 ? "" : "s", rep.reported, rep.reported == 1 ? "" : "s");
 	if (rep.reported)
-		cli_warn(cli, "scrub: %zu occurrence(s) of your strings lie inside firmware images "
-			      "or structures and were NOT removed (see LEFT lines)",
+		cli_warn(cli,
+			 "scrub: %zu occurrence(s) of your strings lie inside firmware images "
+			 "or structures and were NOT removed (see LEFT lines)",
 			 rep.reported);
 	blr_scrub_report_free(&rep);
 	blr_image_check(buf, len, 0, &after);
@@ -931,9 +944,9 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 int cmd_chips(struct cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool json = false;
 	int r = parse_opts(cli, argc, argv, lo, json_opt, &json);

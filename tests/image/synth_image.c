@@ -22,7 +22,7 @@ void syn_header(uint8_t *h, uint32_t boot_cfg, uint32_t img_len, uint32_t img_st
 	memcpy(h + 8, "FCFG", 4);
 	for (int i = 0; i < 84; i++)
 		h[12 + i] = (uint8_t)(i * 7 + 1);
-	h[12] = 0x04;     /* ioMode */
+	h[12] = 0x04;	   /* ioMode */
 	h[12 + 13] = 0xEF; /* mid */
 	put_le16(h + 12 + 14, 256);
 	put_le32(h + 96, blr_crc32(h + 12, 84));
@@ -231,7 +231,7 @@ void syn_obk_cfg(uint8_t *v, const char *ssid, const char *pass)
 	put_le32(v + 4, 5);
 	memcpy(v + 0x14, ssid, strlen(ssid));
 	memcpy(v + 0x54, pass, strlen(pass));
-	memcpy(v + 0x2DE, "obk-synth", 9); /* shortDeviceName: not a secret */
+	memcpy(v + 0x2DE, "obk-synth", 9);	  /* shortDeviceName: not a secret */
 	memcpy(v + 0x33E, "\x01\x02\x03\x04", 4); /* pins */
 	v[3] = syn_crc8(v + 4, 3584 - 4);
 }
@@ -250,7 +250,10 @@ uint8_t *syn_image(void)
 
 	for (uint32_t i = 0; i < SYN_BOOT2_LEN; i++)
 		b2[i] = (uint8_t)(i * 31 + 7);
-	memcpy(b2 + 0x100, "\0Jan  2 2024\0" "12:34:56\0BLSP_Boot2_SP:%s,%s\0", 42);
+	memcpy(b2 + 0x100,
+	       "\0Jan  2 2024\0"
+	       "12:34:56\0BLSP_Boot2_SP:%s,%s\0",
+	       42);
 	syn_header(img, 0x00003300, SYN_BOOT2_LEN, 0x2000, b2);
 	syn_ptable(img, 0xE000, 0, 0);
 	syn_ptable(img, 0xF000, 0, 0);
@@ -259,7 +262,8 @@ uint8_t *syn_image(void)
 
 	for (uint32_t i = 0; i < SYN_APP_LEN; i++)
 		app[i] = (uint8_t)(i * 13 + 5);
-	memcpy(app + 0x200, "Build Version: \0release_synth_sdk_1.0\0Build Date: \0Feb  3 2025\0", 63);
+	memcpy(app + 0x200, "Build Version: \0release_synth_sdk_1.0\0Build Date: \0Feb  3 2025\0",
+	       63);
 	syn_header(img + SYN_FW0, 0x00003300, SYN_APP_LEN, 0x2000, app);
 	/* PSM: sector 0 using, others empty */
 	uint32_t pos = 20;

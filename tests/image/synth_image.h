@@ -9,21 +9,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SYN_SIZE (2u << 20)
-#define SYN_FW0 0x10000u
-#define SYN_FW0_LEN 0xC8000u
-#define SYN_FW1 0xD8000u
-#define SYN_FW1_LEN 0x88000u
-#define SYN_MFG 0x160000u
-#define SYN_MEDIA 0x192000u
-#define SYN_PSM 0x1E9000u
-#define SYN_PSM_LEN 0x8000u
-#define SYN_KEY 0x1F1000u
-#define SYN_DATA 0x1F3000u
-#define SYN_FACTORY 0x1F8000u
+#define SYN_SIZE	(2u << 20)
+#define SYN_FW0		0x10000u
+#define SYN_FW0_LEN	0xC8000u
+#define SYN_FW1		0xD8000u
+#define SYN_FW1_LEN	0x88000u
+#define SYN_MFG		0x160000u
+#define SYN_MEDIA	0x192000u
+#define SYN_PSM		0x1E9000u
+#define SYN_PSM_LEN	0x8000u
+#define SYN_KEY		0x1F1000u
+#define SYN_DATA	0x1F3000u
+#define SYN_FACTORY	0x1F8000u
 #define SYN_FACTORY_LEN 0x7000u
-#define SYN_BOOT2_LEN 1024u
-#define SYN_APP_LEN 4096u
+#define SYN_BOOT2_LEN	1024u
+#define SYN_APP_LEN	4096u
 
 /* boot header fields */
 void syn_header(uint8_t *h, uint32_t boot_cfg, uint32_t img_len, uint32_t img_start,

@@ -87,8 +87,8 @@ static void markings(void **state)
 		const char *m;
 		uint32_t size;
 	} want[] = {
-		{"BL602C00", 0},       {"BL602C10", 1 << 20}, {"BL602C20", 2 << 20},
-		{"BL602C40", 4 << 20}, {"BL602L20", 2 << 20}, {"BL604E20", 2 << 20},
+	    {"BL602C00", 0},	   {"BL602C10", 1 << 20}, {"BL602C20", 2 << 20},
+	    {"BL602C40", 4 << 20}, {"BL602L20", 2 << 20}, {"BL604E20", 2 << 20},
 	};
 	(void)state;
 
@@ -113,10 +113,10 @@ static void markings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(jedec_size),
-		cmocka_unit_test(lookup),
-		cmocka_unit_test(table_self_check),
-		cmocka_unit_test(markings),
+	    cmocka_unit_test(jedec_size),
+	    cmocka_unit_test(lookup),
+	    cmocka_unit_test(table_self_check),
+	    cmocka_unit_test(markings),
 	};
 	return cmocka_run_group_tests_name("chipdb", tests, NULL, NULL);
 }

@@ -206,7 +206,7 @@ static int setup(void **state)
 	syn_ef_entry(img + SYN_PSM, &pos, st_write, "we\"ird\\", "\x01\x02", 2);
 	write_file("good.bin", img, SYN_SIZE);
 	write_file("short.bin", img, 1u << 20);
-	syn_ptable(img, 0xF000, 1, 0); /* after an "update": table 1 newer, tables differ */
+	syn_ptable(img, 0xF000, 1, 0);	     /* after an "update": table 1 newer, tables differ */
 	put_le32(img + 0xF000 + 16 + 32, 7); /* FW entry age */
 	syn_ptable_fix(img, 0xF000);
 	write_file("ota.bin", img, SYN_SIZE);
@@ -279,17 +279,16 @@ static void inspect_cmd(void **state)
 	assert_non_null(strstr(out, "factory"));
 	assert_non_null(strstr(out, "conf_ap_psk"));
 	assert_null(strstr(out, "hunter22pass")); /* values hidden by default */
-	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--show-values", p,
-								NULL}),
-			 0);
+	assert_int_equal(
+	    run(cmd_inspect, (const char *const[]){"inspect", "--show-values", p, NULL}), 0);
 	assert_non_null(strstr(out, "\"hunter22pass\""));
 	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json", p, NULL}), 0);
 	assert_json(out);
 	assert_null(strstr(out, "hunter22pass"));
 	assert_non_null(strstr(out, "\"key\":\"we\\\"ird\\\\\""));
-	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json",
-								"--show-values", p, NULL}),
-			 0);
+	assert_int_equal(
+	    run(cmd_inspect, (const char *const[]){"inspect", "--json", "--show-values", p, NULL}),
+	    0);
 	assert_json(out);
 	assert_non_null(strstr(out, "\"value\":\"hunter22pass\""));
 	assert_non_null(strstr(out, "\"value_hex\":\"0102\""));
@@ -374,16 +373,16 @@ static void scrub_cmd(void **state)
 	assert_true(contains(b, n, "hunter22pass")); /* original untouched */
 	free(b);
 	/* too-short search string, missing input, unwritable output */
-	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", "--force", "--psk", "ab",
-							      in, o, NULL}),
-			 EXIT_USAGE);
+	assert_int_equal(
+	    run(cmd_scrub, (const char *const[]){"scrub", "--force", "--psk", "ab", in, o, NULL}),
+	    EXIT_USAGE);
 	path_in(in, sizeof(in), "missing.bin");
 	path_in(o, sizeof(o), "clean2.bin");
 	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in, o, NULL}), EXIT_NOINPUT);
 	path_in(in, sizeof(in), "good.bin");
-	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in,
-							      "/nonexistent-dir/x.bin", NULL}),
-			 EXIT_CANTCREAT);
+	assert_int_equal(
+	    run(cmd_scrub, (const char *const[]){"scrub", in, "/nonexistent-dir/x.bin", NULL}),
+	    EXIT_CANTCREAT);
 	/* not a BL602 dump: refused */
 	path_in(in, sizeof(in), "random.bin");
 	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in, o, NULL}), EXIT_DATAERR);
@@ -408,11 +407,9 @@ static void chips_cmd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(json_checker_works),
-		cmocka_unit_test(check_cmd),
-		cmocka_unit_test(inspect_cmd),
-		cmocka_unit_test(scrub_cmd),
-		cmocka_unit_test(chips_cmd),
+	    cmocka_unit_test(json_checker_works), cmocka_unit_test(check_cmd),
+	    cmocka_unit_test(inspect_cmd),	  cmocka_unit_test(scrub_cmd),
+	    cmocka_unit_test(chips_cmd),
 	};
 	return cmocka_run_group_tests_name("cmd-image", tests, setup, teardown);
 }

@@ -40,8 +40,7 @@ static void expect_table(const struct blr_ptable *t, const struct part *p, size_
 	}
 }
 
-static size_t find_kv(const struct blr_image_info *in, const char *name, int state,
-		      size_t from)
+static size_t find_kv(const struct blr_image_info *in, const char *name, int state, size_t from)
 {
 	for (size_t i = from; i < in->n_kv; i++)
 		if (strcmp(in->kv[i].name, name) == 0 && (state < 0 || in->kv[i].state == state))
@@ -57,13 +56,13 @@ static void pinecone(void **state)
 	struct blr_check_result r;
 	/* image-format.md §3.4, "2 MiB, PineCone factory", types from §3.2 */
 	static const struct part p[] = {
-		{"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000},
-		{"mfg", 1, 0x160000, 0x10000, 0, 0},
-		{"media", 2, 0x170000, 0x79000, 0, 0},
-		{"PSM", 3, 0x1E9000, 0x8000, 0, 0},
-		{"KEY", 4, 0x1F1000, 0x2000, 0, 0},
-		{"DATA", 5, 0x1F3000, 0x5000, 0, 0},
-		{"factory", 6, 0x1F8000, 0x8000, 0, 0},
+	    {"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000},
+	    {"mfg", 1, 0x160000, 0x10000, 0, 0},
+	    {"media", 2, 0x170000, 0x79000, 0, 0},
+	    {"PSM", 3, 0x1E9000, 0x8000, 0, 0},
+	    {"KEY", 4, 0x1F1000, 0x2000, 0, 0},
+	    {"DATA", 5, 0x1F3000, 0x5000, 0, 0},
+	    {"factory", 6, 0x1F8000, 0x8000, 0, 0},
 	};
 	(void)state;
 
@@ -128,13 +127,13 @@ static void openbeken(void **state)
 	struct blr_check_result r;
 	/* §3.4 classic SDK / blflash layout ("seen in OpenBeken image") */
 	static const struct part p[] = {
-		{"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000},
-		{"mfg", 2, 0x160000, 0x32000, 0, 0},
-		{"media", 3, 0x192000, 0x57000, 0, 0},
-		{"PSM", 4, 0x1E9000, 0x8000, 0, 0},
-		{"KEY", 5, 0x1F1000, 0x2000, 0, 0},
-		{"DATA", 6, 0x1F3000, 0x5000, 0, 0},
-		{"factory", 7, 0x1F8000, 0x7000, 0, 0},
+	    {"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000},
+	    {"mfg", 2, 0x160000, 0x32000, 0, 0},
+	    {"media", 3, 0x192000, 0x57000, 0, 0},
+	    {"PSM", 4, 0x1E9000, 0x8000, 0, 0},
+	    {"KEY", 5, 0x1F1000, 0x2000, 0, 0},
+	    {"DATA", 6, 0x1F3000, 0x5000, 0, 0},
+	    {"factory", 7, 0x1F8000, 0x7000, 0, 0},
 	};
 	(void)state;
 
@@ -219,9 +218,9 @@ static void damaged_copies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pinecone),
-		cmocka_unit_test(openbeken),
-		cmocka_unit_test(damaged_copies),
+	    cmocka_unit_test(pinecone),
+	    cmocka_unit_test(openbeken),
+	    cmocka_unit_test(damaged_copies),
 	};
 	return cmocka_run_group_tests_name("image-fixtures", tests, NULL, NULL);
 }

@@ -236,8 +236,9 @@ static void header_bits(void **state)
 
 	/* sign 1, encrypt 2, keySel 3, noSegment, cacheEnable, notLoadInBoot, aesRegionLock,
 	 * cacheWayDisable 0xA, crcIgnore, hashIgnore, haltCPU1 */
-	syn_header(h, 0x1 | (2u << 2) | (3u << 4) | (1u << 8) | (1u << 9) | (1u << 10) |
-			      (1u << 11) | (0xAu << 12) | (1u << 16) | (1u << 17) | (1u << 18),
+	syn_header(h,
+		   0x1 | (2u << 2) | (3u << 4) | (1u << 8) | (1u << 9) | (1u << 10) | (1u << 11) |
+		       (0xAu << 12) | (1u << 16) | (1u << 17) | (1u << 18),
 		   32, 0x1000, NULL);
 	blr_bootheader_parse(h, 176, 0, &d);
 	assert_int_equal(d.sign, 1);
@@ -601,15 +602,15 @@ static void ef_status_rule(void **state)
 		uint8_t b[5];
 		unsigned st;
 	} v[] = {
-		{{0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, BLR_EF_UNUSED},
-		{{0x00, 0xFF, 0xFF, 0xFF, 0xFF}, BLR_EF_PRE_WRITE},
-		{{0x00, 0x00, 0xFF, 0xFF, 0xFF}, BLR_EF_WRITE},
-		{{0x00, 0x00, 0x00, 0xFF, 0xFF}, BLR_EF_PRE_DELETE},
-		{{0x00, 0x00, 0x00, 0x00, 0xFF}, BLR_EF_DELETED},
-		{{0x00, 0x00, 0x00, 0x00, 0x00}, BLR_EF_ERR_HDR},
-		{{0x00, 0x00, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED}, /* §12.3 direct delete */
-		{{0xFF, 0xFF, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED},
-		{{0x00, 0x7F, 0xFF, 0xFF, 0xFF}, BLR_EF_PRE_WRITE},
+	    {{0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, BLR_EF_UNUSED},
+	    {{0x00, 0xFF, 0xFF, 0xFF, 0xFF}, BLR_EF_PRE_WRITE},
+	    {{0x00, 0x00, 0xFF, 0xFF, 0xFF}, BLR_EF_WRITE},
+	    {{0x00, 0x00, 0x00, 0xFF, 0xFF}, BLR_EF_PRE_DELETE},
+	    {{0x00, 0x00, 0x00, 0x00, 0xFF}, BLR_EF_DELETED},
+	    {{0x00, 0x00, 0x00, 0x00, 0x00}, BLR_EF_ERR_HDR},
+	    {{0x00, 0x00, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED}, /* §12.3 direct delete */
+	    {{0xFF, 0xFF, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED},
+	    {{0x00, 0x7F, 0xFF, 0xFF, 0xFF}, BLR_EF_PRE_WRITE},
 	};
 	(void)state;
 
@@ -870,14 +871,14 @@ static void factory_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(synth_valid),     cmocka_unit_test(header_crc_rules),
-		cmocka_unit_test(header_bits),     cmocka_unit_test(hash_rules),
-		cmocka_unit_test(boot2_damage),    cmocka_unit_test(ptable_rules),
-		cmocka_unit_test(layout_rules),    cmocka_unit_test(slot_kinds),
-		cmocka_unit_test(slot_overhang),   cmocka_unit_test(size_rules),
-		cmocka_unit_test(ef_status_rule),  cmocka_unit_test(ef_walk),
-		cmocka_unit_test(psm_problems),    cmocka_unit_test(crc8_check_value),
-		cmocka_unit_test(fdt_walk),        cmocka_unit_test(factory_missing),
+	    cmocka_unit_test(synth_valid),    cmocka_unit_test(header_crc_rules),
+	    cmocka_unit_test(header_bits),    cmocka_unit_test(hash_rules),
+	    cmocka_unit_test(boot2_damage),   cmocka_unit_test(ptable_rules),
+	    cmocka_unit_test(layout_rules),   cmocka_unit_test(slot_kinds),
+	    cmocka_unit_test(slot_overhang),  cmocka_unit_test(size_rules),
+	    cmocka_unit_test(ef_status_rule), cmocka_unit_test(ef_walk),
+	    cmocka_unit_test(psm_problems),   cmocka_unit_test(crc8_check_value),
+	    cmocka_unit_test(fdt_walk),	      cmocka_unit_test(factory_missing),
 	};
 	return cmocka_run_group_tests_name("image", tests, NULL, NULL);
 }

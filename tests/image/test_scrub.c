@@ -15,8 +15,8 @@
 #include "fixture.h"
 #include "synth_image.h"
 
-#define SSID "HomeNet42"
-#define PSK "correct horse battery"
+#define SSID   "HomeNet42"
+#define PSK    "correct horse battery"
 #define OLDPSK "oldpassword1"
 #define MQTTPW "mqttsecret"
 
@@ -64,9 +64,9 @@ static void pmk_vector(void **state)
 
 struct planted {
 	uint8_t *img;
-	uint32_t fw_hit;      /* SSID inside the firmware image */
-	uint32_t boot_times;  /* value offset */
-	uint32_t obk_val;     /* live mY0bcFg value offset */
+	uint32_t fw_hit;     /* SSID inside the firmware image */
+	uint32_t boot_times; /* value offset */
+	uint32_t obk_val;    /* live mY0bcFg value offset */
 };
 
 static void plant(struct planted *p)
@@ -114,7 +114,8 @@ static void plant(struct planted *p)
 	s = img + SYN_PSM + 4096;
 	syn_ef_sector(s, using_, dfalse);
 	pos = 20;
-	p->obk_val = SYN_PSM + 4096 + syn_ef_entry(s, &pos, st_write, "mY0bcFg", cfg, 3584) + 28 + 7;
+	p->obk_val =
+	    SYN_PSM + 4096 + syn_ef_entry(s, &pos, st_write, "mY0bcFg", cfg, 3584) + 28 + 7;
 	syn_obk_cfg(cfg, "OldNet", OLDPSK);
 	s = img + SYN_PSM + 2 * 4096;
 	syn_ef_sector(s, using_, dfalse);
@@ -122,8 +123,8 @@ static void plant(struct planted *p)
 	syn_ef_entry(s, &pos, st_del, "mY0bcFg", cfg, 3584);
 	/* factory FDT with the station credentials */
 	memset(img + SYN_FACTORY, 0xFF, SYN_FACTORY_LEN);
-	assert_true(syn_fdt(img + SYN_FACTORY, SYN_FACTORY_LEN, SSID, PSK, "BL602_AP", "apsecret9") >
-		    0);
+	assert_true(
+	    syn_fdt(img + SYN_FACTORY, SYN_FACTORY_LEN, SSID, PSK, "BL602_AP", "apsecret9") > 0);
 	/* raw copies outside any structure */
 	memcpy(img + SYN_KEY + 0x10, SSID, sizeof(SSID) - 1);
 	memcpy(img + SYN_DATA + 0x40, pmk, 32);
@@ -332,9 +333,9 @@ static void scrub_openbeken_fixture(void **state)
 		assert_true(blr_obk_cfg_valid(v, k.e[i].value_len)); /* CRC-8 valid */
 		/* §5.6 offsets: wifi_ssid, wifi_pass, mqtt_host, mqtt_userName, mqtt_pass,
 		 * wifi_ssid2, wifi_pass2, webPassword all zero */
-		static const uint16_t f[][2] = {{0x14, 64},   {0x54, 64},  {0x94, 256},
-						{0x1D4, 64},  {0x214, 128}, {0xC00, 64},
-						{0xC40, 68},  {0xC84, 33}};
+		static const uint16_t f[][2] = {{0x14, 64},  {0x54, 64},   {0x94, 256},
+						{0x1D4, 64}, {0x214, 128}, {0xC00, 64},
+						{0xC40, 68}, {0xC84, 33}};
 
 		for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++)
 			for (size_t x = 0; x < f[j][1]; x++)
@@ -348,7 +349,8 @@ static void scrub_openbeken_fixture(void **state)
 	/* only the PSM and the factory partition changed */
 	for (size_t i = 0; i < len; i++)
 		if (orig[i] != b[i])
-			assert_true((i >= 0x1E9000 && i < 0x1F1000) || (i >= 0x1F8000 && i < 0x1FF000));
+			assert_true((i >= 0x1E9000 && i < 0x1F1000) ||
+				    (i >= 0x1F8000 && i < 0x1FF000));
 	blr_scrub_report_free(&rep);
 	free(orig);
 	free(b);
@@ -357,10 +359,10 @@ static void scrub_openbeken_fixture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pmk_vector),
-		cmocka_unit_test(scrub_planted),
-		cmocka_unit_test(scrub_no_strings),
-		cmocka_unit_test(scrub_openbeken_fixture),
+	    cmocka_unit_test(pmk_vector),
+	    cmocka_unit_test(scrub_planted),
+	    cmocka_unit_test(scrub_no_strings),
+	    cmocka_unit_test(scrub_openbeken_fixture),
 	};
 	return cmocka_run_group_tests_name("scrub", tests, NULL, NULL);
 }

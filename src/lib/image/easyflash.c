@@ -201,12 +201,12 @@ bool blr_obk_cfg_valid(const uint8_t *val, size_t vlen)
 }
 
 const struct blr_obk_field_info blr_obk_fields[] = {
-	{"wifi_ssid", 0x14, 64, true},       {"wifi_pass", 0x54, 64, true},
-	{"mqtt_host", 0x94, 256, true},      {"mqtt_clientId", 0x194, 64, false},
-	{"mqtt_userName", 0x1D4, 64, true},  {"mqtt_pass", 0x214, 128, true},
-	{"shortDeviceName", 0x2DE, 32, false}, {"longDeviceName", 0x2FE, 64, false},
-	{"wifi_ssid2", 0xC00, 64, true},     {"wifi_pass2", 0xC40, 68, true},
-	{"webPassword", 0xC84, 33, true},
+    {"wifi_ssid", 0x14, 64, true},	   {"wifi_pass", 0x54, 64, true},
+    {"mqtt_host", 0x94, 256, true},	   {"mqtt_clientId", 0x194, 64, false},
+    {"mqtt_userName", 0x1D4, 64, true},	   {"mqtt_pass", 0x214, 128, true},
+    {"shortDeviceName", 0x2DE, 32, false}, {"longDeviceName", 0x2FE, 64, false},
+    {"wifi_ssid2", 0xC00, 64, true},	   {"wifi_pass2", 0xC40, 68, true},
+    {"webPassword", 0xC84, 33, true},
 };
 const size_t blr_obk_field_cnt = sizeof(blr_obk_fields) / sizeof(blr_obk_fields[0]);
 
@@ -224,7 +224,7 @@ const struct blr_obk_field_info *blr_obk_field_at(size_t i)
 bool blr_secret_key(const char *name, size_t name_len)
 {
 	static const char *const exact[] = {
-		"wifi_ssid", "wifi_pask", "LOCAL_IRK", "KEY_POOL", "bt/mesh/NetInfo", "fcdata",
+	    "wifi_ssid", "wifi_pask", "LOCAL_IRK", "KEY_POOL", "bt/mesh/NetInfo", "fcdata",
 	};
 
 	if (name_len >= 8 && memcmp(name, "conf_ap_", 8) == 0)

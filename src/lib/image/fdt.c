@@ -5,14 +5,14 @@
 #include "blrescue/image.h"
 #include "common/bytes.h"
 
-#define FDT_MAGIC 0xD00DFEEDu
+#define FDT_MAGIC      0xD00DFEEDu
 #define FDT_BEGIN_NODE 1u
-#define FDT_END_NODE 2u
-#define FDT_PROP 3u
-#define FDT_NOP 4u
-#define FDT_END 9u
-#define MAX_DEPTH 16
-#define MAX_PATH 256
+#define FDT_END_NODE   2u
+#define FDT_PROP       3u
+#define FDT_NOP	       4u
+#define FDT_END	       9u
+#define MAX_DEPTH      16
+#define MAX_PATH       256
 
 static size_t align4(size_t v)
 {

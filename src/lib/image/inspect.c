@@ -95,8 +95,8 @@ static void check_header(struct blr_image_info *in, const struct blr_bootheader 
 		    "%s at 0x%X: header CRC 0x%08X, computed 0x%08X", what, h->offset, h->crc,
 		    h->crc_calc);
 	if (!h->fcfg_magic_ok || !h->fcfg_crc_ok)
-		add(in, BLR_P_CRC, w, h->offset + 8, "%s at 0x%X: flash config %s", what,
-		    h->offset, h->fcfg_magic_ok ? "CRC mismatch" : "magic missing");
+		add(in, BLR_P_CRC, w, h->offset + 8, "%s at 0x%X: flash config %s", what, h->offset,
+		    h->fcfg_magic_ok ? "CRC mismatch" : "magic missing");
 	if (!h->pcfg_magic_ok || !h->pcfg_crc_ok)
 		add(in, BLR_P_CRC, w, h->offset + 100, "%s at 0x%X: clock config %s", what,
 		    h->offset, h->pcfg_magic_ok ? "CRC mismatch" : "magic missing");
@@ -131,13 +131,13 @@ static void check_ptable(struct blr_image_info *in, int i, enum blr_severity sev
 	const struct blr_ptable *pt = &in->pt[i];
 
 	if (!pt->present) {
-		add(in, BLR_P_TRUNCATED, sev, pt->offset, "partition table %d at 0x%X: not in the dump",
-		    i, pt->offset);
+		add(in, BLR_P_TRUNCATED, sev, pt->offset,
+		    "partition table %d at 0x%X: not in the dump", i, pt->offset);
 		return;
 	}
 	if (!pt->magic_ok) {
-		add(in, BLR_P_PTABLE, sev, pt->offset, "partition table %d at 0x%X: no BFPT magic", i,
-		    pt->offset);
+		add(in, BLR_P_PTABLE, sev, pt->offset, "partition table %d at 0x%X: no BFPT magic",
+		    i, pt->offset);
 		return;
 	}
 	if (!pt->hdr_crc_ok)
@@ -145,8 +145,8 @@ static void check_ptable(struct blr_image_info *in, int i, enum blr_severity sev
 		    "partition table %d: header CRC 0x%08X, computed 0x%08X", i, pt->hdr_crc,
 		    pt->hdr_crc_calc);
 	if (!pt->count_ok)
-		add(in, BLR_P_PTABLE, sev, pt->offset + 6, "partition table %d: entry count %u invalid",
-		    i, pt->entry_cnt);
+		add(in, BLR_P_PTABLE, sev, pt->offset + 6,
+		    "partition table %d: entry count %u invalid", i, pt->entry_cnt);
 	else if (!pt->ent_crc_ok)
 		add(in, BLR_P_CRC, sev, pt->offset + 16 + 36u * pt->entry_cnt,
 		    "partition table %d: entries CRC 0x%08X, computed 0x%08X", i, pt->ent_crc,
@@ -214,7 +214,8 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 		if (!in->obk_cfg_crc_ok)
 			add(in, BLR_P_OBK, BLR_SEV_WARN, e->value_off,
 			    "OpenBeken config at 0x%X: ident or CRC-8 invalid (OpenBeken will "
-			    "reset it)", e->value_off);
+			    "reset it)",
+			    e->value_off);
 	}
 	return 0;
 }
@@ -302,8 +303,8 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 
 					if (xs < ye && ys < xe)
 						add(in, BLR_P_LAYOUT, BLR_SEV_INFO, (uint32_t)ys,
-						    "partitions %s[%d] and %s[%d] overlap", x->name, a,
-						    y->name, b);
+						    "partitions %s[%d] and %s[%d] overlap", x->name,
+						    a, y->name, b);
 				}
 	/* §3.3: PSM, factory and media must lie above both FW slots */
 	const struct blr_pt_entry *fw = blr_ptable_fw(t);
@@ -316,9 +317,11 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 
 			if (!e || e->addr[0] == 0)
 				continue;
-			if (e->addr[0] < fw->addr[0] || (fw->max_len[1] && e->addr[0] < fw->addr[1]))
+			if (e->addr[0] < fw->addr[0] ||
+			    (fw->max_len[1] && e->addr[0] < fw->addr[1]))
 				add(in, BLR_P_LAYOUT, BLR_SEV_ERROR, e->addr[0],
-				    "%s at 0x%X lies below a firmware slot: the SDK app refuses it and "
+				    "%s at 0x%X lies below a firmware slot: the SDK app refuses it "
+				    "and "
 				    "halts",
 				    e->name, e->addr[0]);
 		}
@@ -391,18 +394,19 @@ static void analyse_fw(struct blr_image_info *in, const struct blr_ptable *t, co
 			default:
 				slot_kind_text(sl, txt, sizeof(txt));
 				add(in, BLR_P_SLOT, BLR_SEV_ERROR, sl->addr,
-				    "active firmware slot %d at 0x%X %s: nothing to boot", s, sl->addr,
-				    txt);
+				    "active firmware slot %d at 0x%X %s: nothing to boot", s,
+				    sl->addr, txt);
 				break;
 			}
 		} else if (sl->kind != BLR_SLOT_NONE) {
 			slot_kind_text(sl, txt, sizeof(txt));
 			const struct blr_fw_slot *o = &in->fw[!s];
 
-			if (sl->kind == BLR_SLOT_GARBAGE && o->kind == BLR_SLOT_IMAGE && o->overhang &&
-			    o->addr + o->max_len == sl->addr)
+			if (sl->kind == BLR_SLOT_GARBAGE && o->kind == BLR_SLOT_IMAGE &&
+			    o->overhang && o->addr + o->max_len == sl->addr)
 				add(in, BLR_P_SLOT, BLR_SEV_INFO, sl->addr,
-				    "inactive firmware slot %d at 0x%X %s (its first %u bytes are the "
+				    "inactive firmware slot %d at 0x%X %s (its first %u bytes are "
+				    "the "
 				    "overhang of slot %d)",
 				    s, sl->addr, txt, o->overhang, !s);
 			else
@@ -411,7 +415,8 @@ static void analyse_fw(struct blr_image_info *in, const struct blr_ptable *t, co
 		}
 		if (sl->kind == BLR_SLOT_IMAGE && sl->overhang)
 			add(in, BLR_P_OVERHANG, BLR_SEV_INFO, sl->addr + sl->max_len,
-			    "firmware slot %d: image runs %u bytes past the slot end (boot2 does not "
+			    "firmware slot %d: image runs %u bytes past the slot end (boot2 does "
+			    "not "
 			    "check this)",
 			    s, sl->overhang);
 	}
@@ -444,8 +449,8 @@ static void analyse_psm(struct blr_image_info *in, const struct blr_ptable *t, c
 		    in->kv_dropped);
 }
 
-static void analyse_factory(struct blr_image_info *in, const struct blr_ptable *t,
-			    const uint8_t *b, size_t n)
+static void analyse_factory(struct blr_image_info *in, const struct blr_ptable *t, const uint8_t *b,
+			    size_t n)
 {
 	const struct blr_pt_entry *e = blr_ptable_find(t, "factory");
 
@@ -566,11 +571,12 @@ int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **ou
 			size_t sz0 = 20 + 36u * in->pt[0].entry_cnt;
 			size_t sz1 = 20 + 36u * in->pt[1].entry_cnt;
 
-			in->pt_differ = sz0 != sz1 ||
-					memcmp(b + BLR_PT0_OFFSET, b + BLR_PT1_OFFSET, sz0) != 0;
+			in->pt_differ =
+			    sz0 != sz1 || memcmp(b + BLR_PT0_OFFSET, b + BLR_PT1_OFFSET, sz0) != 0;
 			if (in->pt_differ)
 				add(in, BLR_P_PTABLE, BLR_SEV_INFO, NOOFF,
-				    "the two partition tables differ (normal after an update); table "
+				    "the two partition tables differ (normal after an update); "
+				    "table "
 				    "%d is active (age %u vs %u)",
 				    in->active_pt, in->pt[in->active_pt].age, in->pt[other].age);
 		}
@@ -601,14 +607,16 @@ int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **ou
 				char name[16];
 				size_t k = 0;
 
-				while (k < 15 && q[1 + k] >= 0x21 && q[1 + k] < 0x7F && 1 + k < 16) {
+				while (k < 15 && q[1 + k] >= 0x21 && q[1 + k] < 0x7F &&
+				       1 + k < 16) {
 					name[k] = (char)q[1 + k];
 					k++;
 				}
 				name[k] = 0;
 				in->mfg_request = true;
 				add(in, BLR_P_LAYOUT, BLR_SEV_INFO, mf->addr[0] + 0xF000,
-				    "mfg start request at 0x%X: boot2 will boot partition '%s' once",
+				    "mfg start request at 0x%X: boot2 will boot partition '%s' "
+				    "once",
 				    mf->addr[0] + 0xF000, name);
 			}
 		}
@@ -640,7 +648,7 @@ void blr_image_info_free(struct blr_image_info *info)
 }
 
 static void appendf(char *dst, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void appendf(char *dst, size_t cap, const char *fmt, ...)
 {
@@ -671,8 +679,8 @@ void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 	size_t nreasons = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (!in->all_ff && !in->all_00 && !in->boot2.magic_ok &&
-	    !in->pt[0].magic_ok && !in->pt[1].magic_ok) {
+	if (!in->all_ff && !in->all_00 && !in->boot2.magic_ok && !in->pt[0].magic_ok &&
+	    !in->pt[1].magic_ok) {
 		res->verdict = BLR_VERDICT_NOT_BL602;
 		snprintf(res->summary, sizeof(res->summary),
 			 "not a BL602 flash dump: no BFNP boot header at 0 and no BFPT partition "
@@ -740,7 +748,8 @@ int blr_image_check(const uint8_t *buf, size_t len, uint32_t flash_size,
 	if (blr_image_inspect(buf, len, &in) != 0) {
 		memset(res, 0, sizeof(*res));
 		res->verdict = BLR_VERDICT_SUSPICIOUS;
-		snprintf(res->summary, sizeof(res->summary), "could not be analysed (out of memory)");
+		snprintf(res->summary, sizeof(res->summary),
+			 "could not be analysed (out of memory)");
 		return -1;
 	}
 	blr_image_judge(in, flash_size, res);

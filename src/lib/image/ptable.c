@@ -8,8 +8,8 @@
 #include "common/hash.h"
 
 #define MAGIC_BFPT 0x54504642u
-#define PT_HDR 16u
-#define PT_ENTRY 36u
+#define PT_HDR	   16u
+#define PT_ENTRY   36u
 
 int blr_ptable_parse(const uint8_t *buf, size_t len, uint32_t off, struct blr_ptable *pt)
 {
@@ -108,10 +108,13 @@ void blr_ptable_classic(struct blr_ptable *t)
 		uint8_t type;
 		uint32_t a0, l0, a1, l1;
 	} c[] = {
-		{"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000}, {"mfg", 2, 0x160000, 0x32000, 0, 0},
-		{"media", 3, 0x192000, 0x57000, 0, 0},         {"PSM", 4, 0x1E9000, 0x8000, 0, 0},
-		{"KEY", 5, 0x1F1000, 0x2000, 0, 0},            {"DATA", 6, 0x1F3000, 0x5000, 0, 0},
-		{"factory", 7, 0x1F8000, 0x7000, 0, 0},
+	    {"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000},
+	    {"mfg", 2, 0x160000, 0x32000, 0, 0},
+	    {"media", 3, 0x192000, 0x57000, 0, 0},
+	    {"PSM", 4, 0x1E9000, 0x8000, 0, 0},
+	    {"KEY", 5, 0x1F1000, 0x2000, 0, 0},
+	    {"DATA", 6, 0x1F3000, 0x5000, 0, 0},
+	    {"factory", 7, 0x1F8000, 0x7000, 0, 0},
 	};
 
 	memset(t, 0, sizeof(*t));

@@ -303,8 +303,8 @@ int blr_wpa_pmk(const char *ssid, const char *psk, uint8_t pmk[32])
 		return -1;
 	return PKCS5_PBKDF2_HMAC_SHA1(psk, (int)strlen(psk), (const unsigned char *)ssid,
 				      (int)strlen(ssid), 4096, 32, pmk) == 1
-		       ? 0
-		       : -1;
+		   ? 0
+		   : -1;
 }
 
 static int build_needles(struct sctx *c, const struct blr_scrub_opts *o)
@@ -325,7 +325,8 @@ static int build_needles(struct sctx *c, const struct blr_scrub_opts *o)
 		const uint8_t *s = (const uint8_t *)o->psk;
 		size_t n = strlen(o->psk);
 
-		if (add_needle(c, s, n, "passphrase") || add_hex(c, s, n, true, "passphrase (hex)") ||
+		if (add_needle(c, s, n, "passphrase") ||
+		    add_hex(c, s, n, true, "passphrase (hex)") ||
 		    add_hex(c, s, n, false, "passphrase (hex)"))
 			return -1;
 	}
