@@ -477,6 +477,10 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	rc = range_fit(cli, "read", s.info.flash_size, a, &n, to_end);
 	if (rc == 0)
 		rc = read_to_file(&s, a, (uint32_t)n, pos[0], r.force, "read");
+	if (rc == 0 && n == s.info.flash_size && strcmp(pos[0], "-"))
+		cli_info(cli, "Keep this backup private: it may hold Wi-Fi passwords. Check it with "
+			      "'blrescue check %s'; 'blrescue scrub' makes a copy safe to share.",
+			 pos[0]);
 	cli_session_close(&s);
 	return rc;
 }

@@ -93,7 +93,7 @@ static const struct command commands[] = {
 	 "usage: blrescue monitor [--baud RATE] [--reset] [--timestamps]\n"
 	 "\n"
 	 "Open the port as a serial console: what the chip sends is printed, what you type is\n"
-	 "sent. Leave with Ctrl-] (the terminal is restored).\n"
+	 "sent (Ctrl-C too). Leave with Ctrl-] (the terminal is restored).\n"
 	 "\n"
 	 "  --baud RATE       console baud rate (default 115200)\n"
 	 "  --reset           reset the chip first (the --after sequence, or the dtr-rts run\n"

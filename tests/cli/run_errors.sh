@@ -122,6 +122,18 @@ check "monitor: shows what the device sends" out_has 'tick [0-9]'
 check "monitor: sends what is typed" out_has 'got:abc'
 check "monitor --timestamps: every line starts with a time" \
 	sh -c "[ \$(grep -c . '$T/mon.out') -ge 3 ] && ! grep -v '^\[ *[0-9]*\.[0-9]\{3\}\] ' '$T/mon.out' | grep -q ."
+if command -v script >/dev/null 2>&1; then
+	(sleep 0.6; printf 'xyz'; sleep 0.6; printf '\035'; sleep 0.5) |
+		script -q -c "'$BLRESCUE' -p '$TPORT' monitor; echo \"rc=\$?\"; stty -a" "$T/tty.log" >/dev/null 2>&1
+	cp "$T/tty.log" "$T/out"
+	check "monitor on a terminal: raw input reaches the chip, Ctrl-] leaves with exit 0" \
+		sh -c "grep -q 'got:xyz' '$T/tty.log' && grep -q 'rc=0' '$T/tty.log'"
+	check "monitor on a terminal: the terminal is restored (icanon, echo)" \
+		sh -c "grep -q ' icanon' '$T/tty.log' && grep -q ' echo ' '$T/tty.log' && ! grep -q -- '-icanon' '$T/tty.log'"
+else
+	skip "monitor on a terminal" "script(1) not installed"
+	skip "monitor restores the terminal" "script(1) not installed"
+fi
 mkfifo "$T/m.in"
 "$BLRESCUE" -p "$TPORT" monitor --baud 115200 <"$T/m.in" >"$T/mon2.out" 2>"$T/err" &
 MPID=$!
