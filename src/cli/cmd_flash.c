@@ -466,8 +466,14 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	rc = range_shape(cli, "read", &r, &a, &n, &to_end);
 	if (rc)
 		return rc;
-	if (!strcmp(pos[0], "-"))
+	if (!strcmp(pos[0], "-")) {
+		if (isatty(STDOUT_FILENO)) {
+			cli_err(cli, "read: not writing binary data to a terminal; redirect standard "
+				     "output (e.g. '| xxd') or give a file name");
+			return EXIT_USAGE;
+		}
 		cli->out = stderr;
+	}
 	rc = check_output(cli, "read", pos[0], r.force);
 	if (rc)
 		return rc;
@@ -601,6 +607,9 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 				      "download mode: release it and reset to run the firmware.");
 		else
 			cli_info(cli, "Chip reset.");
+	} else {
+		cli_info(cli, "Done. To run the firmware, release BOOT (GPIO8) and reset the chip "
+			      "(or use --reset).");
 	}
 	rc = EXIT_OK_;
 out:
