@@ -795,6 +795,10 @@ static void rom_exec(struct emu *e, uint64_t t)
 			rc = 0x0301;
 			break;
 		}
+		/* The host switches after sending; the OK is delivered whatever it reads at. */
+		e->dev_baud = 0;
+		emit_ok(e, t + 3000);
+		replied = true;
 		e->dev_baud = get_le32(p + 4);
 		snprintf(args, sizeof(args), " new=%" PRIu32, get_le32(p + 4));
 		break;

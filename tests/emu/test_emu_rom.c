@@ -458,6 +458,25 @@ static void rom_timeout(void **state)
 	h_free(&h);
 }
 
+/* §2.3 change_rate: OK, then the ROM talks at the new rate only. */
+static void rom_change_rate(void **state)
+{
+	static const uint8_t cr[12] = {0x20, 0x00, 0x08, 0x00, 0x20, 0xA1,
+				       0x07, 0x00, 0x80, 0x84, 0x1E, 0x00};
+	struct h h;
+	uint8_t buf[64];
+
+	(void)state;
+	h_init(&h, NULL, 0xFF);
+	h_sync(&h, 500000);
+	EXPECT(&h, cr, OK);
+	expect_nothing(&h, GBI, 4); /* host still at 500 k */
+	emu_set_baud(h.e, 2000000);
+	h_send(&h, GBI, 4);
+	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 24);
+	h_free(&h);
+}
+
 /* R14: reset -> OK then handshake state. */
 static void rom_reset(void **state)
 {
@@ -573,25 +592,16 @@ static void synth_image_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(handshake_exact),
-	    cmocka_unit_test(handshake_leftover),
-	    cmocka_unit_test(handshake_split_burst),
-	    cmocka_unit_test(boot_info_traces),
-	    cmocka_unit_test(boot_info_default),
-	    cmocka_unit_test(boot_info_word0),
-	    cmocka_unit_test(boot_header_checks),
-	    cmocka_unit_test(segment_header_checks),
-	    cmocka_unit_test(segment_header_literal),
-	    cmocka_unit_test(segment_data_and_check),
-	    cmocka_unit_test(several_images),
-	    cmocka_unit_test(payload_limit),
-	    cmocka_unit_test(flash_read_refused),
-	    cmocka_unit_test(rom_timeout),
-	    cmocka_unit_test(rom_reset),
-	    cmocka_unit_test(rom_efuse_read),
-	    cmocka_unit_test(secured_chip),
-	    cmocka_unit_test(upload_both_styles),
-	    cmocka_unit_test(synth_image_fields),
+	    cmocka_unit_test(handshake_exact),	      cmocka_unit_test(handshake_leftover),
+	    cmocka_unit_test(handshake_split_burst),  cmocka_unit_test(boot_info_traces),
+	    cmocka_unit_test(boot_info_default),      cmocka_unit_test(boot_info_word0),
+	    cmocka_unit_test(boot_header_checks),     cmocka_unit_test(segment_header_checks),
+	    cmocka_unit_test(segment_header_literal), cmocka_unit_test(segment_data_and_check),
+	    cmocka_unit_test(several_images),	      cmocka_unit_test(payload_limit),
+	    cmocka_unit_test(flash_read_refused),     cmocka_unit_test(rom_timeout),
+	    cmocka_unit_test(rom_change_rate),	      cmocka_unit_test(rom_reset),
+	    cmocka_unit_test(rom_efuse_read),	      cmocka_unit_test(secured_chip),
+	    cmocka_unit_test(upload_both_styles),     cmocka_unit_test(synth_image_fields),
 	};
 	return cmocka_run_group_tests_name("emu-rom", tests, NULL, NULL);
 }
