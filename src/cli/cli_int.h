@@ -19,9 +19,9 @@ enum { OPT_NONE = 0, OPT_ARG = 1 };
 
 struct cli_opt {
 	const char *lng; /* long name without "--" */
-	char shrt;       /* short letter or 0 */
-	int has_arg;     /* OPT_NONE / OPT_ARG */
-	int id;          /* > 0 */
+	char shrt;	 /* short letter or 0 */
+	int has_arg;	 /* OPT_NONE / OPT_ARG */
+	int id;		 /* > 0 */
 };
 
 /* Ids of the global options (accepted before and after the command name). */
@@ -44,15 +44,15 @@ extern const struct cli_opt cli_global_opts[];
 struct cli_optparse {
 	int argc;
 	char **argv;
-	int i;             /* next argv index */
+	int i;		   /* next argv index */
 	const char *group; /* pending short-option group ("-vvq") */
-	bool no_more;      /* after "--" */
+	bool no_more;	   /* after "--" */
 	const char *cmd;   /* command name for messages */
 };
 
 #define OPTP_POSITIONAL 0 /* *arg = the positional argument */
-#define OPTP_END (-1)
-#define OPTP_ERROR (-2) /* message printed */
+#define OPTP_END	(-1)
+#define OPTP_ERROR	(-2) /* message printed */
 
 void cli_optparse_init(struct cli_optparse *p, int argc, char **argv, int first, const char *cmd);
 /* Next option from cmd_opts (may be NULL) or, when globals is true, the global options
@@ -75,7 +75,7 @@ void cli_fmt_size(uint64_t n, char *buf, size_t cap);
 /* ---- progress (progress.c) -------------------------------------------------------------- */
 
 struct cli_progress_stage {
-	bool active;        /* started and not finished */
+	bool active; /* started and not finished */
 	uint64_t t0_ms;
 	uint64_t last_done;
 	int last_pct;
@@ -98,11 +98,11 @@ uint64_t cli_now_ms(void);
 /* ---- loader discovery (loader.c) -------------------------------------------------------- */
 
 #define CLI_LOADER_NAME "eflash_loader_40m.bin"
-#define CLI_LOADER_MAX (256u * 1024u)
+#define CLI_LOADER_MAX	(256u * 1024u)
 
 struct cli_loader {
 	char path[4096];
-	const char *why;  /* "--loader", "$BLRESCUE_LOADER", "user data directory", ... */
+	const char *why; /* "--loader", "$BLRESCUE_LOADER", "user data directory", ... */
 	uint8_t *buf;
 	size_t len;
 	struct blr_loader_info info;

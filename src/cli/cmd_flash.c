@@ -70,7 +70,8 @@ static int parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
 			continue;
 		if (id == OPTP_POSITIONAL) {
 			if (*npos >= maxpos) {
-				cli_err(cli, "%s: unexpected argument '%s' (see 'blrescue help %s')",
+				cli_err(cli,
+					"%s: unexpected argument '%s' (see 'blrescue help %s')",
 					name, arg, name);
 				return EXIT_USAGE;
 			}
@@ -154,8 +155,10 @@ static int check_output(struct cli *cli, const char *what, const char *path, boo
 			return EXIT_CANTCREAT;
 		}
 		if (!force) {
-			cli_err(cli, "%s: %s exists; not overwriting it (use --force, or choose "
-				     "another name)", what, path);
+			cli_err(cli,
+				"%s: %s exists; not overwriting it (use --force, or choose "
+				"another name)",
+				what, path);
 			return EXIT_CANTCREAT;
 		}
 	}
@@ -215,9 +218,10 @@ static int read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, cons
 	}
 	if (memcmp(chip, host, 32)) {
 		free(buf);
-		cli_err(cli, "%s: the data read does not match the chip's own SHA-256 of "
-			     "0x%08" PRIx32 "..0x%08" PRIx32 "; nothing was written. Try a lower "
-			     "baud (-b 1000000) and check the wiring.",
+		cli_err(cli,
+			"%s: the data read does not match the chip's own SHA-256 of "
+			"0x%08" PRIx32 "..0x%08" PRIx32 "; nothing was written. Try a lower "
+			"baud (-b 1000000) and check the wiring.",
 			what, addr, (uint32_t)(addr + len));
 		return EXIT_IOERR;
 	}
@@ -242,8 +246,9 @@ static int read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, cons
 		char sz[32];
 
 		cli_fmt_size(len, sz, sizeof(sz));
-		cli_info(cli, "Read %s from 0x%08" PRIx32 " in %" PRIu64 ".%01" PRIu64
-			      " s; matches the chip's SHA-256",
+		cli_info(cli,
+			 "Read %s from 0x%08" PRIx32 " in %" PRIu64 ".%01" PRIu64
+			 " s; matches the chip's SHA-256",
 			 sz, addr, dt / 1000, dt % 1000 / 100);
 	}
 	fprintf(cli->out, "%s  %s\n", hex, path);
@@ -292,8 +297,9 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 	if (json) {
 		fprintf(o, "{\"port\": ");
 		json_str(o, s.port);
-		fprintf(o, ", \"chip_id\": \"%s\", \"mac\": \"%s\", \"rom_version\": \"0x%08" PRIx32
-			   "\", \"sign_type\": %u, \"encrypted\": %u",
+		fprintf(o,
+			", \"chip_id\": \"%s\", \"mac\": \"%s\", \"rom_version\": \"0x%08" PRIx32
+			"\", \"sign_type\": %u, \"encrypted\": %u",
 			chip, mac, in->rom_version, in->sign_type, in->encrypted);
 		fprintf(o, ", \"loader_build\": ");
 		if (in->loader_build)
@@ -398,8 +404,10 @@ static int range_shape(struct cli *cli, const char *cmd, const struct range_opts
 	}
 	if (r->end.set) {
 		if (r->end.v <= *a) {
-			cli_err(cli, "%s: --end 0x%" PRIx32 " must be above --start 0x%" PRIx32
-				     " (the end is exclusive)", cmd, r->end.v, *a);
+			cli_err(cli,
+				"%s: --end 0x%" PRIx32 " must be above --start 0x%" PRIx32
+				" (the end is exclusive)",
+				cmd, r->end.v, *a);
 			return EXIT_USAGE;
 		}
 		*n = r->end.v - *a;
@@ -423,24 +431,29 @@ static int range_fit(struct cli *cli, const char *cmd, uint32_t flash, uint32_t 
 
 	cli_fmt_size(flash, sz, sizeof(sz));
 	if (a >= flash) {
-		cli_err(cli, "%s: start 0x%" PRIx32 " is beyond the end of the %s flash (0x%" PRIx32
-			     ")", cmd, a, sz, flash);
+		cli_err(cli,
+			"%s: start 0x%" PRIx32 " is beyond the end of the %s flash (0x%" PRIx32 ")",
+			cmd, a, sz, flash);
 		return EXIT_USAGE;
 	}
 	if (to_end)
 		*n = flash - a;
 	if (a + *n > flash) {
-		cli_err(cli, "%s: the range 0x%" PRIx32 "..0x%" PRIx64 " goes past the end of the "
-			     "%s flash (0x%" PRIx32 ")", cmd, a, a + *n, sz, flash);
+		cli_err(cli,
+			"%s: the range 0x%" PRIx32 "..0x%" PRIx64 " goes past the end of the "
+			"%s flash (0x%" PRIx32 ")",
+			cmd, a, a + *n, sz, flash);
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
 static const struct cli_opt read_opts[] = {
-	{"start", 0, OPT_ARG, O_START},	 {"size", 0, OPT_ARG, O_SIZE},
-	{"end", 0, OPT_ARG, O_END},	 {"force", 'f', OPT_NONE, O_FORCE},
-	{NULL, 0, 0, 0},
+    {"start", 0, OPT_ARG, O_START},
+    {"size", 0, OPT_ARG, O_SIZE},
+    {"end", 0, OPT_ARG, O_END},
+    {"force", 'f', OPT_NONE, O_FORCE},
+    {NULL, 0, 0, 0},
 };
 
 int cmd_read(struct cli *cli, int argc, char **argv)
@@ -466,8 +479,15 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	rc = range_shape(cli, "read", &r, &a, &n, &to_end);
 	if (rc)
 		return rc;
-	if (!strcmp(pos[0], "-"))
+	if (!strcmp(pos[0], "-")) {
+		if (isatty(STDOUT_FILENO)) {
+			cli_err(cli,
+				"read: not writing binary data to a terminal; redirect standard "
+				"output (e.g. '| xxd') or give a file name");
+			return EXIT_USAGE;
+		}
 		cli->out = stderr;
+	}
 	rc = check_output(cli, "read", pos[0], r.force);
 	if (rc)
 		return rc;
@@ -478,8 +498,9 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	if (rc == 0)
 		rc = read_to_file(&s, a, (uint32_t)n, pos[0], r.force, "read");
 	if (rc == 0 && n == s.info.flash_size && strcmp(pos[0], "-"))
-		cli_info(cli, "Keep this backup private: it may hold Wi-Fi passwords. Check it with "
-			      "'blrescue check %s'; 'blrescue scrub' makes a copy safe to share.",
+		cli_info(cli,
+			 "Keep this backup private: it may hold Wi-Fi passwords. Check it with "
+			 "'blrescue check %s'; 'blrescue scrub' makes a copy safe to share.",
 			 pos[0]);
 	cli_session_close(&s);
 	return rc;
@@ -488,10 +509,13 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 /* ---- write -------------------------------------------------------------------------------- */
 
 static const struct cli_opt write_opts[] = {
-	{"addr", 'a', OPT_ARG, O_ADDR},	 {"backup", 0, OPT_ARG, O_BACKUP},
-	{"force", 'f', OPT_NONE, O_FORCE}, {"reset", 0, OPT_NONE, O_RESET},
-	{"full", 0, OPT_NONE, O_FULL},	 {"no-verify", 0, OPT_NONE, O_NO_VERIFY},
-	{NULL, 0, 0, 0},
+    {"addr", 'a', OPT_ARG, O_ADDR},
+    {"backup", 0, OPT_ARG, O_BACKUP},
+    {"force", 'f', OPT_NONE, O_FORCE},
+    {"reset", 0, OPT_NONE, O_RESET},
+    {"full", 0, OPT_NONE, O_FULL},
+    {"no-verify", 0, OPT_NONE, O_NO_VERIFY},
+    {NULL, 0, 0, 0},
 };
 
 int cmd_write(struct cli *cli, int argc, char **argv)
@@ -533,8 +557,9 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 	cli_fmt_size(flash, fsz, sizeof(fsz));
 	cli_fmt_size(len, sz, sizeof(sz));
 	if ((uint64_t)a + len > flash) {
-		cli_err(cli, "write: %s (%zu bytes) does not fit the %s flash at 0x%08" PRIx32
-			     " (it would end at 0x%" PRIx64 ", the flash ends at 0x%" PRIx32 ")",
+		cli_err(cli,
+			"write: %s (%zu bytes) does not fit the %s flash at 0x%08" PRIx32
+			" (it would end at 0x%" PRIx64 ", the flash ends at 0x%" PRIx32 ")",
 			pos[0], len, fsz, a, (uint64_t)a + len, flash);
 		rc = EXIT_DATAERR;
 		goto out;
@@ -545,10 +570,14 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 		memset(&cr, 0, sizeof(cr));
 		if (blr_image_check(buf, len, flash, &cr) != 0 || cr.verdict != BLR_VERDICT_OK) {
 			if (!r.force) {
-				cli_err(cli, "write: %s is not a complete, bootable BL602 flash image: "
-					     "%s", pos[0], cr.summary[0] ? cr.summary : "check failed");
-				cli_info(cli, "not writing it to address 0 (see 'blrescue check %s'); "
-					      "use --force to write it anyway", pos[0]);
+				cli_err(cli,
+					"write: %s is not a complete, bootable BL602 flash image: "
+					"%s",
+					pos[0], cr.summary[0] ? cr.summary : "check failed");
+				cli_info(cli,
+					 "not writing it to address 0 (see 'blrescue check %s'); "
+					 "use --force to write it anyway",
+					 pos[0]);
 				rc = EXIT_DATAERR;
 				goto out;
 			}
@@ -568,15 +597,16 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 	cli_info(cli, "Writing %s (%s) at 0x%08" PRIx32, pos[0], sz, a);
 	memset(&st, 0, sizeof(st));
 	t0 = cli_now_ms();
-	rc = blr_flash_update(s.dev, a, buf, len,
-			      (r.full ? BLR_UPDATE_FULL : 0u) |
-				      (r.no_verify ? BLR_UPDATE_NO_VERIFY : 0u),
-			      &st);
+	rc = blr_flash_update(
+	    s.dev, a, buf, len,
+	    (r.full ? BLR_UPDATE_FULL : 0u) | (r.no_verify ? BLR_UPDATE_NO_VERIFY : 0u), &st);
 	if (rc) {
 		rc = cli_session_fail(&s, "write", rc);
 		if (rc != EXIT_INTERRUPTED || st.sectors_erased)
-			cli_info(cli, "the flash may now hold a mix of old and new data; run the "
-				      "write again%s", r.backup ? " or restore the backup" : "");
+			cli_info(cli,
+				 "the flash may now hold a mix of old and new data; run the "
+				 "write again%s",
+				 r.backup ? " or restore the backup" : "");
 		goto out;
 	}
 	cli_progress_end(&s.progress);
@@ -601,6 +631,9 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 				      "download mode: release it and reset to run the firmware.");
 		else
 			cli_info(cli, "Chip reset.");
+	} else {
+		cli_info(cli, "Done. To run the firmware, release BOOT (GPIO8) and reset the chip "
+			      "(or use --reset).");
 	}
 	rc = EXIT_OK_;
 out:
@@ -612,9 +645,11 @@ out:
 /* ---- erase -------------------------------------------------------------------------------- */
 
 static const struct cli_opt erase_opts[] = {
-	{"start", 0, OPT_ARG, O_START}, {"size", 0, OPT_ARG, O_SIZE},
-	{"end", 0, OPT_ARG, O_END},	{"all", 0, OPT_NONE, O_ALL},
-	{NULL, 0, 0, 0},
+    {"start", 0, OPT_ARG, O_START},
+    {"size", 0, OPT_ARG, O_SIZE},
+    {"end", 0, OPT_ARG, O_END},
+    {"all", 0, OPT_NONE, O_ALL},
+    {NULL, 0, 0, 0},
 };
 
 int cmd_erase(struct cli *cli, int argc, char **argv)
@@ -638,8 +673,9 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 	}
 	if (!r.all) {
 		if (!r.start.set || (!r.size.set && !r.end.set)) {
-			cli_err(cli, "erase: say what to erase: --start ADDR with --size N or --end "
-				     "ADDR, or --all for the whole chip");
+			cli_err(cli,
+				"erase: say what to erase: --start ADDR with --size N or --end "
+				"ADDR, or --all for the whole chip");
 			return EXIT_USAGE;
 		}
 		rc = range_shape(cli, "erase", &r, &a, &n, &to_end);
@@ -647,12 +683,13 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 			return rc;
 		if (a % BLR_SECTOR_SIZE || n % BLR_SECTOR_SIZE) {
 			uint64_t lo = a - a % BLR_SECTOR_SIZE;
-			uint64_t hi = (a + n + BLR_SECTOR_SIZE - 1) / BLR_SECTOR_SIZE *
-				      BLR_SECTOR_SIZE;
+			uint64_t hi =
+			    (a + n + BLR_SECTOR_SIZE - 1) / BLR_SECTOR_SIZE * BLR_SECTOR_SIZE;
 
-			cli_err(cli, "erase: 0x%" PRIx32 "..0x%" PRIx64 " is not aligned to 4 KiB "
-				     "sectors; the nearest aligned range covering it is --start "
-				     "0x%" PRIx64 " --size 0x%" PRIx64 " (--end 0x%" PRIx64 ")",
+			cli_err(cli,
+				"erase: 0x%" PRIx32 "..0x%" PRIx64 " is not aligned to 4 KiB "
+				"sectors; the nearest aligned range covering it is --start "
+				"0x%" PRIx64 " --size 0x%" PRIx64 " (--end 0x%" PRIx64 ")",
 				a, a + n, lo, hi - lo, hi);
 			return EXIT_USAGE;
 		}
@@ -691,9 +728,9 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 /* ---- verify ------------------------------------------------------------------------------- */
 
 static const struct cli_opt verify_opts[] = {
-	{"addr", 'a', OPT_ARG, O_ADDR},
-	{"diff", 0, OPT_NONE, O_DIFF},
-	{NULL, 0, 0, 0},
+    {"addr", 'a', OPT_ARG, O_ADDR},
+    {"diff", 0, OPT_NONE, O_DIFF},
+    {NULL, 0, 0, 0},
 };
 
 int cmd_verify(struct cli *cli, int argc, char **argv)
@@ -744,14 +781,15 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	}
 	blr_hex(chip, 32, hex);
 	if (!memcmp(chip, host, 32)) {
-		fprintf(cli->out, "match: %s equals flash 0x%08" PRIx32 "..0x%08" PRIx64
-				  " (sha256 %s)\n",
+		fprintf(cli->out,
+			"match: %s equals flash 0x%08" PRIx32 "..0x%08" PRIx64 " (sha256 %s)\n",
 			pos[0], a, (uint64_t)a + len, hex);
 		rc = EXIT_OK_;
 		goto out;
 	}
-	fprintf(cli->out, "MISMATCH: %s differs from flash 0x%08" PRIx32 "..0x%08" PRIx64
-			  " (flash sha256 %s)\n",
+	fprintf(cli->out,
+		"MISMATCH: %s differs from flash 0x%08" PRIx32 "..0x%08" PRIx64
+		" (flash sha256 %s)\n",
 		pos[0], a, (uint64_t)a + len, hex);
 	rc = EXIT_MISMATCH;
 	if (r.diff) {

@@ -82,14 +82,14 @@ static int data_dir(char *buf, size_t cap)
 static void add_python(struct cands *cs)
 {
 	static const char *const suffix =
-		"/bflb_mcu_tool/chips/bl602/eflash_loader/" CLI_LOADER_NAME;
+	    "/bflb_mcu_tool/chips/bl602/eflash_loader/" CLI_LOADER_NAME;
 	const char *home = getenv("HOME");
 	char pat[4096];
 	const char *roots[3] = {"/usr/lib", "/usr/local/lib", NULL};
 	char homelib[4096];
 
-	if (home && *home && snprintf(homelib, sizeof(homelib), "%s/.local/lib", home) <
-				     (int)sizeof(homelib))
+	if (home && *home &&
+	    snprintf(homelib, sizeof(homelib), "%s/.local/lib", home) < (int)sizeof(homelib))
 		roots[2] = homelib;
 	for (size_t r = 0; r < 3; r++) {
 		static const char *const pk[2] = {"site-packages", "dist-packages"};
@@ -99,14 +99,14 @@ static void add_python(struct cands *cs)
 		for (size_t k = 0; k < 2; k++) {
 			glob_t g;
 
-			if (snprintf(pat, sizeof(pat), "%s/python3*/%s%s", roots[r], pk[k], suffix) >=
-			    (int)sizeof(pat))
+			if (snprintf(pat, sizeof(pat), "%s/python3*/%s%s", roots[r], pk[k],
+				     suffix) >= (int)sizeof(pat))
 				continue;
 			memset(&g, 0, sizeof(g));
 			if (glob(pat, 0, NULL, &g) == 0) {
 				for (size_t i = 0; i < g.gl_pathc; i++)
-					add(cs, g.gl_pathv[i], "installed Python package bflb-mcu-tool",
-					    false);
+					add(cs, g.gl_pathv[i],
+					    "installed Python package bflb-mcu-tool", false);
 			}
 			globfree(&g);
 		}
@@ -136,14 +136,15 @@ static void collect(const struct cli *cli, struct cands *cs)
 static void explain_missing(const struct cli *cli, const struct cands *cs)
 {
 	cli_err(cli, "no flash loader found");
-	fprintf(stderr,
-		"blrescue needs Bouffalo Lab's flash loader " CLI_LOADER_NAME " (it runs in the\n"
-		"chip's RAM and is not shipped with blrescue). Get it from either of:\n"
-		"  - Bouffalo Lab Dev Cube (https://dev.bouffalolab.com/download), in\n"
-		"    chips/bl602/eflash_loader/" CLI_LOADER_NAME " of the unpacked folder\n"
-		"  - the official Python tool: pip install bflb-mcu-tool, which installs\n"
-		"    bflb_mcu_tool/chips/bl602/eflash_loader/" CLI_LOADER_NAME "\n"
-		"Then run 'blrescue loader add FILE' once, or pass --loader FILE or --devcube DIR.\n");
+	fprintf(
+	    stderr,
+	    "blrescue needs Bouffalo Lab's flash loader " CLI_LOADER_NAME " (it runs in the\n"
+	    "chip's RAM and is not shipped with blrescue). Get it from either of:\n"
+	    "  - Bouffalo Lab Dev Cube (https://dev.bouffalolab.com/download), in\n"
+	    "    chips/bl602/eflash_loader/" CLI_LOADER_NAME " of the unpacked folder\n"
+	    "  - the official Python tool: pip install bflb-mcu-tool, which installs\n"
+	    "    bflb_mcu_tool/chips/bl602/eflash_loader/" CLI_LOADER_NAME "\n"
+	    "Then run 'blrescue loader add FILE' once, or pass --loader FILE or --devcube DIR.\n");
 	if (cs->n) {
 		fprintf(stderr, "Searched:\n");
 		for (size_t i = 0; i < cs->n; i++)
@@ -310,7 +311,8 @@ int cmd_loader(struct cli *cli, int argc, char **argv)
 		}
 		if (id == OPTP_POSITIONAL) {
 			if (npos >= 2) {
-				cli_err(cli, "loader: too many arguments (see 'blrescue help loader')");
+				cli_err(cli,
+					"loader: too many arguments (see 'blrescue help loader')");
 				return EXIT_USAGE;
 			}
 			pos[npos++] = arg;
@@ -322,7 +324,8 @@ int cmd_loader(struct cli *cli, int argc, char **argv)
 	}
 	if (npos > 0) {
 		if (strcmp(pos[0], "add") || npos != 2) {
-			cli_err(cli, "loader: expected 'blrescue loader' or 'blrescue loader add FILE'");
+			cli_err(cli,
+				"loader: expected 'blrescue loader' or 'blrescue loader add FILE'");
 			return EXIT_USAGE;
 		}
 		return loader_add(cli, pos[1]);

@@ -68,10 +68,10 @@ static int show(struct mon *m, const uint8_t *b, size_t n)
 int cmd_monitor(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
-		{"baud", 'b', OPT_ARG, M_BAUD},
-		{"reset", 0, OPT_NONE, M_RESET},
-		{"timestamps", 't', OPT_NONE, M_TIMESTAMPS},
-		{NULL, 0, 0, 0},
+	    {"baud", 'b', OPT_ARG, M_BAUD},
+	    {"reset", 0, OPT_NONE, M_RESET},
+	    {"timestamps", 't', OPT_NONE, M_TIMESTAMPS},
+	    {NULL, 0, 0, 0},
 	};
 	struct cli_optparse p;
 	struct blr_transport t;
@@ -124,11 +124,15 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	rc = blr_serial_open(cli->port, baud, &t, &os_err);
 	if (rc) {
 		if (rc == BLR_E_PERM)
-			cli_err(cli, "permission denied opening %s; run 'sudo usermod -aG dialout "
-				     "$USER' and log in again", cli->port);
+			cli_err(cli,
+				"permission denied opening %s; run 'sudo usermod -aG dialout "
+				"$USER' and log in again",
+				cli->port);
 		else if (rc == BLR_E_BUSY)
-			cli_err(cli, "port %s is busy: another program holds it (brltty, "
-				     "ModemManager, a serial monitor)", cli->port);
+			cli_err(cli,
+				"port %s is busy: another program holds it (brltty, "
+				"ModemManager, a serial monitor)",
+				cli->port);
 		else
 			cli_err(cli, "cannot open %s: %s%s%s", cli->port, blr_strerror(rc),
 				os_err ? ": " : "", os_err ? strerror(os_err) : "");
@@ -150,8 +154,8 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		 cli->port, baud);
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;
-		raw.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-					   ICRNL | IXON);
+		raw.c_iflag &=
+		    ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
 		raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
 		raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
 		raw.c_cflag |= CS8;

@@ -11,18 +11,12 @@
 #include "cli/cli_int.h"
 
 const struct cli_opt cli_global_opts[] = {
-	{"port", 'p', OPT_ARG, GOPT_PORT},
-	{"baud", 'b', OPT_ARG, GOPT_BAUD},
-	{"rom-baud", 0, OPT_ARG, GOPT_ROM_BAUD},
-	{"loader", 0, OPT_ARG, GOPT_LOADER},
-	{"before", 0, OPT_ARG, GOPT_BEFORE},
-	{"after", 0, OPT_ARG, GOPT_AFTER},
-	{"verbose", 'v', OPT_NONE, GOPT_VERBOSE},
-	{"quiet", 'q', OPT_NONE, GOPT_QUIET},
-	{"devcube", 0, OPT_ARG, GOPT_DEVCUBE},
-	{"help", 'h', OPT_NONE, GOPT_HELP},
-	{"version", 'V', OPT_NONE, GOPT_VERSION},
-	{NULL, 0, 0, 0},
+    {"port", 'p', OPT_ARG, GOPT_PORT},	      {"baud", 'b', OPT_ARG, GOPT_BAUD},
+    {"rom-baud", 0, OPT_ARG, GOPT_ROM_BAUD},  {"loader", 0, OPT_ARG, GOPT_LOADER},
+    {"before", 0, OPT_ARG, GOPT_BEFORE},      {"after", 0, OPT_ARG, GOPT_AFTER},
+    {"verbose", 'v', OPT_NONE, GOPT_VERBOSE}, {"quiet", 'q', OPT_NONE, GOPT_QUIET},
+    {"devcube", 0, OPT_ARG, GOPT_DEVCUBE},    {"help", 'h', OPT_NONE, GOPT_HELP},
+    {"version", 'V', OPT_NONE, GOPT_VERSION}, {NULL, 0, 0, 0},
 };
 
 void cli_optparse_init(struct cli_optparse *p, int argc, char **argv, int first, const char *cmd)
@@ -159,8 +153,9 @@ int cli_global_apply(struct cli *cli, int id, const char *arg)
 	case GOPT_BEFORE:
 	case GOPT_AFTER:
 		if (!cli_reset_steps(arg, id == GOPT_AFTER)) {
-			cli_err(cli, "bad reset sequence for %s: '%s' (use none, dtr-rts, inverted, "
-				     "or steps like 'rts,w50,-rts'; see blrescue(1))",
+			cli_err(cli,
+				"bad reset sequence for %s: '%s' (use none, dtr-rts, inverted, "
+				"or steps like 'rts,w50,-rts'; see blrescue(1))",
 				id == GOPT_BEFORE ? "--before" : "--after", arg);
 			return EXIT_USAGE;
 		}

@@ -102,9 +102,11 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 	fmt_bytes(total, t, sizeof(t));
 	fmt_bytes((uint64_t)rate, r, sizeof(r));
 	if (done < total && rate > 0.0 && el >= 200)
-		snprintf(eta, sizeof(eta), "ETA %us", (unsigned)((double)(total - done) / rate + 0.5));
+		snprintf(eta, sizeof(eta), "ETA %us",
+			 (unsigned)((double)(total - done) / rate + 0.5));
 	else if (done >= total)
-		snprintf(eta, sizeof(eta), "%u.%01us", (unsigned)(el / 1000), (unsigned)(el % 1000 / 100));
+		snprintf(eta, sizeof(eta), "%u.%01us", (unsigned)(el / 1000),
+			 (unsigned)(el % 1000 / 100));
 	else
 		snprintf(eta, sizeof(eta), "ETA --");
 

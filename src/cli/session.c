@@ -29,9 +29,9 @@ struct preset {
 };
 
 static const struct preset presets[] = {
-	{"none", "", ""},
-	{"dtr-rts", "-dtr,rts,w100,-rts,w100", "dtr,rts,w100,-rts,w100,-dtr"},
-	{"inverted", "dtr,-rts,w100,rts,w100", "-dtr,-rts,w100,rts,w100,dtr"},
+    {"none", "", ""},
+    {"dtr-rts", "-dtr,rts,w100,-rts,w100", "dtr,rts,w100,-rts,w100,-dtr"},
+    {"inverted", "dtr,-rts,w100,rts,w100", "-dtr,-rts,w100,rts,w100,dtr"},
 };
 
 const char *cli_reset_steps(const char *spec, int when)
@@ -119,15 +119,16 @@ static void name_holders(const struct cli *cli, const char *path)
 
 static void hint_no_answer(const struct cli *cli)
 {
-	cli_info(cli, "what to try:\n"
-		      "  - hold BOOT (GPIO8) high (through 10 kOhm to the module's 3.3 V) and reset\n"
-		      "    the chip (EN low, then high) right before running blrescue, or wire\n"
-		      "    DTR/RTS and use --before dtr-rts\n"
-		      "  - cross the data lines: adapter TX -> chip RX (GPIO7), adapter RX <- chip\n"
-		      "    TX (GPIO16), and connect the grounds\n"
-		      "  - try lower speeds: --rom-baud 115200 -b 460800\n"
-		      "  - power the chip from a stable 3.3 V supply (the adapter's 3.3 V pin is often"
-		      " too weak)");
+	cli_info(cli,
+		 "what to try:\n"
+		 "  - hold BOOT (GPIO8) high (through 10 kOhm to the module's 3.3 V) and reset\n"
+		 "    the chip (EN low, then high) right before running blrescue, or wire\n"
+		 "    DTR/RTS and use --before dtr-rts\n"
+		 "  - cross the data lines: adapter TX -> chip RX (GPIO7), adapter RX <- chip\n"
+		 "    TX (GPIO16), and connect the grounds\n"
+		 "  - try lower speeds: --rom-baud 115200 -b 460800\n"
+		 "  - power the chip from a stable 3.3 V supply (the adapter's 3.3 V pin is often"
+		 " too weak)");
 }
 
 int cli_exit_for(int err)
@@ -188,12 +189,16 @@ int cli_session_fail(struct cli_session *s, const char *what, int err)
 		hint_no_answer(cli);
 		break;
 	case BLR_E_SECURED:
-		cli_err(cli, "%s: this chip's eFuses demand signed or encrypted images; blrescue "
-			     "cannot load the plain flash loader into it", what);
+		cli_err(cli,
+			"%s: this chip's eFuses demand signed or encrypted images; blrescue "
+			"cannot load the plain flash loader into it",
+			what);
 		break;
 	case BLR_E_NO_FLASH:
-		cli_err(cli, "%s: no usable SPI flash detected (JEDEC id 00/FF or an impossible "
-			     "size); check the module's power supply", what);
+		cli_err(cli,
+			"%s: no usable SPI flash detected (JEDEC id 00/FF or an impossible "
+			"size); check the module's power supply",
+			what);
 		break;
 	case BLR_E_IO: {
 		int e = s->dev ? blr_dev_last_os_error(s->dev) : 0;
@@ -205,8 +210,10 @@ int cli_session_fail(struct cli_session *s, const char *what, int err)
 		break;
 	}
 	case BLR_E_VERIFY:
-		cli_err(cli, "%s: verification failed: the data does not match the chip's SHA-256 "
-			     "(try a lower baud with -b, check wiring and power)", what);
+		cli_err(cli,
+			"%s: verification failed: the data does not match the chip's SHA-256 "
+			"(try a lower baud with -b, check wiring and power)",
+			what);
 		break;
 	default:
 		cli_err(cli, "%s: %s", what, blr_strerror(err));
@@ -276,8 +283,10 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 				      "then log out and back in.");
 			break;
 		case BLR_E_BUSY:
-			cli_err(cli, "port %s is busy: another program holds it (brltty, "
-				     "ModemManager, a serial monitor, another blrescue)", s->port);
+			cli_err(cli,
+				"port %s is busy: another program holds it (brltty, "
+				"ModemManager, a serial monitor, another blrescue)",
+				s->port);
 			name_holders(cli, s->port);
 			break;
 		default:
@@ -295,7 +304,7 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 		cli_err(cli, "out of memory");
 		return EXIT_SOFTWARE;
 	}
-	lvl = cli->verbose >= 3 ? BLR_LOG_TRACE
+	lvl = cli->verbose >= 3	  ? BLR_LOG_TRACE
 	      : cli->verbose == 2 ? BLR_LOG_DEBUG
 	      : cli->verbose == 1 ? BLR_LOG_INFO
 	      : cli->quiet	  ? BLR_LOG_ERROR
@@ -308,8 +317,10 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 	if (!before)
 		before = "";
 	if (!*before)
-		cli_info(cli, "Connecting on %s (no auto-reset: hold BOOT (GPIO8) high through "
-			      "10 kOhm and reset the chip)...", s->port);
+		cli_info(cli,
+			 "Connecting on %s (no auto-reset: hold BOOT (GPIO8) high through "
+			 "10 kOhm and reset the chip)...",
+			 s->port);
 	else
 		cli_info(cli, "Connecting on %s (reset: %s)...", s->port, before);
 

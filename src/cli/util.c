@@ -175,7 +175,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 	*buf = b;
 	*len = n;
 	return 0;
-fail: {
+fail : {
 	int e = errno;
 
 	free(b);
@@ -305,8 +305,10 @@ void cli_fmt_size(uint64_t n, char *buf, size_t cap)
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out)
 {
 	if (cli_parse_u32(s, out)) {
-		cli_err(cli, "bad number for %s: '%s' (use decimal or 0x hex, optional k/K/KiB or "
-			     "M/MiB, at most 0xFFFFFFFF)", opt, s);
+		cli_err(cli,
+			"bad number for %s: '%s' (use decimal or 0x hex, optional k/K/KiB or "
+			"M/MiB, at most 0xFFFFFFFF)",
+			opt, s);
 		return EXIT_USAGE;
 	}
 	return 0;

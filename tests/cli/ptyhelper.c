@@ -114,7 +114,8 @@ int main(int argc, char **argv)
 				ssize_t n = read(m, buf, sizeof(buf));
 
 				if (n > 0) {
-					int k = snprintf(out, sizeof(out), "got:%.*s\r\n", (int)n, buf);
+					int k =
+					    snprintf(out, sizeof(out), "got:%.*s\r\n", (int)n, buf);
 
 					(void)!write(m, out, (size_t)k);
 				}

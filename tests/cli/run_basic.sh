@@ -180,6 +180,13 @@ check "read refuses to overwrite an existing file (exit 73), file untouched" \
 	sh -c "[ $RC -eq 73 ] && grep -q -- '--force' '$T/err' && [ \"\$(cat '$T/exists.bin')\" = keep ]"
 run -p /dev/null --loader "$LOADER" read "$T/no/such/dir/x.bin"
 check "read into a missing directory: exit 73 before connecting" rc_is 73
+if command -v script >/dev/null 2>&1; then
+	script -q -c "'$BLRESCUE' -p /dev/null --loader '$LOADER' read -; echo \"rc=\$?\"" "$T/tty.log" </dev/null >/dev/null 2>&1
+	check "read - with a terminal as standard output: refused, exit 64" \
+		sh -c "grep -q 'rc=64' '$T/tty.log' && grep -q 'not writing binary data to a terminal' '$T/tty.log'"
+else
+	skip "read - to a terminal refused" "script(1) not installed"
+fi
 run -p /dev/null --loader "$LOADER" write "$T/missing.bin"
 check "write a missing file: exit 66" sh -c "[ $RC -eq 66 ] && grep -q 'cannot read' '$T/err'"
 : >"$T/empty.bin"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The CLI's number parser and whole-file helpers (src/cli/util.c). */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,19 +22,19 @@ static void numbers_valid(void **state)
 		const char *s;
 		uint64_t v;
 	} ok[] = {
-		{"0", 0},
-		{"4096", 4096},
-		{"010", 10}, /* decimal, not octal */
-		{"0x1000", 0x1000},
-		{"0X1f", 0x1f},
-		{"0xFFFFFFFF", 0xFFFFFFFFu},
-		{"4k", 4096},
-		{"4K", 4096},
-		{"4KiB", 4096},
-		{"2M", 2u << 20},
-		{"2MiB", 2u << 20},
-		{"0x10k", 0x4000},
-		{"18446744073709551615", UINT64_MAX},
+	    {"0", 0},
+	    {"4096", 4096},
+	    {"010", 10}, /* decimal, not octal */
+	    {"0x1000", 0x1000},
+	    {"0X1f", 0x1f},
+	    {"0xFFFFFFFF", 0xFFFFFFFFu},
+	    {"4k", 4096},
+	    {"4K", 4096},
+	    {"4KiB", 4096},
+	    {"2M", 2u << 20},
+	    {"2MiB", 2u << 20},
+	    {"0x10k", 0x4000},
+	    {"18446744073709551615", UINT64_MAX},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -48,8 +48,24 @@ static void numbers_valid(void **state)
 static void numbers_invalid(void **state)
 {
 	static const char *const bad[] = {
-		"", "-1", "+1", " 1", "1 ", "0x", "0xg", "12a", "1kk", "1m", "1KB", "1 K",
-		"1.5M", "18446744073709551616", "0x10000000000000000", "17592186044416M", "k", "0b101",
+	    "",
+	    "-1",
+	    "+1",
+	    " 1",
+	    "1 ",
+	    "0x",
+	    "0xg",
+	    "12a",
+	    "1kk",
+	    "1m",
+	    "1KB",
+	    "1 K",
+	    "1.5M",
+	    "18446744073709551616",
+	    "0x10000000000000000",
+	    "17592186044416M",
+	    "k",
+	    "0b101",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -174,12 +190,12 @@ static void read_file_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(numbers_valid),
-		cmocka_unit_test(numbers_invalid),
-		cmocka_unit_test(numbers_u32),
-		cmocka_unit_test_setup_teardown(atomic_write_and_read_back, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(atomic_write_unwritable_dir, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(read_file_limits, setup_dir, teardown_dir),
+	    cmocka_unit_test(numbers_valid),
+	    cmocka_unit_test(numbers_invalid),
+	    cmocka_unit_test(numbers_u32),
+	    cmocka_unit_test_setup_teardown(atomic_write_and_read_back, setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(atomic_write_unwritable_dir, setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(read_file_limits, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
