@@ -33,7 +33,8 @@ meson compile -C "$BUILD" >"$BUILD.compile.log" 2>&1 || { cat "$BUILD.compile.lo
 BLRESCUE="$ROOT/$BUILD/src/cli/blrescue"
 EMU="$ROOT/$BUILD/src/emu-main/blrescue-emu"
 MKLOADER="$ROOT/$BUILD/tests/cli/mkloader"
-for f in "$BLRESCUE" "$EMU" "$MKLOADER"; do
+MKIMAGE="$ROOT/$BUILD/tests/cli/mkimage"
+for f in "$BLRESCUE" "$EMU" "$MKLOADER" "$MKIMAGE"; do
 	[ -x "$f" ] || { echo "missing $f after the build"; exit 1; }
 done
 
@@ -47,17 +48,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 FIX="$ROOT/../shared/fixtures"
-FORCE=""
 if [ -f "$FIX/pinecone-factory-2m.bin" ] && [ -f "$FIX/openbeken-full-2m.bin" ]; then
 	cp "$FIX/pinecone-factory-2m.bin" "$W/device.bin"
 	cp "$FIX/openbeken-full-2m.bin" "$W/openbeken.bin"
 	echo "== sample device: a PineCone board's factory flash (2 MiB); new firmware: OpenBeken"
 else
-	# No real dumps here: generated 2 MiB images (not bootable, so 'write' needs --force).
-	head -c 2097152 /dev/urandom >"$W/device.bin"
-	head -c 2097152 /dev/urandom >"$W/openbeken.bin"
-	FORCE="--force"
-	echo "== sample device: a generated 2 MiB image (fixtures not found)"
+	# No real dumps here: two generated, complete and bootable 2 MiB images.
+	"$MKIMAGE" "$W/device.bin" a && "$MKIMAGE" "$W/openbeken.bin" b || exit 1
+	echo "== sample device: a generated 2 MiB BL602 image (fixtures not found); new firmware:"
+	echo "   another generated image (saved as openbeken.bin)"
 fi
 "$MKLOADER" "$W/eflash_loader_40m.bin" || exit 1
 # The emulator's timing model makes transfers take as long as on a real chip at the chosen
@@ -99,11 +98,11 @@ echo "\$ sha256sum backup.bin device.bin   # the backup is the device's flash, b
 sha256sum backup.bin device.bin | sed 's/^/  /'
 cmp -s backup.bin device.bin || fail "backup differs from the device's flash"
 step check backup.bin
-step write openbeken.bin --backup before-restore.bin $FORCE || fail "write"
+step write openbeken.bin --backup before-restore.bin || fail "write"
 step verify openbeken.bin || fail "verify after write"
 step verify backup.bin --diff -q | head -n 8
 echo "  ..."
-step write backup.bin $FORCE || fail "restore"
+step write backup.bin || fail "restore"
 step verify backup.bin || fail "verify after restore"
 echo
 echo "== done: backed up, restored another firmware, restored the backup, verified by the"
