@@ -116,6 +116,10 @@ enum isp_fl_code {
 #define ISP_CAPACITY_MIN  0x13u
 #define ISP_CAPACITY_MAX  0x18u
 
+/* PD may extend an erase's wait by at most this much in total (a 16 MiB chip erase takes up
+ * to a few minutes on slow parts); a device that sends PD for ever is given up on. */
+#define ISP_PD_MAX_WAIT_MS (10u * 60u * 1000u)
+
 /* ---- per-command table (§3.4 reply kind, §3.6 timeouts) ---------------------------------- */
 
 enum isp_reply {

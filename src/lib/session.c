@@ -205,7 +205,7 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 	uint8_t *frame, rx[RX_CHUNK];
 	struct isp_decoder d;
 	uint16_t stray_code = 0;
-	uint64_t deadline;
+	uint64_t deadline, pd_cap;
 	size_t flen;
 	int r;
 
@@ -230,6 +230,7 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 	isp_dec_init(&d, spec->reply == ISP_REPLY_DATA, rsp, cap);
 	/* the request itself may still be on the line */
 	deadline = now_ms(dev) + timeout_ms + line_ms(dev, flen);
+	pd_cap = deadline + ISP_PD_MAX_WAIT_MS;
 	for (;;) {
 		uint64_t now = now_ms(dev);
 		size_t want = isp_dec_want(&d), got = 0, used = 0;
@@ -250,7 +251,12 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 			if (ev == ISP_EV_NONE)
 				break;
 			if (ev == ISP_EV_PD) {
-				deadline = now_ms(dev) + timeout_ms; /* PD restarts the clock */
+				/* PD restarts the clock of an erase (§3.5), within an overall cap */
+				uint64_t t = now_ms(dev);
+
+				if ((id == ISP_FLASH_ERASE || id == ISP_FLASH_CHIP_ERASE) &&
+				    t + timeout_ms < pd_cap)
+					deadline = t + timeout_ms;
 				dev_dbg(dev, "%s: PD", spec->name);
 				continue;
 			}
