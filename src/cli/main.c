@@ -42,7 +42,7 @@ static const struct command commands[] = {
      "flash JEDEC id, vendor and part (when known) and the flash size.\n"
      "\n"
      "  --json            print one JSON object instead of text\n"},
-    {"read", "dump", cmd_read, "back up the flash (whole detected flash by default) to a file",
+    {"read", "dump", cmd_read, "back up the flash to a file (alias: dump)",
      "usage: blrescue read FILE [--start ADDR] [--size N | --end ADDR] [--force]\n"
      "       blrescue dump ...  (same command)\n"
      "\n"

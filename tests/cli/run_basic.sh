@@ -50,6 +50,14 @@ for o in $(grep -o -e 'Fl -[a-z][a-z-]*' "$MAN" | sed 's/^Fl //' | sort -u); do
 done
 check "every long option in blrescue.1 exists in the help${extra:+ (stale:$extra)}" [ -z "$extra" ]
 
+# The offline commands parse their own options (src/cli/cmd_image.c): every one of them must
+# be in the help texts of the command table (and so, by the checks above, in blrescue.1).
+missing=""
+for o in $(grep -o '{"[a-z][a-z-]*", *[a-z_]*argument' "$BLR_SOURCE_ROOT/src/cli/cmd_image.c" | sed 's/{"\([a-z-]*\)".*/\1/' | sort -u); do
+	grep -q -e "--$o\b" "$T/allhelp" || missing="$missing --$o"
+done
+check "every option of the offline commands is in the help${missing:+ (missing:$missing)}" [ -z "$missing" ]
+
 EMAN="$BLR_SOURCE_ROOT/doc/blrescue-emu.1.in"
 if [ -x "$BLRESCUE_EMU" ]; then
 	"$BLRESCUE_EMU" --help >"$T/eh" 2>&1
