@@ -6,6 +6,10 @@
  *                           every byte it receives with "got:<bytes>\r\n"
  *   ptyhelper fail          prints its path, answers a run of 0x55 (a handshake) with "OK"
  *                           and every other input with "FL 02 01" (device error 0x0102)
+ *   ptyhelper flasherr      prints its path and acts as an already running flash loader
+ *                           (get_boot_info, JEDEC id, MAC) whose flash fails: erase
+ *                           answers FL 0x0003 (FLASH_ERASE_ERROR), every other flash
+ *                           command FL 0x0004 (FLASH_WRITE_PARA_ERROR)
  *   ptyhelper hold PATH     opens PATH, takes an exclusive flock() on it, prints "held",
  *                           and keeps it until standard input closes or it is killed
  * All modes run until killed or until standard input reaches end of file.
@@ -21,6 +25,7 @@
 #include <sys/file.h>
 #include <termios.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static int open_pty(int *slave)
 {
@@ -155,6 +160,84 @@ int main(int argc, char **argv)
 				(void)!write(m, "FL\x02\x01FL\x02\x01", 8);
 		}
 	}
-	fprintf(stderr, "usage: ptyhelper silent | talk | fail | hold PATH\n");
+	if (argc == 2 && !strcmp(argv[1], "flasherr")) {
+		uint8_t in[65536];
+		size_t have = 0;
+
+		m = open_pty(&s);
+		if (m < 0)
+			return 1;
+		for (;;) {
+			struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+					      {.fd = m, .events = POLLIN}};
+			ssize_t n;
+
+			if (poll(p, 2, 1000) < 0 && errno != EINTR)
+				return 1;
+			if (p[0].revents && stdin_closed(0))
+				return 0;
+			if (!(p[1].revents & POLLIN))
+				continue;
+			n = read(m, in + have, sizeof(in) - have);
+			if (n <= 0)
+				continue;
+			have += (size_t)n;
+			for (;;) {
+				size_t k = 0, flen;
+				uint8_t out[64];
+				size_t olen = 0;
+
+				while (k < have && in[k] == 0x55)
+					k++;
+				if (k) { /* handshake */
+					memmove(in, in + k, have - k);
+					have -= k;
+					(void)!write(m, "OK", 2);
+					continue;
+				}
+				if (have < 4)
+					break;
+				flen = 4 + (size_t)(in[2] | (in[3] << 8));
+				if (have < flen)
+					break;
+				switch (in[0]) {
+				case 0x10: /* get_boot_info of a running loader: version FFFFFFFF */
+					memcpy(out, "OK\x14\x00\xff\xff\xff\xff", 8);
+					memset(out + 8, 0, 16);
+					olen = 24;
+					break;
+				case 0x36: /* JEDEC id: GD25Q16, known */
+					memcpy(out, "OK\x04\x00\xc8\x40\x15\x80", 8);
+					olen = 8;
+					break;
+				case 0x42: { /* MAC + CRC-32 of it */
+					static const uint8_t mac[6] = {1,    0,	   0x2b,
+								       0x60, 0x42, 0x02};
+					uint32_t c = crc32(0, mac, 6);
+
+					memcpy(out, "OK\x0a\x00", 4);
+					memcpy(out + 4, mac, 6);
+					for (int b = 0; b < 4; b++)
+						out[10 + b] = (uint8_t)(c >> (8 * b));
+					olen = 14;
+					break;
+				}
+				case 0x30:
+				case 0x3C:
+					memcpy(out, "FL\x03\x00", 4);
+					olen = 4;
+					break;
+				default:
+					memcpy(out, "FL\x04\x00", 4);
+					olen = 4;
+					break;
+				}
+				(void)!write(m, out, olen);
+				memmove(in, in + flen, have - flen);
+				have -= flen;
+			}
+		}
+	}
+	fprintf(stderr, "usage: ptyhelper silent | talk | fail | flasherr | hold PATH\n");
 	return 2;
 }

@@ -45,6 +45,17 @@ check "garbled device: exit 76 (protocol error), no hang" rc_is 76
 check "... reported as a malformed reply" err_has 'malformed or unexpected reply'
 hold_stop
 
+# ---- a running loader whose flash fails: device error codes by name ----
+hold_start flasherr
+run -p "$HOUT" --loader "$LOADER" erase --start 0 --size 4k
+check "erase failing on the chip: exit 76 naming FL 0x0003 FLASH_ERASE_ERROR" \
+	sh -c "[ $RC -eq 76 ] && grep -q 'error 0x0003 (FLASH_ERASE_ERROR)' '$T/err'"
+mkdir -p "$T/fe"
+run -p "$HOUT" --loader "$LOADER" read "$T/fe/x.bin" --size 4k
+check "read failing on the chip: exit 76 naming FLASH_WRITE_PARA_ERROR, no file left" \
+	sh -c "[ $RC -eq 76 ] && grep -q 'error 0x0004 (FLASH_WRITE_PARA_ERROR)' '$T/err' && [ -z \"\$(ls -A '$T/fe')\" ]"
+hold_stop
+
 # ---- busy: another process holds the port with an exclusive lock ----
 cp "$FIX_PINE" "$T/flash.bin"
 start_emu "$T/flash.bin"
