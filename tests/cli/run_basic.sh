@@ -175,12 +175,20 @@ run -p "$T/no-such-tty" --loader "$LOADER" info
 check "missing port: exit 69 'does not exist'" sh -c "[ $RC -eq 69 ] && grep -q 'does not exist' '$T/err'"
 run --loader "$LOADER" info
 check "no port given: exit 64 naming -p and BLRESCUE_PORT" sh -c "[ $RC -eq 64 ] && grep -q BLRESCUE_PORT '$T/err'"
+: >"$T/locked-tty"; chmod 000 "$T/locked-tty"
 if [ "$(id -u)" -ne 0 ]; then
-	: >"$T/locked-tty"; chmod 000 "$T/locked-tty"
 	run -p "$T/locked-tty" --loader "$LOADER" info
 	check "permission denied: exit 77 naming the dialout group" sh -c "[ $RC -eq 77 ] && grep -q 'usermod -aG dialout' '$T/err'"
+elif command -v setpriv >/dev/null 2>&1 &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BLRESCUE" --version >/dev/null 2>&1; then
+	# root opens anything: run as nobody instead
+	chmod 755 "$T"; chmod 644 "$LOADER"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BLRESCUE" -p "$T/locked-tty" --loader "$LOADER" info >"$T/out" 2>"$T/err"
+	RC=$?
+	chmod 700 "$T"
+	check "permission denied (as nobody): exit 77 naming the dialout group" sh -c "[ $RC -eq 77 ] && grep -q 'usermod -aG dialout' '$T/err'"
 else
-	skip "permission denied: exit 77 naming dialout" "running as root"
+	skip "permission denied: exit 77 naming dialout" "root, and no setpriv or the build is not reachable as nobody"
 fi
 echo keep >"$T/exists.bin"
 run -p /dev/null --loader "$LOADER" read "$T/exists.bin"
