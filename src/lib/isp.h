@@ -76,13 +76,14 @@ enum isp_fl_code {
 
 /* ---- handshake (§2.1, §2.3) ---------------------------------------------------------------- */
 
-#define ISP_SYNC_BYTE	     0x55
-#define ISP_SYNC_BURST_US    6000u /* 6 ms of 0x55: count = 0.006 * baud / 10 */
-#define ISP_SYNC_MIN_BYTES   16u
-#define ISP_SYNC_REPLY_MS    100u  /* window after the burst to collect "OK" */
-#define ISP_SYNC_SETTLE_MS   30u   /* wait after OK, then flush (§2.1 step 4) */
-#define ISP_RUN_TO_SYNC_MS   100u  /* after run_image's OK, before the loader handshake */
-#define ISP_ROM_IDLE_SYNC_MS 2000u /* ROM drops to handshake after 2 s idle (§1.2) */
+#define ISP_SYNC_BYTE	      0x55
+#define ISP_SYNC_BURST_US     6000u /* 6 ms of 0x55: count = 0.006 * baud / 10 */
+#define ISP_SYNC_MIN_BYTES    16u
+#define ISP_SYNC_REPLY_MS     100u    /* window after the burst to collect "OK" */
+#define ISP_SYNC_SETTLE_MS    30u     /* wait after OK, then flush (§2.1 step 4) */
+#define ISP_RUN_TO_SYNC_MS    100u    /* after run_image's OK, before the loader handshake */
+#define ISP_ROM_FALLBACK_BAUD 115200u /* ROM handshake when the ROM baud fails (§1.4) */
+#define ISP_ROM_IDLE_SYNC_MS  2000u   /* ROM drops to handshake after 2 s idle (§1.2) */
 
 /* ---- get_boot_info (§4.1.1) ------------------------------------------------------------------ */
 

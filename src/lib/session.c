@@ -650,6 +650,7 @@ static int upload(struct blr_dev *dev, const uint8_t *img, size_t len)
 /* After run_image: handshake at the work baud, then (optionally) lower bauds. */
 static int loader_start(struct blr_dev *dev, unsigned tries)
 {
+	unsigned tried = dev->baud;
 	int r;
 
 	dev->stage = DEV_LOADER;
@@ -659,8 +660,9 @@ static int loader_start(struct blr_dev *dev, unsigned tries)
 	     r == BLR_E_NO_RESPONSE && i < sizeof(fallback_bauds) / sizeof(*fallback_bauds); i++) {
 		if (fallback_bauds[i] >= dev->baud)
 			continue;
-		dev_warn(dev, "no loader handshake at %u baud, trying %u", dev->baud,
+		dev_warn(dev, "no loader handshake at %u baud, trying %u", tried,
 			 fallback_bauds[i]);
+		tried = fallback_bauds[i];
 		r = wait_ms(dev, ldr_idle_ms(dev)); /* whatever it measured, let it time out */
 		if (r != BLR_OK)
 			return r;
@@ -707,6 +709,14 @@ static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
 
 	if (dev->stage != DEV_ROM) /* else the probe found the ROM in command mode */
 		r = handshake(dev, dev->rom_baud, tries, ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS);
+	if (r == BLR_E_NO_RESPONSE && dev->rom_baud > ISP_ROM_FALLBACK_BAUD) {
+		/* adapters that cannot do the ROM baud (§1.4: "fallback 115200") */
+		dev_warn(dev, "no ROM handshake at %u baud, trying %u", dev->rom_baud,
+			 ISP_ROM_FALLBACK_BAUD);
+		r = handshake(dev, ISP_ROM_FALLBACK_BAUD, 1, 0);
+		if (r == BLR_OK)
+			dev->rom_baud = ISP_ROM_FALLBACK_BAUD;
+	}
 	if (r == BLR_E_NO_RESPONSE) {
 		/* A loader of an earlier session that timed out into its handshake state? */
 		dev_info(dev, "no ROM handshake at %u baud; trying a loader at %u", dev->rom_baud,

@@ -340,6 +340,27 @@ static void loader_baud_fallback(void **state)
 	del_fx(f);
 }
 
+static void rom_and_loader_baud_fallback(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	struct slow_adapter a = {.max_baud = 230400};
+	struct blr_transport t = {&slow_ops, &a};
+	struct blr_chip_info ci;
+	uint8_t buf[SEC];
+	(void)state;
+
+	/* neither 500 kbaud for the ROM nor 2 M / 1 M / 500 k for the loader get through */
+	a.inner = f->t;
+	f->dev->t = t;
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+	assert_int_equal(ci.rom_version, 1);
+	assert_int_equal(ci.baud, 230400);
+	assert_int_equal(blr_flash_read(f->dev, 0x5000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_equal(buf, f->flash + 0x5000, sizeof(buf));
+	del_fx(f);
+}
+
 static void lost_and_corrupted_frames(void **state)
 {
 	static const struct {
@@ -1053,6 +1074,7 @@ int main(void)
 	    cmocka_unit_test(known_new_build_limits),
 	    cmocka_unit_test(rom_left_in_command_mode),
 	    cmocka_unit_test(loader_baud_fallback),
+	    cmocka_unit_test(rom_and_loader_baud_fallback),
 	    cmocka_unit_test(lost_and_corrupted_frames),
 	    cmocka_unit_test(late_write_error_with_timing),
 	    cmocka_unit_test(old_loader_mode),
