@@ -21,8 +21,7 @@ struct trace {
 	size_t len[MAX_EVENTS];
 };
 
-static void run(const uint8_t *in, size_t n, bool data, size_t cap, size_t piece,
-		struct trace *t)
+static void run(const uint8_t *in, size_t n, bool data, size_t cap, size_t piece, struct trace *t)
 {
 	uint8_t *buf = malloc(cap ? cap : 1);
 	struct isp_decoder d;

@@ -17,8 +17,8 @@
 
 struct script {
 	const uint8_t *in;
-	size_t len, pos;   /* next unread byte of the input */
-	size_t seg_end;    /* end of the readable segment */
+	size_t len, pos; /* next unread byte of the input */
+	size_t seg_end;	 /* end of the readable segment */
 	uint64_t now_ms;
 	unsigned writes;
 };
@@ -113,8 +113,8 @@ static int sc_oserr(void *ctx)
 }
 
 static const struct blr_transport_ops script_ops = {
-	sc_set_baud, sc_write, sc_read, sc_flush, sc_nop, sc_lines, sc_now, sc_sleep, sc_close,
-	sc_oserr,
+    sc_set_baud, sc_write, sc_read,  sc_flush, sc_nop,
+    sc_lines,	 sc_now,   sc_sleep, sc_close, sc_oserr,
 };
 
 /* A minimal valid loader image (DEADBEEF style, protocol.md §5.1/§5.3), 64 body bytes. */

@@ -22,18 +22,18 @@ size_t isp_encode(uint8_t *out, size_t cap, uint8_t id, const uint8_t *payload, 
 
 enum isp_ev {
 	ISP_EV_NONE = 0, /* need more bytes */
-	ISP_EV_OK,       /* "OK" (ack command) */
-	ISP_EV_DATA,     /* "OK" + len + data; data in the caller's buffer, length in .len */
-	ISP_EV_FL,       /* "FL" + code in .code */
-	ISP_EV_PD,       /* "PD" (erase pending) */
+	ISP_EV_OK,	 /* "OK" (ack command) */
+	ISP_EV_DATA,	 /* "OK" + len + data; data in the caller's buffer, length in .len */
+	ISP_EV_FL,	 /* "FL" + code in .code */
+	ISP_EV_PD,	 /* "PD" (erase pending) */
 	ISP_EV_OVERSIZE, /* "OK" + a length larger than the buffer: reply rejected */
 };
 
 enum isp_dec_state {
 	DEC_IDLE,
-	DEC_TAG,   /* first tag byte seen */
-	DEC_LEN,   /* after "OK" on a data command */
-	DEC_CODE,  /* after "FL" */
+	DEC_TAG,  /* first tag byte seen */
+	DEC_LEN,  /* after "OK" on a data command */
+	DEC_CODE, /* after "FL" */
 	DEC_DATA,
 };
 
@@ -42,14 +42,14 @@ struct isp_decoder {
 	uint8_t *buf; /* data destination, cap bytes */
 	size_t cap;
 	enum isp_dec_state state;
-	uint8_t tag;    /* first tag byte */
+	uint8_t tag; /* first tag byte */
 	uint8_t hold[2];
 	size_t nhold;
-	size_t len;     /* data length announced */
-	size_t got;     /* data bytes stored */
-	uint16_t code;  /* FL code */
+	size_t len;	/* data length announced */
+	size_t got;	/* data bytes stored */
+	uint16_t code;	/* FL code */
 	size_t skipped; /* garbage bytes skipped so far */
-	size_t strays;  /* stray "OK" tags skipped before a data reply */
+	size_t strays;	/* stray "OK" tags skipped before a data reply */
 };
 
 /* expect_data: the command answers "OK"+len+data (isp_cmd_spec()->reply). buf/cap receive

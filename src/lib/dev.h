@@ -32,22 +32,22 @@ struct blr_dev {
 	int last_os_err;
 
 	enum dev_stage stage;
-	unsigned cur_baud;      /* what the port is set to */
+	unsigned cur_baud; /* what the port is set to */
 	unsigned rom_baud;
-	unsigned baud;          /* loader work baud */
+	unsigned baud; /* loader work baud */
 	unsigned handshake_tries;
-	uint64_t last_rx_ms;    /* last reply completed (device idle clock) */
-	unsigned fails;         /* FL replies since the last loader handshake (§3.5) */
-	bool need_handshake;    /* loader is known to be back in handshake mode */
-	bool wrote;             /* a 0x31 was sent: a late FL 06 00 may arrive */
-	bool late_write_err;    /* a late FL 06 00 was seen since the last erase */
+	uint64_t last_rx_ms; /* last reply completed (device idle clock) */
+	unsigned fails;	     /* FL replies since the last loader handshake (§3.5) */
+	bool need_handshake; /* loader is known to be back in handshake mode */
+	bool wrote;	     /* a 0x31 was sent: a late FL 06 00 may arrive */
+	bool late_write_err; /* a late FL 06 00 was seen since the last erase */
 
 	/* limits of the loader in use */
 	uint32_t frame_limit;
 	uint32_t read_chunk;
 	bool read_chunk_probed;
 	bool has_pd;
-	bool has_boot_info;     /* answers get_boot_info (new command set) */
+	bool has_boot_info; /* answers get_boot_info (new command set) */
 	unsigned rx_timeout_ms;
 
 	bool connected;
@@ -56,12 +56,12 @@ struct blr_dev {
 
 /* log.c */
 void dev_log(struct blr_dev *dev, enum blr_log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void dev_log_hex(struct blr_dev *dev, const char *what, const uint8_t *buf, size_t len);
-#define dev_err(d, ...)   dev_log((d), BLR_LOG_ERROR, __VA_ARGS__)
-#define dev_warn(d, ...)  dev_log((d), BLR_LOG_WARN, __VA_ARGS__)
-#define dev_info(d, ...)  dev_log((d), BLR_LOG_INFO, __VA_ARGS__)
-#define dev_dbg(d, ...)   dev_log((d), BLR_LOG_DEBUG, __VA_ARGS__)
+#define dev_err(d, ...)	 dev_log((d), BLR_LOG_ERROR, __VA_ARGS__)
+#define dev_warn(d, ...) dev_log((d), BLR_LOG_WARN, __VA_ARGS__)
+#define dev_info(d, ...) dev_log((d), BLR_LOG_INFO, __VA_ARGS__)
+#define dev_dbg(d, ...)	 dev_log((d), BLR_LOG_DEBUG, __VA_ARGS__)
 bool dev_cancelled(struct blr_dev *dev);
 void dev_progress(struct blr_dev *dev, enum blr_stage stage, uint64_t done, uint64_t total);
 

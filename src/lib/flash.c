@@ -13,16 +13,16 @@
 #include "lib/dev.h"
 #include "lib/isp.h"
 
-#define CHUNK_TRIES      3u
-#define READ_CHUNK_SAFE  4096u            /* unknown build: start here (§6.2) */
-#define READ_CHUNK_OLD   0x2000u          /* old builds: [DOC] read <= 8 KiB */
-#define READ_CHUNK_NEW   0x4000u          /* new builds clamp at 0x4004 (L10) */
-#define READ_ALIGN       0x400u           /* a learned chunk is rounded down to 1 KiB */
-#define WRITE_CHUNK_MAX  0x4000u
-#define ERASE_PIECE      (256u * 1024u)   /* erase per command: progress + cancel points */
-#define BLOCK_SIZE       (64u * 1024u)    /* compare: hash blocks first, then sectors */
-#define UPDATE_RUN_MAX   (256u * 1024u)
-#define ERASED_BYTE      0xFF
+#define CHUNK_TRIES	3u
+#define READ_CHUNK_SAFE 4096u	/* unknown build: start here (§6.2) */
+#define READ_CHUNK_OLD	0x2000u /* old builds: [DOC] read <= 8 KiB */
+#define READ_CHUNK_NEW	0x4000u /* new builds clamp at 0x4004 (L10) */
+#define READ_ALIGN	0x400u	/* a learned chunk is rounded down to 1 KiB */
+#define WRITE_CHUNK_MAX 0x4000u
+#define ERASE_PIECE	(256u * 1024u) /* erase per command: progress + cancel points */
+#define BLOCK_SIZE	(64u * 1024u)  /* compare: hash blocks first, then sectors */
+#define UPDATE_RUN_MAX	(256u * 1024u)
+#define ERASED_BYTE	0xFF
 
 static int need_conn(struct blr_dev *dev)
 {
@@ -56,7 +56,8 @@ static uint32_t write_chunk(struct blr_dev *dev)
 static uint32_t initial_read_chunk(struct blr_dev *dev)
 {
 	if (dev->info.loader_build)
-		return dev->frame_limit >= ISP_LDR_NEW_MAX_PAYLOAD ? READ_CHUNK_NEW : READ_CHUNK_OLD;
+		return dev->frame_limit >= ISP_LDR_NEW_MAX_PAYLOAD ? READ_CHUNK_NEW
+								   : READ_CHUNK_OLD;
 	return READ_CHUNK_SAFE;
 }
 
@@ -71,7 +72,8 @@ static int read_one(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t n, 
 	r = ldr_command(dev, ISP_FLASH_READ, p, sizeof(p), buf, n, got,
 			isp_timeout_ms(ISP_FLASH_READ, 0, n, dev->cur_baud), 1);
 	if (r == BLR_OK && *got != n && !(clamp_ok && *got > 0)) {
-		dev_warn(dev, "flash_read @%08x: asked %zu bytes, got %zu", (unsigned)addr, n, *got);
+		dev_warn(dev, "flash_read @%08x: asked %zu bytes, got %zu", (unsigned)addr, n,
+			 *got);
 		r = BLR_E_PROTOCOL;
 	}
 	return r;
@@ -124,7 +126,8 @@ int blr_flash_read(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len)
 			return BLR_E_CANCELLED;
 		for (unsigned t = 0; t < CHUNK_TRIES; t++) {
 			r = read_one(dev, addr + (uint32_t)done, buf + done, n, &got, false);
-			if (r == BLR_OK || r == BLR_E_CANCELLED || r == BLR_E_IO || t + 1 == CHUNK_TRIES)
+			if (r == BLR_OK || r == BLR_E_CANCELLED || r == BLR_E_IO ||
+			    t + 1 == CHUNK_TRIES)
 				break;
 			if (ldr_recover(dev) != BLR_OK)
 				break;
@@ -224,9 +227,11 @@ static int write_range(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, s
 			put_le32(p, addr + (uint32_t)done);
 			memcpy(p + 4, buf + done, n);
 			/* re-sending a chunk programs the same bits again: harmless on NOR */
-			r = ldr_command(dev, ISP_FLASH_WRITE, p, 4 + n, NULL, 0, NULL, 0, CHUNK_TRIES);
+			r = ldr_command(dev, ISP_FLASH_WRITE, p, 4 + n, NULL, 0, NULL, 0,
+					CHUNK_TRIES);
 			if (r == BLR_OK && dev->late_write_err) {
-				dev_err(dev, "flash programming failed (late FL after the early OK)");
+				dev_err(dev,
+					"flash programming failed (late FL after the early OK)");
 				dev->last_dev_err = ISP_FL_FLASH_WRITE_ERROR;
 				r = BLR_E_DEVICE;
 			}

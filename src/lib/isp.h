@@ -51,20 +51,20 @@ enum isp_cmd {
 /* ---- device error codes the library reacts to (§7; names in err.c) ---------------------- */
 
 enum isp_fl_code {
-	ISP_FL_FLASH_WRITE_ERROR = 0x0006,      /* late, after the early OK of 0x31 (§3.5) */
+	ISP_FL_FLASH_WRITE_ERROR = 0x0006,	/* late, after the early OK of 0x31 (§3.5) */
 	ISP_FL_DECOMPRESS_WRITE_ERROR = 0x000B, /* late, after the early OK of 0x3F */
-	ISP_FL_CMD_LEN_ERROR = 0x0102,          /* handshake leftovers (§2.1, §12.2 R2) */
-	ISP_FL_CMD_CRC_ERROR = 0x0103,          /* loader checksum mismatch (§3.2) */
+	ISP_FL_CMD_LEN_ERROR = 0x0102,		/* handshake leftovers (§2.1, §12.2 R2) */
+	ISP_FL_CMD_CRC_ERROR = 0x0103,		/* loader checksum mismatch (§3.2) */
 };
 
 /* ---- framing (§3) ----------------------------------------------------------------------- */
 
-#define ISP_REQ_HDR_LEN        4u      /* id, checksum, u16 LE length */
-#define ISP_MAX_PAYLOAD_FIELD  0xFFFFu /* u16 length field */
-#define ISP_ROM_MAX_PAYLOAD    4092u   /* §3.3, §12.2 R10 */
+#define ISP_REQ_HDR_LEN		4u	/* id, checksum, u16 LE length */
+#define ISP_MAX_PAYLOAD_FIELD	0xFFFFu /* u16 length field */
+#define ISP_ROM_MAX_PAYLOAD	4092u	/* §3.3, §12.2 R10 */
 #define ISP_LDR_OLD_MAX_PAYLOAD 0x2404u /* 22 064 / 29 264-byte builds, buffer 0x2408 */
 #define ISP_LDR_NEW_MAX_PAYLOAD 0x4004u /* >= 37 376-byte builds, buffer 0x4008 */
-#define ISP_READ_CLAMP_NEW     0x4004u /* 0x32 length clamp of new builds (§12.3 L10) */
+#define ISP_READ_CLAMP_NEW	0x4004u /* 0x32 length clamp of new builds (§12.3 L10) */
 
 /* Two-byte reply tags (§3.4). */
 #define ISP_TAG_OK_0 0x4F /* 'O' */
@@ -76,40 +76,40 @@ enum isp_fl_code {
 
 /* ---- handshake (§2.1, §2.3) ---------------------------------------------------------------- */
 
-#define ISP_SYNC_BYTE         0x55
-#define ISP_SYNC_BURST_US     6000u /* 6 ms of 0x55: count = 0.006 * baud / 10 */
-#define ISP_SYNC_MIN_BYTES    16u
-#define ISP_SYNC_REPLY_MS     100u  /* window after the burst to collect "OK" */
-#define ISP_SYNC_SETTLE_MS    30u   /* wait after OK, then flush (§2.1 step 4) */
-#define ISP_RUN_TO_SYNC_MS    100u  /* after run_image's OK, before the loader handshake */
-#define ISP_ROM_IDLE_SYNC_MS  2000u /* ROM drops to handshake after 2 s idle (§1.2) */
+#define ISP_SYNC_BYTE	     0x55
+#define ISP_SYNC_BURST_US    6000u /* 6 ms of 0x55: count = 0.006 * baud / 10 */
+#define ISP_SYNC_MIN_BYTES   16u
+#define ISP_SYNC_REPLY_MS    100u  /* window after the burst to collect "OK" */
+#define ISP_SYNC_SETTLE_MS   30u   /* wait after OK, then flush (§2.1 step 4) */
+#define ISP_RUN_TO_SYNC_MS   100u  /* after run_image's OK, before the loader handshake */
+#define ISP_ROM_IDLE_SYNC_MS 2000u /* ROM drops to handshake after 2 s idle (§1.2) */
 
 /* ---- get_boot_info (§4.1.1) ------------------------------------------------------------------ */
 
-#define ISP_BOOT_INFO_LEN       20u
-#define ISP_BOOT_INFO_OTP_OFF   4u
-#define ISP_BOOT_INFO_OTP_LEN   16u
+#define ISP_BOOT_INFO_LEN	20u
+#define ISP_BOOT_INFO_OTP_OFF	4u
+#define ISP_BOOT_INFO_OTP_LEN	16u
 #define ISP_BOOT_VERSION_LOADER 0xFFFFFFFFu
-#define ISP_OTP_SIGN            0u /* offsets inside the 16 OTP bytes */
-#define ISP_OTP_ENCRYPT         1u
-#define ISP_OTP_SW_CFG0         4u
-#define ISP_OTP_CHIP_ID         8u
-#define ISP_CHIP_ID_LEN         8u
-#define ISP_MAC_LEN             6u
+#define ISP_OTP_SIGN		0u /* offsets inside the 16 OTP bytes */
+#define ISP_OTP_ENCRYPT		1u
+#define ISP_OTP_SW_CFG0		4u
+#define ISP_OTP_CHIP_ID		8u
+#define ISP_CHIP_ID_LEN		8u
+#define ISP_MAC_LEN		6u
 
 /* ---- loader image (§5.1, §5.3) -------------------------------------------------------------- */
 
 #define ISP_BOOT_HEADER_LEN 176u
 #define ISP_SEG_HEADER_LEN  16u
-#define ISP_SEG_CHUNK       4080u /* 0x18 data chunk: official choice, <= 4092 (§5.4) */
+#define ISP_SEG_CHUNK	    4080u /* 0x18 data chunk: official choice, <= 4092 (§5.4) */
 
 /* ---- fixed reply lengths -------------------------------------------------------------------- */
 
-#define ISP_JEDEC_LEN     4u
-#define ISP_JEDEC_KNOWN   0x80u /* flags byte: flash recognised by the loader */
-#define ISP_SHA256_LEN    32u
+#define ISP_JEDEC_LEN	  4u
+#define ISP_JEDEC_KNOWN	  0x80u /* flags byte: flash recognised by the loader */
+#define ISP_SHA256_LEN	  32u
 #define ISP_MAC_REPLY_LEN 10u /* MAC[6] + CRC32 LE */
-#define ISP_RANGE_LEN     8u  /* addr u32 + len/end u32 */
+#define ISP_RANGE_LEN	  8u  /* addr u32 + len/end u32 */
 
 /* JEDEC capacity byte: size = 2^(cap & 0x1F), sane range 512 KiB .. 16 MiB (§6.6). */
 #define ISP_CAPACITY_MASK 0x1Fu
@@ -123,7 +123,7 @@ enum isp_fl_code {
 /* ---- per-command table (§3.4 reply kind, §3.6 timeouts) ---------------------------------- */
 
 enum isp_reply {
-	ISP_REPLY_ACK,  /* "OK" */
+	ISP_REPLY_ACK,	/* "OK" */
 	ISP_REPLY_DATA, /* "OK" + u16 length + data */
 };
 
@@ -131,7 +131,7 @@ struct isp_cmd_spec {
 	uint8_t id;
 	const char *name;
 	enum isp_reply reply;
-	unsigned timeout_ms;        /* for one reply (restarted on PD) */
+	unsigned timeout_ms;	     /* for one reply (restarted on PD) */
 	unsigned timeout_ms_per_mib; /* added per MiB of the range, counted per started 64 KiB
 				      * (SHA-256, erase: a 64 KiB block erase takes up to 1.2 s) */
 };

@@ -12,21 +12,21 @@
 #include "lib/loader.h"
 
 static const struct loader_build builds[] = {
-	{"eflash_loader 22064 (bl_iot_sdk 2020)", 22064,
-	 "865b2b9d565e015f5f5f66204d14214f605b4aa9ef87f24c7d4427902fc2a144", false, 21, false,
-	 ISP_LDR_OLD_MAX_PAYLOAD, 2000},
-	{"eflash_loader 29264 (BLOpenFlasher/blflash)", 29264,
-	 "fe27c9c4baf4d4958cb9708e41e5fa72ad6a3679f10278761af73b9939fd544b", false, 21, false,
-	 ISP_LDR_OLD_MAX_PAYLOAD, 2000},
-	{"eflash_loader 37376 (bflb-mcu-tool 2023)", 37376,
-	 "b7da05e3cbd2b40a732279fe0406b827ef57f493341f6abbaae8693df3bcbf51", true, 24, true,
-	 ISP_LDR_NEW_MAX_PAYLOAD, 2000},
-	{"eflash_loader 37920 (bflb-mcu-tool 1.10.0)", 37920,
-	 "a9aa9a8d74462b78abf97f7ff2527059867590525dfec2a934d34527b944da23", true, 24, true,
-	 ISP_LDR_NEW_MAX_PAYLOAD, 2000},
-	{"eflash_loader 38784 (BK7231GUIFlashTool)", 38784,
-	 "2aa46589cabb9b9abda0ade8116ce72584946061c8847a54364e8aba04d99176", true, 24, true,
-	 ISP_LDR_NEW_MAX_PAYLOAD, 10000},
+    {"eflash_loader 22064 (bl_iot_sdk 2020)", 22064,
+     "865b2b9d565e015f5f5f66204d14214f605b4aa9ef87f24c7d4427902fc2a144", false, 21, false,
+     ISP_LDR_OLD_MAX_PAYLOAD, 2000},
+    {"eflash_loader 29264 (BLOpenFlasher/blflash)", 29264,
+     "fe27c9c4baf4d4958cb9708e41e5fa72ad6a3679f10278761af73b9939fd544b", false, 21, false,
+     ISP_LDR_OLD_MAX_PAYLOAD, 2000},
+    {"eflash_loader 37376 (bflb-mcu-tool 2023)", 37376,
+     "b7da05e3cbd2b40a732279fe0406b827ef57f493341f6abbaae8693df3bcbf51", true, 24, true,
+     ISP_LDR_NEW_MAX_PAYLOAD, 2000},
+    {"eflash_loader 37920 (bflb-mcu-tool 1.10.0)", 37920,
+     "a9aa9a8d74462b78abf97f7ff2527059867590525dfec2a934d34527b944da23", true, 24, true,
+     ISP_LDR_NEW_MAX_PAYLOAD, 2000},
+    {"eflash_loader 38784 (BK7231GUIFlashTool)", 38784,
+     "2aa46589cabb9b9abda0ade8116ce72584946061c8847a54364e8aba04d99176", true, 24, true,
+     ISP_LDR_NEW_MAX_PAYLOAD, 10000},
 };
 
 const struct loader_build *loader_known_builds(size_t *n)
@@ -52,8 +52,7 @@ static bool crc_ok(const uint8_t *buf, size_t off, size_t crc_off, bool crc_igno
 	return blr_crc32(buf + off, crc_off - off) == stored;
 }
 
-int blr_loader_parse(const uint8_t *buf, size_t len, struct blr_loader_info *info,
-		     const char **why)
+int blr_loader_parse(const uint8_t *buf, size_t len, struct blr_loader_info *info, const char **why)
 {
 	struct blr_loader_info li = {0};
 	const uint8_t *seg;

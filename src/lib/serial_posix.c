@@ -33,29 +33,28 @@ static const struct {
 	unsigned baud;
 	speed_t code;
 } std_rates[] = {
-	{1200, B1200},       {2400, B2400},       {4800, B4800},       {9600, B9600},
-	{19200, B19200},     {38400, B38400},     {57600, B57600},     {115200, B115200},
-	{230400, B230400},
+    {1200, B1200},	 {2400, B2400},	  {4800, B4800},     {9600, B9600},	{19200, B19200},
+    {38400, B38400},	 {57600, B57600}, {115200, B115200}, {230400, B230400},
 #ifdef B460800
-	{460800, B460800},
+    {460800, B460800},
 #endif
 #ifdef B500000
-	{500000, B500000},
+    {500000, B500000},
 #endif
 #ifdef B921600
-	{921600, B921600},
+    {921600, B921600},
 #endif
 #ifdef B1000000
-	{1000000, B1000000},
+    {1000000, B1000000},
 #endif
 #ifdef B1500000
-	{1500000, B1500000},
+    {1500000, B1500000},
 #endif
 #ifdef B2000000
-	{2000000, B2000000},
+    {2000000, B2000000},
 #endif
 #ifdef B3000000
-	{3000000, B3000000},
+    {3000000, B3000000},
 #endif
 };
 
@@ -101,7 +100,8 @@ static int wait_fd(struct serial *s, short events, uint64_t deadline)
 	for (;;) {
 		uint64_t now = mono_ms();
 		struct pollfd p = {.fd = s->fd, .events = events};
-		int left = now >= deadline ? 0 : (int)(deadline - now > 60000 ? 60000 : deadline - now);
+		int left =
+		    now >= deadline ? 0 : (int)(deadline - now > 60000 ? 60000 : deadline - now);
 		int r = poll(&p, 1, left);
 
 		if (r < 0) {
@@ -112,7 +112,8 @@ static int wait_fd(struct serial *s, short events, uint64_t deadline)
 		}
 		if (r > 0) {
 			if (p.revents & (events | POLLHUP | POLLERR))
-				return (p.revents & events) ? 1 : (errno = EIO, s->os_err = EIO, -1);
+				return (p.revents & events) ? 1
+							    : (errno = EIO, s->os_err = EIO, -1);
 			continue;
 		}
 		if (mono_ms() >= deadline)
@@ -249,16 +250,16 @@ static int s_last_os_error(void *ctx)
 }
 
 static const struct blr_transport_ops serial_ops = {
-	.set_baud = s_set_baud,
-	.write = s_write,
-	.read = s_read,
-	.flush_input = s_flush_input,
-	.drain = s_drain,
-	.set_lines = s_set_lines,
-	.now_ms = s_now_ms,
-	.sleep_ms = s_sleep_ms,
-	.close = s_close,
-	.last_os_error = s_last_os_error,
+    .set_baud = s_set_baud,
+    .write = s_write,
+    .read = s_read,
+    .flush_input = s_flush_input,
+    .drain = s_drain,
+    .set_lines = s_set_lines,
+    .now_ms = s_now_ms,
+    .sleep_ms = s_sleep_ms,
+    .close = s_close,
+    .last_os_error = s_last_os_error,
 };
 
 static int open_error(int e)

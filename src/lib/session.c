@@ -16,17 +16,17 @@
 #include "lib/loader.h"
 
 #define DEFAULT_HANDSHAKE_TRIES 3u
-#define PROBE_TIMEOUT_MS        100u /* running-loader probe ([MCU] 100 ms) */
-#define RECOVER_PROBE_MS        300u
-#define LDR_FAILS_TO_SYNC       3u   /* third failing command -> handshake mode (L7) */
-#define LDR_SYNC_MARGIN_MS      500u /* around the loader's 2 x rx timeout (L21) */
-#define LDR_MAX_RX_TIMEOUT_MS   10000u /* 38 784-byte build (§3.6) */
-#define UPLOAD_TRIES            2u
-#define PENDING_SCAN_MAX        64u
-#define RX_CHUNK                4096u
-#define RECOVER_DRAIN_MS        20u
-#define WRITE_SLACK_MS          1000u
-#define RESET_WAIT_MAX_MS       10000u
+#define PROBE_TIMEOUT_MS	100u /* running-loader probe ([MCU] 100 ms) */
+#define RECOVER_PROBE_MS	300u
+#define LDR_FAILS_TO_SYNC	3u     /* third failing command -> handshake mode (L7) */
+#define LDR_SYNC_MARGIN_MS	500u   /* around the loader's 2 x rx timeout (L21) */
+#define LDR_MAX_RX_TIMEOUT_MS	10000u /* 38 784-byte build (§3.6) */
+#define UPLOAD_TRIES		2u
+#define PENDING_SCAN_MAX	64u
+#define RX_CHUNK		4096u
+#define RECOVER_DRAIN_MS	20u
+#define WRITE_SLACK_MS		1000u
+#define RESET_WAIT_MAX_MS	10000u
 
 /* Lower work bauds tried when the loader handshake fails at the requested one (§1.4). */
 static const unsigned fallback_bauds[] = {1000000, 500000, 230400, 115200};
@@ -145,8 +145,8 @@ static unsigned line_ms(struct blr_dev *dev, size_t bytes)
 static int tx(struct blr_dev *dev, const uint8_t *buf, size_t len)
 {
 	dev_log_hex(dev, "tx", buf, len);
-	return keep_os(dev, dev->t.ops->write(dev->t.ctx, buf, len,
-					      2 * line_ms(dev, len) + WRITE_SLACK_MS));
+	return keep_os(
+	    dev, dev->t.ops->write(dev->t.ctx, buf, len, 2 * line_ms(dev, len) + WRITE_SLACK_MS));
 }
 
 /* A late FL 06 00 / FL 0B 00 (early-OK write that failed, §3.5) or a handshake leftover
@@ -242,8 +242,8 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 		}
 		if (want > sizeof(rx))
 			want = sizeof(rx);
-		r = keep_os(dev, dev->t.ops->read(dev->t.ctx, rx, want,
-						  (unsigned)(deadline - now), &got));
+		r = keep_os(
+		    dev, dev->t.ops->read(dev->t.ctx, rx, want, (unsigned)(deadline - now), &got));
 		if (r != BLR_OK && r != BLR_E_TIMEOUT)
 			return r;
 		while (used < got) {
@@ -251,7 +251,8 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 			if (ev == ISP_EV_NONE)
 				break;
 			if (ev == ISP_EV_PD) {
-				/* PD restarts the clock of an erase (§3.5), within an overall cap */
+				/* PD restarts the clock of an erase (§3.5), within an overall cap
+				 */
 				uint64_t t = now_ms(dev);
 
 				if ((id == ISP_FLASH_ERASE || id == ISP_FLASH_CHIP_ERASE) &&
@@ -266,7 +267,8 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 				note_fl(dev, d.code);
 				stray_code = d.code;
 				if (dev->need_handshake)
-					return BLR_E_TIMEOUT; /* our frame went to a loader in sync */
+					return BLR_E_TIMEOUT; /* our frame went to a loader in sync
+							       */
 				continue;
 			}
 			if (used < got)
@@ -274,7 +276,7 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 			goto event;
 		}
 		continue;
-event:
+	event:
 		dev->last_rx_ms = now_ms(dev);
 		if (d.skipped)
 			dev_dbg(dev, "%s: skipped %zu garbage bytes", spec->name, d.skipped);
@@ -329,7 +331,8 @@ static int handshake_once(struct blr_dev *dev, unsigned baud, bool *answered)
 		return BLR_E_NOMEM;
 	memset(burst, ISP_SYNC_BYTE, n);
 	dev_dbg(dev, "handshake: %zu x 0x55 at %u baud", n, baud);
-	r = keep_os(dev, dev->t.ops->write(dev->t.ctx, burst, n, 2 * line_ms(dev, n) + WRITE_SLACK_MS));
+	r = keep_os(dev,
+		    dev->t.ops->write(dev->t.ctx, burst, n, 2 * line_ms(dev, n) + WRITE_SLACK_MS));
 	free(burst);
 	if (r != BLR_OK)
 		return r;
@@ -406,9 +409,8 @@ int ldr_recover(struct blr_dev *dev)
 	/* let the rest of a broken reply arrive, then drop it */
 	sleep_ms(dev, RECOVER_DRAIN_MS);
 	keep_os(dev, dev->t.ops->flush_input(dev->t.ctx));
-	if (!dev->need_handshake &&
-	    isp_command(dev, ISP_FLASH_READ_JEDEC_ID, NULL, 0, j, sizeof(j), &jl,
-			RECOVER_PROBE_MS) == BLR_OK)
+	if (!dev->need_handshake && isp_command(dev, ISP_FLASH_READ_JEDEC_ID, NULL, 0, j, sizeof(j),
+						&jl, RECOVER_PROBE_MS) == BLR_OK)
 		return BLR_OK;
 	r = ldr_handshake(dev);
 	if (r != BLR_E_NO_RESPONSE)
@@ -524,7 +526,8 @@ static int reset_steps(struct blr_dev *dev, const char *s)
 			int r = dev->t.ops->set_lines(dev->t.ctx, dtr, rts);
 
 			if (r == BLR_E_UNSUPPORTED && !warned) {
-				dev_warn(dev, "this port has no DTR/RTS lines; reset steps skipped");
+				dev_warn(dev,
+					 "this port has no DTR/RTS lines; reset steps skipped");
 				warned = true;
 			} else if (r != BLR_OK && r != BLR_E_UNSUPPORTED) {
 				return keep_os(dev, r);
@@ -581,8 +584,7 @@ static enum found identify(struct blr_dev *dev, unsigned timeout_ms)
 	uint8_t r[ISP_BOOT_INFO_LEN];
 	size_t rl = 0;
 
-	if (isp_command(dev, ISP_GET_BOOT_INFO, NULL, 0, r, sizeof(r), &rl, timeout_ms) ==
-		    BLR_OK &&
+	if (isp_command(dev, ISP_GET_BOOT_INFO, NULL, 0, r, sizeof(r), &rl, timeout_ms) == BLR_OK &&
 	    rl == ISP_BOOT_INFO_LEN) {
 		take_boot_info(dev, r);
 		if (get_le32(r) == ISP_BOOT_VERSION_LOADER) {
@@ -592,7 +594,7 @@ static enum found identify(struct blr_dev *dev, unsigned timeout_ms)
 		return FOUND_ROM;
 	}
 	if (isp_command(dev, ISP_FLASH_READ_JEDEC_ID, NULL, 0, r, ISP_JEDEC_LEN, &rl, timeout_ms) ==
-		    BLR_OK &&
+		BLR_OK &&
 	    rl == ISP_JEDEC_LEN)
 		return FOUND_LOADER;
 	return FOUND_NOTHING;
@@ -653,8 +655,8 @@ static int loader_start(struct blr_dev *dev, unsigned tries)
 	dev->stage = DEV_LOADER;
 	sleep_ms(dev, ISP_RUN_TO_SYNC_MS);
 	r = handshake(dev, dev->baud, tries, ldr_idle_ms(dev));
-	for (size_t i = 0; r == BLR_E_NO_RESPONSE && i < sizeof(fallback_bauds) / sizeof(*fallback_bauds);
-	     i++) {
+	for (size_t i = 0;
+	     r == BLR_E_NO_RESPONSE && i < sizeof(fallback_bauds) / sizeof(*fallback_bauds); i++) {
 		if (fallback_bauds[i] >= dev->baud)
 			continue;
 		dev_warn(dev, "no loader handshake at %u baud, trying %u", dev->baud,
@@ -813,7 +815,8 @@ int blr_connect(struct blr_dev *dev, const struct blr_connect_opts *o)
 		f = identify(dev, PROBE_TIMEOUT_MS);
 		dev->stage = DEV_NONE;
 		if (f == FOUND_LOADER) {
-			dev_info(dev, "a loader is already running at %u baud: reusing it", dev->baud);
+			dev_info(dev, "a loader is already running at %u baud: reusing it",
+				 dev->baud);
 			dev->stage = DEV_LOADER;
 			ci->loader_was_running = true;
 			dev->fails = 0;

@@ -114,7 +114,7 @@ static void pty_read_fixture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pty_read_fixture),
+	    cmocka_unit_test(pty_read_fixture),
 	};
 	return cmocka_run_group_tests_name("library <-> emulator over a pty", tests, NULL, NULL);
 }

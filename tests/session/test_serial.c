@@ -199,12 +199,12 @@ static void open_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(open_io_both_ways, pty_setup, pty_teardown),
-		cmocka_unit_test_setup_teardown(read_deadline, pty_setup, pty_teardown),
-		cmocka_unit_test_setup_teardown(baud_rates, pty_setup, pty_teardown),
-		cmocka_unit_test_setup_teardown(modem_lines_unsupported, pty_setup, pty_teardown),
-		cmocka_unit_test_setup_teardown(exclusive_and_restore, pty_setup, pty_teardown),
-		cmocka_unit_test(open_errors),
+	    cmocka_unit_test_setup_teardown(open_io_both_ways, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown(read_deadline, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown(baud_rates, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown(modem_lines_unsupported, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown(exclusive_and_restore, pty_setup, pty_teardown),
+	    cmocka_unit_test(open_errors),
 	};
 	return cmocka_run_group_tests_name("serial backend on a pty", tests, NULL, NULL);
 }

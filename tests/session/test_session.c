@@ -316,8 +316,8 @@ static int sa_oserr(void *ctx)
 }
 
 static const struct blr_transport_ops slow_ops = {
-	sa_set_baud, sa_write, sa_read, sa_flush, sa_drain, sa_lines, sa_now, sa_sleep, sa_close,
-	sa_oserr,
+    sa_set_baud, sa_write, sa_read,  sa_flush, sa_drain,
+    sa_lines,	 sa_now,   sa_sleep, sa_close, sa_oserr,
 };
 
 static void loader_baud_fallback(void **state)
@@ -345,10 +345,10 @@ static void lost_and_corrupted_frames(void **state)
 	static const struct {
 		uint8_t drop, corrupt;
 	} cases[] = {
-		{0x18, 0},    /* a loader chunk lost in the ROM: the upload starts over */
-		{0x31, 0},    /* a write frame lost: timeout, re-sync, the chunk again */
-		{0, 0x31},    /* a write frame with a line error: FL 03 01, the chunk again */
-		{0x3D, 0x32}, /* a lost SHA request, a corrupted read request */
+	    {0x18, 0},	  /* a loader chunk lost in the ROM: the upload starts over */
+	    {0x31, 0},	  /* a write frame lost: timeout, re-sync, the chunk again */
+	    {0, 0x31},	  /* a write frame with a line error: FL 03 01, the chunk again */
+	    {0x3D, 0x32}, /* a lost SHA request, a corrupted read request */
 	};
 	(void)state;
 
@@ -549,10 +549,12 @@ static void erase_all_and_sha_reference(void **state)
 	assert_int_equal(blr_flash_sha256(f->dev, 0, 2 * MIB, d), BLR_OK);
 	blr_hex(d, 32, hex);
 	/* protocol.md §8.2 reference values for erased flash */
-	assert_string_equal(hex, "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5");
+	assert_string_equal(hex,
+			    "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5");
 	assert_int_equal(blr_flash_sha256(f->dev, 0x7000, 4096, d), BLR_OK);
 	blr_hex(d, 32, hex);
-	assert_string_equal(hex, "f47a8ec3e9aff2318d896942282ad4fe37d6391c82914f54a5da8a37de1300c6");
+	assert_string_equal(hex,
+			    "f47a8ec3e9aff2318d896942282ad4fe37d6391c82914f54a5da8a37de1300c6");
 	del_fx(f);
 }
 
@@ -725,9 +727,9 @@ static void update_skips_identical(void **state)
 
 	assert_non_null(want);
 	memcpy(want, f->flash, 2 * MIB);
-	want[0x10] ^= 0xFF;               /* sector 0 */
-	want[0x123456] ^= 0x01;           /* sector 0x123 */
-	want[0x1FFFFF] = 0x00;            /* last sector */
+	want[0x10] ^= 0xFF;	/* sector 0 */
+	want[0x123456] ^= 0x01; /* sector 0x123 */
+	want[0x1FFFFF] = 0x00;	/* last sector */
 	assert_int_equal(fx_connect(f), BLR_OK);
 	assert_int_equal(blr_flash_compare(f->dev, 0, want, 2 * MIB, diff, &nd), BLR_OK);
 	assert_int_equal(nd, 3);
@@ -767,13 +769,12 @@ static void update_partial_edges(void **state)
 	assert_int_equal(st.sectors_total, 3);
 	assert_int_equal(st.sectors_erased, 3);
 	assert_memory_equal(f->flash + 0x2800, data, sizeof(data));
-	assert_memory_equal(f->flash + 0x2000, orig + 0x2000, 0x800);           /* head kept */
-	assert_memory_equal(f->flash + 0x4001, orig + 0x4001, 0x1000 - 1);      /* tail kept */
+	assert_memory_equal(f->flash + 0x2000, orig + 0x2000, 0x800);	   /* head kept */
+	assert_memory_equal(f->flash + 0x4001, orig + 0x4001, 0x1000 - 1); /* tail kept */
 	assert_memory_equal(f->flash, orig, 0x2000);
 	assert_memory_equal(f->flash + 0x5000, orig + 0x5000, 2 * MIB - 0x5000);
 	/* FULL: erase and write everything even when identical */
-	assert_int_equal(blr_flash_update(f->dev, 0x2800, data, sizeof(data), BLR_UPDATE_FULL,
-					  &st),
+	assert_int_equal(blr_flash_update(f->dev, 0x2800, data, sizeof(data), BLR_UPDATE_FULL, &st),
 			 BLR_OK);
 	assert_int_equal(st.sectors_erased, 3);
 	assert_memory_equal(f->flash + 0x2000, orig + 0x2000, 0x800);
@@ -828,8 +829,8 @@ static void timing_model_cycle(void **state)
 		f->opts.baud = bauds[b];
 		assert_int_equal(fx_connect(f), BLR_OK);
 		fx_pattern(want, 0x48000, 31);
-		assert_int_equal(blr_flash_update(f->dev, 0x38000, want, 0x48000, BLR_UPDATE_FULL, &st),
-				 BLR_OK);
+		assert_int_equal(
+		    blr_flash_update(f->dev, 0x38000, want, 0x48000, BLR_UPDATE_FULL, &st), BLR_OK);
 		assert_int_equal(blr_flash_read(f->dev, 0x38000, back, 0x48000), BLR_OK);
 		assert_memory_equal(back, want, 0x48000);
 		assert_int_equal(blr_flash_erase_all(f->dev), BLR_OK); /* 5 s, PD every second */
@@ -1008,8 +1009,7 @@ static int si_oserr(void *ctx)
 }
 
 static const struct blr_transport_ops silent_ops = {
-	si_set_baud, si_write, si_read, si_nop, si_nop, si_lines, si_now, si_sleep, si_close,
-	si_oserr,
+    si_set_baud, si_write, si_read, si_nop, si_nop, si_lines, si_now, si_sleep, si_close, si_oserr,
 };
 
 static bool cancel_now(void *user)
@@ -1044,36 +1044,36 @@ static void no_answer_and_cancel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(connect_and_upload),
-		cmocka_unit_test(connect_progress_and_real_crc_loader),
-		cmocka_unit_test(connect_refuses_bad_image_and_missing_loader),
-		cmocka_unit_test(secured_chip),
-		cmocka_unit_test(already_running_loader),
-		cmocka_unit_test(running_loader_in_handshake_mode),
-		cmocka_unit_test(known_new_build_limits),
-		cmocka_unit_test(rom_left_in_command_mode),
-		cmocka_unit_test(loader_baud_fallback),
-		cmocka_unit_test(lost_and_corrupted_frames),
-		cmocka_unit_test(late_write_error_with_timing),
-		cmocka_unit_test(old_loader_mode),
-		cmocka_unit_test(read_fixture_back),
-		cmocka_unit_test(erase_write_range),
-		cmocka_unit_test(erase_end_sector_aligned),
-		cmocka_unit_test(erase_all_and_sha_reference),
-		cmocka_unit_test(sha_agreement),
-		cmocka_unit_test(bad_checksum_raw_frame),
-		cmocka_unit_test(write_without_erase_caught),
-		cmocka_unit_test(late_write_error),
-		cmocka_unit_test(recovery_after_idle),
-		cmocka_unit_test(recovery_after_failures),
-		cmocka_unit_test(update_skips_identical),
-		cmocka_unit_test(update_partial_edges),
-		cmocka_unit_test(long_rx_timeout_loader),
-		cmocka_unit_test(timing_model_cycle),
-		cmocka_unit_test(progress_and_cancel),
-		cmocka_unit_test(reset_ends_session),
-		cmocka_unit_test(logging_levels),
-		cmocka_unit_test(no_answer_and_cancel),
+	    cmocka_unit_test(connect_and_upload),
+	    cmocka_unit_test(connect_progress_and_real_crc_loader),
+	    cmocka_unit_test(connect_refuses_bad_image_and_missing_loader),
+	    cmocka_unit_test(secured_chip),
+	    cmocka_unit_test(already_running_loader),
+	    cmocka_unit_test(running_loader_in_handshake_mode),
+	    cmocka_unit_test(known_new_build_limits),
+	    cmocka_unit_test(rom_left_in_command_mode),
+	    cmocka_unit_test(loader_baud_fallback),
+	    cmocka_unit_test(lost_and_corrupted_frames),
+	    cmocka_unit_test(late_write_error_with_timing),
+	    cmocka_unit_test(old_loader_mode),
+	    cmocka_unit_test(read_fixture_back),
+	    cmocka_unit_test(erase_write_range),
+	    cmocka_unit_test(erase_end_sector_aligned),
+	    cmocka_unit_test(erase_all_and_sha_reference),
+	    cmocka_unit_test(sha_agreement),
+	    cmocka_unit_test(bad_checksum_raw_frame),
+	    cmocka_unit_test(write_without_erase_caught),
+	    cmocka_unit_test(late_write_error),
+	    cmocka_unit_test(recovery_after_idle),
+	    cmocka_unit_test(recovery_after_failures),
+	    cmocka_unit_test(update_skips_identical),
+	    cmocka_unit_test(update_partial_edges),
+	    cmocka_unit_test(long_rx_timeout_loader),
+	    cmocka_unit_test(timing_model_cycle),
+	    cmocka_unit_test(progress_and_cancel),
+	    cmocka_unit_test(reset_ends_session),
+	    cmocka_unit_test(logging_levels),
+	    cmocka_unit_test(no_answer_and_cancel),
 	};
 	return cmocka_run_group_tests_name("library <-> emulator", tests, NULL, NULL);
 }

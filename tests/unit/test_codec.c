@@ -22,8 +22,8 @@
 
 /* ---- encoder: §8.2 computed frames ------------------------------------------------------- */
 
-static void check_frame(uint8_t id, const uint8_t *payload, size_t n, bool cks,
-			const uint8_t *want, size_t want_len)
+static void check_frame(uint8_t id, const uint8_t *payload, size_t n, bool cks, const uint8_t *want,
+			size_t want_len)
 {
 	uint8_t out[64];
 	size_t len = isp_encode(out, sizeof(out), id, payload, n, cks);
@@ -38,9 +38,9 @@ static void encode_rom_frames(void **state)
 	static const uint8_t check[] = {0x19, 0x00, 0x00, 0x00};
 	static const uint8_t run[] = {0x1A, 0x00, 0x00, 0x00};
 	/* load_seg_header of the 37 920-byte loader, checksum 0 for the ROM */
-	static const uint8_t seghdr[] = {0x17, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01, 0x22,
-					 0x60, 0x93, 0x00, 0x00, 0xE5, 0xCD, 0x88, 0x66,
-					 0x59, 0xA9, 0x86, 0x19};
+	static const uint8_t seghdr[] = {0x17, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01,
+					 0x22, 0x60, 0x93, 0x00, 0x00, 0xE5, 0xCD,
+					 0x88, 0x66, 0x59, 0xA9, 0x86, 0x19};
 	uint8_t hdr[ISP_BOOT_HEADER_LEN] = {0x42, 0x46, 0x4E, 0x50};
 	uint8_t *big = malloc(ISP_REQ_HDR_LEN + ISP_SEG_CHUNK);
 	uint8_t data[ISP_SEG_CHUNK];
@@ -72,19 +72,19 @@ static void encode_loader_frames(void **state)
 		uint8_t frame[12];
 		size_t len;
 	} v[] = {
-		{0x36, {0x36, 0x00, 0x00, 0x00}, 4},
-		{0x32, {0x32, 0x10, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00}, 12},
-		{0x32, {0x32, 0x28, 0x08, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00}, 12},
-		{0x32, {0x32, 0x27, 0x08, 0x00, 0x00, 0xF8, 0x1F, 0x00, 0x00, 0x08, 0x00, 0x00}, 12},
-		{0x3D, {0x3D, 0x28, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00}, 12},
-		{0x30, {0x30, 0x25, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0x1F, 0x00}, 12},
-		{0x30, {0x30, 0x18, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0xFF, 0x0F, 0x01, 0x00}, 12},
-		{0x31, {0x31, 0x50, 0x08, 0x00, 0x00, 0x10, 0x00, 0x00, 0xDE, 0xAD, 0xBE, 0xEF}, 12},
-		{0x3A, {0x3A, 0x00, 0x00, 0x00}, 4},
-		{0x3C, {0x3C, 0x00, 0x00, 0x00}, 4},
-		{0x21, {0x21, 0x00, 0x00, 0x00}, 4},
-		{0x42, {0x42, 0x00, 0x00, 0x00}, 4},
-		{0x3B, {0x3B, 0x05, 0x04, 0x00, 0xFF, 0x01, 0x01, 0x00}, 8},
+	    {0x36, {0x36, 0x00, 0x00, 0x00}, 4},
+	    {0x32, {0x32, 0x10, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00}, 12},
+	    {0x32, {0x32, 0x28, 0x08, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00}, 12},
+	    {0x32, {0x32, 0x27, 0x08, 0x00, 0x00, 0xF8, 0x1F, 0x00, 0x00, 0x08, 0x00, 0x00}, 12},
+	    {0x3D, {0x3D, 0x28, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00}, 12},
+	    {0x30, {0x30, 0x25, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0x1F, 0x00}, 12},
+	    {0x30, {0x30, 0x18, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0xFF, 0x0F, 0x01, 0x00}, 12},
+	    {0x31, {0x31, 0x50, 0x08, 0x00, 0x00, 0x10, 0x00, 0x00, 0xDE, 0xAD, 0xBE, 0xEF}, 12},
+	    {0x3A, {0x3A, 0x00, 0x00, 0x00}, 4},
+	    {0x3C, {0x3C, 0x00, 0x00, 0x00}, 4},
+	    {0x21, {0x21, 0x00, 0x00, 0x00}, 4},
+	    {0x42, {0x42, 0x00, 0x00, 0x00}, 4},
+	    {0x3B, {0x3B, 0x05, 0x04, 0x00, 0xFF, 0x01, 0x01, 0x00}, 8},
 	};
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
@@ -92,9 +92,9 @@ static void encode_loader_frames(void **state)
 		/* the ROM form differs only in the checksum byte */
 		uint8_t out[16];
 
-		assert_int_equal(isp_encode(out, sizeof(out), v[i].id, v[i].frame + 4, v[i].len - 4,
-					    false),
-				 v[i].len);
+		assert_int_equal(
+		    isp_encode(out, sizeof(out), v[i].id, v[i].frame + 4, v[i].len - 4, false),
+		    v[i].len);
 		assert_int_equal(out[1], 0);
 		assert_memory_equal(out + 2, v[i].frame + 2, v[i].len - 2);
 	}
@@ -179,9 +179,9 @@ static void decode_boot_info_captures(void **state)
 			assert_int_equal(ev[0].ev, ISP_EV_DATA);
 			assert_int_equal(ev[0].len, ISP_BOOT_INFO_LEN);
 			assert_memory_equal(ev[0].data, caps[c] + 4, 20);
-			assert_int_equal(get_le32(ev[0].data), 1); /* ROM version */
-			assert_int_equal(ev[0].data[4], 0);       /* sign */
-			assert_int_equal(ev[0].data[5], 0);       /* encrypt */
+			assert_int_equal(get_le32(ev[0].data), 1);     /* ROM version */
+			assert_int_equal(ev[0].data[4], 0);	       /* sign */
+			assert_int_equal(ev[0].data[5], 0);	       /* encrypt */
 			assert_int_equal(get_le32(ev[0].data + 8), 3); /* sw_cfg0 */
 		}
 	}
@@ -216,12 +216,12 @@ static void decode_leftover_fl(void **state)
 static void decode_stray_ok_before_data(void **state)
 {
 	/* stray OK, then the real seg-header echo of §8.2 */
-	static const uint8_t in[] = {0x4F, 0x4B, 0x4F, 0x4B, 0x10, 0x00, 0x00, 0x00, 0x01, 0x22,
-				     0x60, 0x93, 0x00, 0x00, 0xE5, 0xCD, 0x88, 0x66, 0x59, 0xA9,
-				     0x86, 0x19};
+	static const uint8_t in[] = {0x4F, 0x4B, 0x4F, 0x4B, 0x10, 0x00, 0x00, 0x00,
+				     0x01, 0x22, 0x60, 0x93, 0x00, 0x00, 0xE5, 0xCD,
+				     0x88, 0x66, 0x59, 0xA9, 0x86, 0x19};
 	/* late FL 06 00 of an earlier write in front of a JEDEC reply */
-	static const uint8_t late[] = {0x46, 0x4C, 0x06, 0x00, 0x4F, 0x4B, 0x04,
-				       0x00, 0xEF, 0x40, 0x15, 0x80};
+	static const uint8_t late[] = {0x46, 0x4C, 0x06, 0x00, 0x4F, 0x4B,
+				       0x04, 0x00, 0xEF, 0x40, 0x15, 0x80};
 	/* stray OK then PD then the final OK+data */
 	struct ev_rec ev[3];
 	(void)state;
@@ -267,9 +267,8 @@ static void decode_replies_8_2(void **state)
 	assert_int_equal(decode_all(ok, 2, false, 0, ev, 5, NULL), 1);
 	assert_int_equal(ev[0].ev, ISP_EV_OK);
 	/* a zero-length data reply is legal */
-	assert_int_equal(decode_all((const uint8_t[]){0x4F, 0x4B, 0x00, 0x00}, 4, true, 0, ev, 5,
-				    NULL),
-			 1);
+	assert_int_equal(
+	    decode_all((const uint8_t[]){0x4F, 0x4B, 0x00, 0x00}, 4, true, 0, ev, 5, NULL), 1);
 	assert_int_equal(ev[0].ev, ISP_EV_DATA);
 	assert_int_equal(ev[0].len, 0);
 }
@@ -277,8 +276,8 @@ static void decode_replies_8_2(void **state)
 static void decode_garbage(void **state)
 {
 	/* noise, a lone 'O', "OOK", a 'P' without 'D', 0x55 leftovers, then OK */
-	static const uint8_t in[] = {0x00, 0xFF, 0x4F, 0x00, 0x4B, 0x55, 0x55, 0x50,
-				     0x4B, 0x46, 0x46, 0x4F, 0x4F, 0x4B};
+	static const uint8_t in[] = {0x00, 0xFF, 0x4F, 0x00, 0x4B, 0x55, 0x55,
+				     0x50, 0x4B, 0x46, 0x46, 0x4F, 0x4F, 0x4B};
 	struct ev_rec ev[2];
 	size_t skipped = 0;
 	(void)state;
@@ -357,8 +356,8 @@ static void decode_want_never_overshoots(void **state)
 static void command_table(void **state)
 {
 	static const uint8_t data_cmds[] = {0x10, 0x17, 0x32, 0x36, 0x3D, 0x42};
-	static const uint8_t ack_cmds[] = {0x11, 0x18, 0x19, 0x1A, 0x21, 0x30,
-					   0x31, 0x3A, 0x3B, 0x3C};
+	static const uint8_t ack_cmds[] = {0x11, 0x18, 0x19, 0x1A, 0x21,
+					   0x30, 0x31, 0x3A, 0x3B, 0x3C};
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(data_cmds); i++)
 		assert_int_equal(isp_cmd_spec(data_cmds[i])->reply, ISP_REPLY_DATA);
@@ -395,10 +394,10 @@ static void error_names(void **state)
 
 static void reset_step_strings(void **state)
 {
-	static const char *good[] = {"", "dtr", "-dtr,rts,w50,-rts", "rts,dtr,w50,-dtr,w50,-rts,w50",
-				     "w0", "w10000"};
-	static const char *bad[] = {"dtr,",  ",dtr", "dtrx", "w",     "w10001", "wx",
-				    "rts;w5", "DTR", "w-1", "dtr,,rts", "w1234567"};
+	static const char *good[] = {
+	    "", "dtr", "-dtr,rts,w50,-rts", "rts,dtr,w50,-dtr,w50,-rts,w50", "w0", "w10000"};
+	static const char *bad[] = {"dtr,",   ",dtr", "dtrx", "w",	  "w10001",  "wx",
+				    "rts;w5", "DTR",  "w-1",  "dtr,,rts", "w1234567"};
 	(void)state;
 	assert_int_equal(blr_reset_steps_check(NULL), BLR_OK);
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
@@ -410,19 +409,19 @@ static void reset_step_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(encode_rom_frames),
-		cmocka_unit_test(encode_loader_frames),
-		cmocka_unit_test(encode_limits),
-		cmocka_unit_test(decode_boot_info_captures),
-		cmocka_unit_test(decode_leftover_fl),
-		cmocka_unit_test(decode_stray_ok_before_data),
-		cmocka_unit_test(decode_replies_8_2),
-		cmocka_unit_test(decode_garbage),
-		cmocka_unit_test(decode_truncated_and_oversize),
-		cmocka_unit_test(decode_want_never_overshoots),
-		cmocka_unit_test(command_table),
-		cmocka_unit_test(error_names),
-		cmocka_unit_test(reset_step_strings),
+	    cmocka_unit_test(encode_rom_frames),
+	    cmocka_unit_test(encode_loader_frames),
+	    cmocka_unit_test(encode_limits),
+	    cmocka_unit_test(decode_boot_info_captures),
+	    cmocka_unit_test(decode_leftover_fl),
+	    cmocka_unit_test(decode_stray_ok_before_data),
+	    cmocka_unit_test(decode_replies_8_2),
+	    cmocka_unit_test(decode_garbage),
+	    cmocka_unit_test(decode_truncated_and_oversize),
+	    cmocka_unit_test(decode_want_never_overshoots),
+	    cmocka_unit_test(command_table),
+	    cmocka_unit_test(error_names),
+	    cmocka_unit_test(reset_step_strings),
 	};
 	return cmocka_run_group_tests_name("isp codec", tests, NULL, NULL);
 }

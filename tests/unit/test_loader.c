@@ -91,10 +91,10 @@ static void corrupt_header_fields(void **state)
 		FLIP(20, "flash configuration CRC");
 		FLIP(96, "flash configuration CRC");
 		FLIP(106, "clock configuration CRC");
-		FLIP(176 + 2, "segment header CRC");     /* destination */
-		FLIP(176 + 12, "segment header CRC");    /* the CRC itself */
+		FLIP(176 + 2, "segment header CRC");	  /* destination */
+		FLIP(176 + 12, "segment header CRC");	  /* the CRC itself */
 		FLIP(176 + 16 + 500, "segment data CRC"); /* body */
-		FLIP(176 + 8, "segment header CRC");     /* data CRC field */
+		FLIP(176 + 8, "segment header CRC");	  /* data CRC field */
 #undef FLIP
 		/* a field covered only by the header CRC (boot entry) */
 		memcpy(c, img, len);
@@ -213,12 +213,9 @@ static void known_build_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(valid_images),
-		cmocka_unit_test(corrupt_header_fields),
-		cmocka_unit_test(corrupt_lengths),
-		cmocka_unit_test(hash_mismatch_real_crc),
-		cmocka_unit_test(bad_arguments),
-		cmocka_unit_test(known_build_table),
+	    cmocka_unit_test(valid_images),    cmocka_unit_test(corrupt_header_fields),
+	    cmocka_unit_test(corrupt_lengths), cmocka_unit_test(hash_mismatch_real_crc),
+	    cmocka_unit_test(bad_arguments),   cmocka_unit_test(known_build_table),
 	};
 	return cmocka_run_group_tests_name("loader images", tests, NULL, NULL);
 }
