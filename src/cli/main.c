@@ -12,9 +12,15 @@
 
 static volatile sig_atomic_t g_interrupted;
 
+/* The first signal asks for a clean stop (polled by the library's cancel callback); a
+ * second one ends the program at once. */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (g_interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	g_interrupted = 1;
 }
 
