@@ -152,19 +152,14 @@ static int erase_cmd(struct blr_dev *dev, uint32_t start, uint32_t end_incl)
 			   CHUNK_TRIES);
 }
 
-int blr_flash_erase(struct blr_dev *dev, uint32_t addr, size_t len)
+/* Erase the sectors overlapping [addr, addr+len), reporting ERASE progress as base + erased
+ * bytes of total (a blr_flash_update plan spans several ranges). */
+static int erase_range(struct blr_dev *dev, uint32_t addr, size_t len, uint64_t base,
+		       uint64_t total)
 {
 	uint64_t pos = addr, end = (uint64_t)addr + len;
-	int r = need_conn(dev);
+	int r;
 
-	if (r != BLR_OK)
-		return r;
-	if (len == 0)
-		return BLR_OK;
-	r = check_range(dev, addr, len);
-	if (r != BLR_OK)
-		return r;
-	dev_progress(dev, BLR_STAGE_ERASE, 0, len);
 	while (pos < end) {
 		/* pieces end on ERASE_PIECE boundaries, so the loader's 64 KiB / 32 KiB block
 		 * choice (§6.4) is unchanged; the end sent is inclusive */
@@ -178,9 +173,24 @@ int blr_flash_erase(struct blr_dev *dev, uint32_t addr, size_t len)
 		if (r != BLR_OK)
 			return r;
 		pos = next;
-		dev_progress(dev, BLR_STAGE_ERASE, pos - addr, len);
+		dev_progress(dev, BLR_STAGE_ERASE, base + (pos - addr), total);
 	}
 	return BLR_OK;
+}
+
+int blr_flash_erase(struct blr_dev *dev, uint32_t addr, size_t len)
+{
+	int r = need_conn(dev);
+
+	if (r != BLR_OK)
+		return r;
+	if (len == 0)
+		return BLR_OK;
+	r = check_range(dev, addr, len);
+	if (r != BLR_OK)
+		return r;
+	dev_progress(dev, BLR_STAGE_ERASE, 0, len);
+	return erase_range(dev, addr, len, 0, len);
 }
 
 int blr_flash_erase_all(struct blr_dev *dev)
@@ -385,9 +395,11 @@ int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, si
 }
 
 /* Erase and program one run of whole sectors [s, e); bytes outside [addr, addr+len) are read
- * back from the chip first so that they survive the erase. */
+ * back from the chip first so that they survive the erase. Progress of both stages counts
+ * *done bytes of the plan's plan_total (the sum of all runs). */
 static int update_run(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
-		      uint64_t s, uint64_t e, struct blr_update_stats *st, uint64_t *wdone)
+		      uint64_t s, uint64_t e, struct blr_update_stats *st, uint64_t *done,
+		      uint64_t plan_total)
 {
 	uint64_t end = (uint64_t)addr + len;
 	size_t n = (size_t)(e - s);
@@ -403,13 +415,13 @@ static int update_run(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, si
 		r = blr_flash_read(dev, (uint32_t)end, img + (end - s), (size_t)(e - end));
 	if (r == BLR_OK) {
 		memcpy(img + (lo - s), buf + (lo - addr), (size_t)(hi - lo));
-		r = blr_flash_erase(dev, (uint32_t)s, n);
+		r = erase_range(dev, (uint32_t)s, n, *done, plan_total);
 	}
 	if (r == BLR_OK) {
 		st->sectors_erased += n / BLR_SECTOR_SIZE;
-		r = write_range(dev, (uint32_t)s, img, n, true, &st->bytes_written, *wdone,
-				(uint64_t)st->sectors_total * BLR_SECTOR_SIZE);
-		*wdone += n;
+		r = write_range(dev, (uint32_t)s, img, n, true, &st->bytes_written, *done,
+				plan_total);
+		*done += n;
 	}
 	free(img);
 	return r;
@@ -460,7 +472,8 @@ int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, siz
 		       (j == i || ((uint64_t)first + j) * BLR_SECTOR_SIZE % UPDATE_RUN_MAX != 0))
 			j++;
 		r = update_run(dev, addr, buf, len, ((uint64_t)first + i) * BLR_SECTOR_SIZE,
-			       ((uint64_t)first + j) * BLR_SECTOR_SIZE, &st, &wdone);
+			       ((uint64_t)first + j) * BLR_SECTOR_SIZE, &st, &wdone,
+			       (uint64_t)nd * BLR_SECTOR_SIZE);
 		i = j;
 	}
 	free(diff);

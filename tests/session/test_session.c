@@ -774,6 +774,55 @@ static void update_skips_identical(void **state)
 	del_fx(f);
 }
 
+/* Progress of a partial update: per stage monotonic, never past its total, and the erase and
+ * write stages each end at done == total with the total equal to the sectors that differ. */
+struct prog_rec {
+	uint64_t last_done[BLR_STAGE_COMPARE + 1];
+	uint64_t total[BLR_STAGE_COMPARE + 1];
+	bool seen[BLR_STAGE_COMPARE + 1];
+	bool bad;
+};
+
+static void prog_rec_fn(void *user, enum blr_stage stage, uint64_t done, uint64_t total)
+{
+	struct prog_rec *p = user;
+
+	if (done > total || (p->seen[stage] && p->total[stage] == total && done < p->last_done[stage]))
+		p->bad = true;
+	p->seen[stage] = true;
+	p->last_done[stage] = done;
+	p->total[stage] = total;
+}
+
+static void update_progress_totals(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_FIXTURE_PINECONE);
+	uint8_t *want = malloc(2 * MIB);
+	struct prog_rec pr;
+	(void)state;
+
+	assert_non_null(want);
+	memcpy(want, f->flash, 2 * MIB);
+	want[0x10] ^= 0xFF;	     /* sector 0 */
+	want[0x40000 + 7] ^= 0x01;   /* sector 0x40, its own run */
+	want[0x41000 + 9] ^= 0x80;   /* sector 0x41, same run */
+	assert_int_equal(fx_connect(f), BLR_OK);
+	memset(&pr, 0, sizeof(pr));
+	blr_dev_set_progress(f->dev, prog_rec_fn, &pr);
+	assert_int_equal(blr_flash_update(f->dev, 0, want, 2 * MIB, 0, NULL), BLR_OK);
+	assert_false(pr.bad);
+	assert_true(pr.seen[BLR_STAGE_ERASE]);
+	assert_true(pr.seen[BLR_STAGE_WRITE]);
+	assert_int_equal(pr.total[BLR_STAGE_ERASE], 3 * SEC);
+	assert_int_equal(pr.last_done[BLR_STAGE_ERASE], 3 * SEC);
+	assert_int_equal(pr.total[BLR_STAGE_WRITE], 3 * SEC);
+	assert_int_equal(pr.last_done[BLR_STAGE_WRITE], 3 * SEC);
+	assert_int_equal(pr.last_done[BLR_STAGE_VERIFY], 2 * MIB);
+	assert_memory_equal(f->flash, want, 2 * MIB);
+	free(want);
+	del_fx(f);
+}
+
 static void update_partial_edges(void **state)
 {
 	struct fx *f = new_fx(NULL, FX_PATTERN);
@@ -1093,6 +1142,7 @@ int main(void)
 	    cmocka_unit_test(long_rx_timeout_loader),
 	    cmocka_unit_test(timing_model_cycle),
 	    cmocka_unit_test(progress_and_cancel),
+	    cmocka_unit_test(update_progress_totals),
 	    cmocka_unit_test(reset_ends_session),
 	    cmocka_unit_test(logging_levels),
 	    cmocka_unit_test(no_answer_and_cancel),
