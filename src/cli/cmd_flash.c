@@ -297,10 +297,12 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 	if (json) {
 		fprintf(o, "{\"port\": ");
 		json_str(o, s.port);
-		fprintf(o,
-			", \"chip_id\": \"%s\", \"mac\": \"%s\", \"rom_version\": \"0x%08" PRIx32
-			"\", \"sign_type\": %u, \"encrypted\": %u",
-			chip, mac, in->rom_version, in->sign_type, in->encrypted);
+		fprintf(o, ", \"chip_id\": \"%s\", \"mac\": \"%s\", \"rom_version\": ", chip, mac);
+		if (in->rom_version) /* 0: not read, a loader was already running */
+			fprintf(o, "\"0x%08" PRIx32 "\"", in->rom_version);
+		else
+			fputs("null", o);
+		fprintf(o, ", \"sign_type\": %u, \"encrypted\": %u", in->sign_type, in->encrypted);
 		fprintf(o, ", \"loader_build\": ");
 		if (in->loader_build)
 			json_str(o, in->loader_build);
