@@ -61,6 +61,14 @@ void cli_optparse_init(struct cli_optparse *p, int argc, char **argv, int first,
 int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struct cli_opt *cmd_opts,
 		      bool globals, const char **arg);
 
+/* A command's whole command line: its own options (cmd_opts, handled by h), the global
+ * options (applied to cli) and up to maxpos positional arguments (in pos, count in *npos).
+ * Returns 0, an exit code after a message, or -1 when --help was printed. */
+typedef int (*cli_opt_handler)(struct cli *cli, void *st, int id, const char *arg);
+int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
+		  const struct cli_opt *opts, cli_opt_handler h, void *st, const char **pos,
+		  size_t maxpos, size_t *npos);
+
 /* Apply a global option (id GOPT_*). Returns 0, or an exit code when the value is bad. */
 int cli_global_apply(struct cli *cli, int id, const char *arg);
 

@@ -46,48 +46,6 @@ static int take_num(struct cli *cli, const char *opt, const char *arg, struct nu
 	return 0;
 }
 
-/* Common loop: returns 0 when done, an exit code to return, or -1 for "help printed". */
-typedef int (*opt_handler)(struct cli *cli, void *st, int id, const char *arg);
-
-static int parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
-		     const struct cli_opt *opts, opt_handler h, void *st, const char **pos,
-		     size_t maxpos, size_t *npos)
-{
-	struct cli_optparse p;
-	const char *arg;
-	int id, rc;
-
-	*npos = 0;
-	cli_optparse_init(&p, argc, argv, 1, name);
-	while ((id = cli_optparse_next(&p, cli, opts, true, &arg)) != OPTP_END) {
-		if (id == OPTP_ERROR)
-			return EXIT_USAGE;
-		if (id == GOPT_HELP) {
-			cli_usage(name, stdout);
-			return -1;
-		}
-		if (id == GOPT_VERSION)
-			continue;
-		if (id == OPTP_POSITIONAL) {
-			if (*npos >= maxpos) {
-				cli_err(cli,
-					"%s: unexpected argument '%s' (see 'blrescue help %s')",
-					name, arg, name);
-				return EXIT_USAGE;
-			}
-			pos[(*npos)++] = arg;
-			continue;
-		}
-		if (id >= GOPT_PORT)
-			rc = cli_global_apply(cli, id, arg);
-		else
-			rc = h(cli, st, id, arg);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 static void fmt_hex_bytes(const uint8_t *b, size_t n, char sep, char *out)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -280,7 +238,7 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 	int rc;
 	FILE *o = cli->out;
 
-	rc = parse_cmd(cli, argc, argv, "info", opts, info_opt, &json, pos, 0, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "info", opts, info_opt, &json, pos, 0, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	cli->json = json;
@@ -470,7 +428,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = parse_cmd(cli, argc, argv, "read", read_opts, range_opt, &r, pos, 1, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "read", read_opts, range_opt, &r, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	if (npos != 1) {
@@ -534,7 +492,7 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = parse_cmd(cli, argc, argv, "write", write_opts, range_opt, &r, pos, 1, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "write", write_opts, range_opt, &r, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	if (npos != 1) {
@@ -666,7 +624,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = parse_cmd(cli, argc, argv, "erase", erase_opts, range_opt, &r, pos, 0, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "erase", erase_opts, range_opt, &r, pos, 0, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	if (r.all && (r.start.set || r.size.set || r.end.set)) {
@@ -747,7 +705,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = parse_cmd(cli, argc, argv, "verify", verify_opts, range_opt, &r, pos, 1, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "verify", verify_opts, range_opt, &r, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	if (npos != 1) {

@@ -37,6 +37,13 @@ head -c 65536 /dev/zero | tr '\0' 'A' >"$T/text.bin"
 expect 2 "check not a dump" "$BIN" check "$T/text.bin"
 expect 66 "check missing file" "$BIN" check "$T/nope.bin"
 expect 64 "check bad option" "$BIN" check --frobnicate "$PC"
+# 'blrescue --help': global options are "accepted before or after the command"
+expect 0 "check FILE -q (global option after an offline command)" "$BIN" check "$PC" -q
+has "check -q still prints the verdict" "complete and bootable" "$T/out"
+expect 0 "inspect -v FILE" "$BIN" inspect -v "$PC"
+expect 0 "chips --quiet" "$BIN" chips --quiet
+expect 64 "check with two files" "$BIN" check "$PC" "$OB"
+expect 64 "scrub with one file" "$BIN" scrub "$PC"
 expect 0 "check --help" "$BIN" check --help
 has "check usage" "check" "$T/out"
 
