@@ -75,6 +75,15 @@ int cli_global_apply(struct cli *cli, int id, const char *arg);
 /* Parse helpers that print "CMD: bad value for --OPT: ..." and return EXIT_USAGE. */
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out);
 
+/* ---- input files (util.c) --------------------------------------------------------------- */
+
+#define CLI_INPUT_MAX (64u * 1024u * 1024u) /* larger than any BL602 flash */
+
+/* Read a whole input file (at most CLI_INPUT_MAX bytes; "-" = stdin). Returns 0, or after a
+ * message "WHAT: ..." EXIT_DATAERR (too large) or EXIT_NOINPUT (missing, unreadable). */
+int cli_read_input(const struct cli *cli, const char *what, const char *path, uint8_t **buf,
+		   size_t *len);
+
 /* ---- output ----------------------------------------------------------------------------- */
 
 /* Human size: "2 MiB", "4 KiB", "123 bytes". */

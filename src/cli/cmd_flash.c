@@ -13,8 +13,6 @@
 #include "cli/cli_int.h"
 #include "common/hash.h"
 
-#define FILE_MAX (64u * 1024u * 1024u) /* larger than any BL602 flash */
-
 enum {
 	O_JSON = 1,
 	O_START,
@@ -76,18 +74,14 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* Messages about input files a user can act on. */
+/* Messages about input files a user can act on; an empty file is refused too. */
 static int read_input(struct cli *cli, const char *what, const char *path, uint8_t **buf,
 		      size_t *len)
 {
-	if (cli_read_file(path, FILE_MAX, buf, len)) {
-		if (errno == EFBIG) {
-			cli_err(cli, "%s: %s is too large (more than any BL602 flash)", what, path);
-			return EXIT_DATAERR;
-		}
-		cli_err(cli, "%s: cannot read %s: %s", what, path, strerror(errno));
-		return EXIT_NOINPUT;
-	}
+	int rc = cli_read_input(cli, what, path, buf, len);
+
+	if (rc)
+		return rc;
 	if (*len == 0) {
 		cli_err(cli, "%s: %s is empty", what, path);
 		free(*buf);

@@ -11,8 +11,6 @@
 #include "blrescue/image.h"
 #include "cli/cli_int.h"
 
-#define MAX_DUMP (64u << 20)
-
 /* ---- a tiny JSON writer ---- */
 
 struct jw {
@@ -127,19 +125,6 @@ static int parse_opts(struct cli *cli, int argc, char **argv, const struct cli_o
 		cli_err(cli, "%s: %s", argv[0], what);
 		cli_usage(argv[0], stderr);
 		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-static int read_dump(struct cli *cli, const char *path, uint8_t **buf, size_t *len)
-{
-	if (cli_read_file(path, MAX_DUMP, buf, len) != 0) {
-		if (errno == EFBIG)
-			cli_err(cli, "%s: larger than %u MiB, not a flash dump", path,
-				MAX_DUMP >> 20);
-		else
-			cli_err(cli, "%s: %s", path, strerror(errno));
-		return -1;
 	}
 	return 0;
 }
@@ -720,8 +705,9 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	struct blr_image_info *in;
 	struct blr_check_result res;
 
-	if (read_dump(cli, path, &buf, &len) != 0)
-		return EXIT_NOINPUT;
+	r = cli_read_input(cli, argv[0], path, &buf, &len);
+	if (r != 0)
+		return r;
 	if (blr_image_inspect(buf, len, &in) != 0) {
 		free(buf);
 		cli_err(cli, "inspect: out of memory");
@@ -765,8 +751,9 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	size_t len;
 	struct blr_check_result res;
 
-	if (read_dump(cli, path, &buf, &len) != 0)
-		return EXIT_NOINPUT;
+	r = cli_read_input(cli, argv[0], path, &buf, &len);
+	if (r != 0)
+		return r;
 	r = blr_image_check(buf, len, 0, &res);
 	free(buf);
 	if (r != 0) {
@@ -864,8 +851,9 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 	struct blr_scrub_report rep;
 	struct blr_scrub_opts so2 = {o.ssid, o.psk};
 
-	if (read_dump(cli, inp, &buf, &len) != 0)
-		return EXIT_NOINPUT;
+	r = cli_read_input(cli, "scrub", inp, &buf, &len);
+	if (r != 0)
+		return r;
 	if (blr_image_check(buf, len, 0, &before) != 0) {
 		free(buf);
 		return EXIT_SOFTWARE;
