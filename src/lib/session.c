@@ -314,14 +314,18 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 static int handshake_once(struct blr_dev *dev, unsigned baud, bool *answered)
 {
 	size_t n = (size_t)((uint64_t)baud * ISP_SYNC_BURST_US / 10u / 1000000u);
+	size_t most = (size_t)((uint64_t)baud * ISP_SYNC_MAX_US / 10u / 1000000u);
 	uint8_t *burst, rx[PENDING_SCAN_MAX];
 	size_t have = 0;
 	uint64_t deadline;
 	int r;
 
 	*answered = false;
+	/* 0x55s that arrive after ~8 ms (ROM) / ~13 ms (loader) are parsed as frames (R2, L2) */
 	if (n < ISP_SYNC_MIN_BYTES)
-		n = ISP_SYNC_MIN_BYTES;
+		n = most < ISP_SYNC_MIN_BYTES ? most : ISP_SYNC_MIN_BYTES;
+	if (n == 0)
+		n = 1;
 	r = set_baud(dev, baud);
 	if (r != BLR_OK)
 		return r;

@@ -225,7 +225,23 @@ struct slow_adapter {
 	 * flipped (once each; 0 = off) */
 	uint8_t drop_id, corrupt_id;
 	unsigned dropped, corrupted;
+	/* handshake bursts seen (writes of only 0x55): count and longest line time */
+	unsigned bursts;
+	uint64_t max_burst_us;
 };
+
+static void sa_note_burst(struct slow_adapter *a, const uint8_t *buf, size_t len)
+{
+	uint64_t us;
+
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != 0x55)
+			return;
+	us = (uint64_t)len * 10u * 1000000u / a->baud;
+	a->bursts++;
+	if (us > a->max_burst_us)
+		a->max_burst_us = us;
+}
 
 static int sa_set_baud(void *ctx, unsigned baud)
 {
@@ -239,6 +255,8 @@ static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 {
 	struct slow_adapter *a = ctx;
 
+	if (len && a->baud)
+		sa_note_burst(a, buf, len);
 	if (a->max_baud && a->baud > a->max_baud)
 		return BLR_OK;
 	if (a->drop_id && len >= 4 && buf[0] == a->drop_id && !a->dropped) {
@@ -359,6 +377,39 @@ static void rom_and_loader_baud_fallback(void **state)
 	assert_int_equal(blr_flash_read(f->dev, 0x5000, buf, sizeof(buf)), BLR_OK);
 	assert_memory_equal(buf, f->flash + 0x5000, sizeof(buf));
 	del_fx(f);
+}
+
+static void handshake_burst_at_most_7ms(void **state)
+{
+	static const unsigned bauds[] = {9600, 115200, 2000000};
+	(void)state;
+
+	/* §2.1, §12.2 R2, §12.3 L2: 0x55s arriving more than ~8 ms (ROM) / ~13 ms (loader)
+	 * after the first one are parsed as frames; at the loader they start a frame that never
+	 * completes. Every burst must stay within 7 ms at every baud, also at low ones. */
+	for (size_t i = 0; i < sizeof(bauds) / sizeof(bauds[0]); i++) {
+		struct emu_config cfg;
+		struct fx *f;
+		struct slow_adapter a = {0};
+		struct blr_transport t = {&slow_ops, &a};
+		uint8_t buf[64];
+
+		emu_config_defaults(&cfg);
+		cfg.timing.enabled = true;
+		cfg.timing.latency_us = 0;
+		f = new_fx(&cfg, FX_PATTERN);
+		a.inner = f->t;
+		f->dev->t = t;
+		f->opts.baud = bauds[i];
+		f->opts.rom_baud = bauds[i] < BLR_DEFAULT_ROM_BAUD ? bauds[i] : 0;
+		assert_int_equal(fx_connect(f), BLR_OK);
+		assert_true(a.bursts >= 2); /* ROM and loader */
+		assert_true(a.max_burst_us <= 7000);
+		assert_true(a.max_burst_us >= 5000 || bauds[i] < 20000);
+		assert_int_equal(blr_flash_read(f->dev, 0x1000, buf, sizeof(buf)), BLR_OK);
+		assert_memory_equal(buf, f->flash + 0x1000, sizeof(buf));
+		del_fx(f);
+	}
 }
 
 static void lost_and_corrupted_frames(void **state)
@@ -1124,6 +1175,7 @@ int main(void)
 	    cmocka_unit_test(rom_left_in_command_mode),
 	    cmocka_unit_test(loader_baud_fallback),
 	    cmocka_unit_test(rom_and_loader_baud_fallback),
+	    cmocka_unit_test(handshake_burst_at_most_7ms),
 	    cmocka_unit_test(lost_and_corrupted_frames),
 	    cmocka_unit_test(late_write_error_with_timing),
 	    cmocka_unit_test(old_loader_mode),
