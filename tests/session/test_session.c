@@ -988,6 +988,51 @@ static void progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_
 	c->calls++;
 }
 
+struct vclock_cancel {
+	const struct blr_transport *t;
+	uint64_t at_us; /* cancel once the virtual clock passes this */
+};
+
+static bool cancel_at_time(void *user)
+{
+	struct vclock_cancel *c = user;
+
+	return emu_transport_now_us(c->t) >= c->at_us;
+}
+
+static void cancel_during_chip_erase(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	struct vclock_cancel c;
+	uint8_t buf[16];
+	(void)state;
+
+	/* a single command that the device takes long to answer (a 40 s chip erase, old
+	 * loader: no PD) must still honour the cancel callback while the library waits */
+	emu_config_defaults(&cfg);
+	cfg.old_loader = true;
+	cfg.timing.enabled = true;
+	cfg.timing.latency_us = 0;
+	cfg.timing.chip_erase_us = 40u * 1000u * 1000u;
+	f = new_fx(&cfg, FX_PATTERN);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	c.t = &f->t;
+	c.at_us = emu_transport_now_us(&f->t) + 1000000u;
+	blr_dev_set_cancel(f->dev, cancel_at_time, &c);
+	assert_int_equal(blr_flash_erase_all(f->dev), BLR_E_CANCELLED);
+	assert_true(emu_transport_now_us(&f->t) < c.at_us + 500000u);
+	/* the abandoned session asks for a new connect, which works once the erase is over */
+	blr_dev_set_cancel(f->dev, NULL, NULL);
+	assert_int_equal(blr_flash_read(f->dev, 0, buf, sizeof(buf)), BLR_E_INVAL);
+	f->t.ops->sleep_ms(f->t.ctx, 45000);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_flash_read(f->dev, 0x1000, buf, sizeof(buf)), BLR_OK);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xFF);
+	del_fx(f);
+}
+
 static void progress_and_cancel(void **state)
 {
 	struct fx *f = new_fx(NULL, FX_PATTERN);
@@ -1194,6 +1239,7 @@ int main(void)
 	    cmocka_unit_test(long_rx_timeout_loader),
 	    cmocka_unit_test(timing_model_cycle),
 	    cmocka_unit_test(progress_and_cancel),
+	    cmocka_unit_test(cancel_during_chip_erase),
 	    cmocka_unit_test(update_progress_totals),
 	    cmocka_unit_test(reset_ends_session),
 	    cmocka_unit_test(logging_levels),
