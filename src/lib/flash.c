@@ -201,7 +201,8 @@ int blr_flash_erase_all(struct blr_dev *dev)
 		return r;
 	dev_progress(dev, BLR_STAGE_ERASE, 0, dev->info.flash_size);
 	dev->late_write_err = false;
-	r = ldr_command(dev, ISP_FLASH_CHIP_ERASE, NULL, 0, NULL, 0, NULL, 0, 1);
+	r = ldr_command(dev, ISP_FLASH_CHIP_ERASE, NULL, 0, NULL, 0, NULL,
+			isp_timeout_ms(ISP_FLASH_CHIP_ERASE, dev->info.flash_size, 0, 0), 1);
 	if (r == BLR_OK)
 		dev_progress(dev, BLR_STAGE_ERASE, dev->info.flash_size, dev->info.flash_size);
 	return r;

@@ -988,6 +988,31 @@ static void progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_
 	c->calls++;
 }
 
+static void chip_erase_of_16mib_without_pd(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	uint8_t buf[16];
+	(void)state;
+
+	/* a 16 MiB part takes minutes to chip-erase (data sheets: 40 s typical, 200 s max)
+	 * and an old loader sends no PD meanwhile: the wait must scale with the flash size */
+	emu_config_defaults(&cfg);
+	cfg.flash_size = 16u * MIB;
+	cfg.jedec[2] = 0x18;
+	cfg.old_loader = true;
+	cfg.timing.enabled = true;
+	cfg.timing.latency_us = 0;
+	cfg.timing.chip_erase_us = 150u * 1000u * 1000u;
+	f = new_fx(&cfg, FX_PATTERN);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_flash_erase_all(f->dev), BLR_OK);
+	assert_int_equal(blr_flash_read(f->dev, 0xFFF000, buf, sizeof(buf)), BLR_OK);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xFF);
+	del_fx(f);
+}
+
 struct vclock_cancel {
 	const struct blr_transport *t;
 	uint64_t at_us; /* cancel once the virtual clock passes this */
@@ -1240,6 +1265,7 @@ int main(void)
 	    cmocka_unit_test(timing_model_cycle),
 	    cmocka_unit_test(progress_and_cancel),
 	    cmocka_unit_test(cancel_during_chip_erase),
+	    cmocka_unit_test(chip_erase_of_16mib_without_pd),
 	    cmocka_unit_test(update_progress_totals),
 	    cmocka_unit_test(reset_ends_session),
 	    cmocka_unit_test(logging_levels),
