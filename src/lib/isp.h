@@ -111,6 +111,7 @@ enum isp_fl_code {
 #define ISP_JEDEC_KNOWN	  0x80u /* flags byte: flash recognised by the loader */
 #define ISP_SHA256_LEN	  32u
 #define ISP_MAC_REPLY_LEN 10u /* MAC[6] + CRC32 LE */
+#define ISP_ADDR_LEN	  4u  /* u32 flash address leading 0x31/0x3F payloads and ranges */
 #define ISP_RANGE_LEN	  8u  /* addr u32 + len/end u32 */
 
 /* JEDEC capacity byte: size = 2^(cap & 0x1F), sane range 512 KiB .. 16 MiB (§6.6). */
