@@ -566,6 +566,28 @@ static void sync(struct emu *e, uint64_t t, bool rom)
 
 /* ------------------------------------------------------------------ ROM */
 
+/* 0x41 efuse_read, the same in the ROM (R15) and the loader (L23): addr u32, len u32 (N = 8),
+ * len clipped to 0x80 - addr. Returns 0 (data emitted, *dlen set) or the FL code. */
+static int efuse_read(struct emu *e, const uint8_t *p, size_t n, uint64_t t, size_t *dlen,
+		      char *args, size_t asz)
+{
+	uint32_t a, l;
+
+	if (n != 8)
+		return 0x0404;
+	a = get_le32(p);
+	if (a >= 0x80)
+		return 0x0405;
+	l = get_le32(p + 4);
+	if (l > 0x80 - a)
+		l = 0x80 - a;
+	emit_data(e, t, e->efuse + a, l);
+	*dlen = l;
+	if (args)
+		snprintf(args, asz, " addr=0x%02" PRIX32 " len=%" PRIu32, a, l);
+	return 0;
+}
+
 static const char *rom_name(uint8_t id)
 {
 	switch (id) {
@@ -805,22 +827,8 @@ static void rom_exec(struct emu *e, uint64_t t)
 	case 0x21:
 		break;
 	case 0x41: /* efuse_read (R15) */
-		if (n != 8) {
-			rc = 0x0404;
-			break;
-		}
-		if (get_le32(p) >= 0x80) {
-			rc = 0x0405;
-			break;
-		} else {
-			uint32_t a = get_le32(p), l = get_le32(p + 4);
-			if (l > 0x80 - a)
-				l = 0x80 - a;
-			emit_data(e, t, e->efuse + a, l);
-			dlen = l;
-			replied = true;
-			snprintf(args, sizeof(args), " addr=0x%02" PRIX32 " len=%" PRIu32, a, l);
-		}
+		rc = efuse_read(e, p, n, t, &dlen, args, sizeof(args));
+		replied = rc == 0;
 		break;
 	case 0x51: /* memory_read (R16); RAM contents are not modelled: zeros */
 		if (n != 8 || (get_le32(p + 4) & ~3u) > 0xFFC ||
@@ -1382,21 +1390,8 @@ static void ldr_exec(struct emu *e, uint64_t t)
 			e->efuse[get_le32(p) + i] |= p[4 + i];
 		break;
 	case 0x41:
-		if (n != 8) {
-			rc = 0x0404;
-			break;
-		}
-		if (get_le32(p) >= 0x80) {
-			rc = 0x0405;
-			break;
-		} else {
-			uint32_t a = get_le32(p), l = get_le32(p + 4);
-			if (l > 0x80 - a)
-				l = 0x80 - a;
-			emit_data(e, tc, e->efuse + a, l);
-			dlen = l;
-			replied = true;
-		}
+		rc = efuse_read(e, p, n, tc, &dlen, NULL, 0);
+		replied = rc == 0;
 		break;
 	case 0x42: { /* L9: eFuse 0x14-0x19 in eFuse order + CRC32 LE */
 		uint8_t b[10];

@@ -43,12 +43,12 @@ static int check_range(struct blr_dev *dev, uint32_t addr, size_t len)
 static void range_payload(uint8_t p[ISP_RANGE_LEN], uint32_t a, uint32_t b)
 {
 	put_le32(p, a);
-	put_le32(p + 4, b);
+	put_le32(p + ISP_ADDR_LEN, b);
 }
 
 static uint32_t write_chunk(struct blr_dev *dev)
 {
-	uint32_t c = dev->frame_limit - 4;
+	uint32_t c = dev->frame_limit - ISP_ADDR_LEN;
 
 	return c > WRITE_CHUNK_MAX ? WRITE_CHUNK_MAX : c;
 }
@@ -201,7 +201,8 @@ int blr_flash_erase_all(struct blr_dev *dev)
 		return r;
 	dev_progress(dev, BLR_STAGE_ERASE, 0, dev->info.flash_size);
 	dev->late_write_err = false;
-	r = ldr_command(dev, ISP_FLASH_CHIP_ERASE, NULL, 0, NULL, 0, NULL, 0, 1);
+	r = ldr_command(dev, ISP_FLASH_CHIP_ERASE, NULL, 0, NULL, 0, NULL,
+			isp_timeout_ms(ISP_FLASH_CHIP_ERASE, dev->info.flash_size, 0, 0), 1);
 	if (r == BLR_OK)
 		dev_progress(dev, BLR_STAGE_ERASE, dev->info.flash_size, dev->info.flash_size);
 	return r;
@@ -221,7 +222,7 @@ static int write_range(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, s
 		       bool skip_erased, size_t *written, uint64_t prog_base, uint64_t prog_total)
 {
 	size_t chunk = write_chunk(dev);
-	uint8_t *p = malloc(4 + chunk);
+	uint8_t *p = malloc(ISP_ADDR_LEN + chunk);
 	int r = BLR_OK;
 
 	if (!p)
@@ -235,9 +236,9 @@ static int write_range(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, s
 		}
 		if (!(skip_erased && all_erased(buf + done, n))) {
 			put_le32(p, addr + (uint32_t)done);
-			memcpy(p + 4, buf + done, n);
+			memcpy(p + ISP_ADDR_LEN, buf + done, n);
 			/* re-sending a chunk programs the same bits again: harmless on NOR */
-			r = ldr_command(dev, ISP_FLASH_WRITE, p, 4 + n, NULL, 0, NULL, 0,
+			r = ldr_command(dev, ISP_FLASH_WRITE, p, ISP_ADDR_LEN + n, NULL, 0, NULL, 0,
 					CHUNK_TRIES);
 			if (r == BLR_OK && dev->late_write_err) {
 				dev_err(dev,

@@ -28,9 +28,10 @@ static const struct isp_cmd_spec cmd_table[] = {
     {ISP_FLASH_WRITE_STATUS_REG, "flash_write_status_reg", ISP_REPLY_ACK, 1000, 0},
     {ISP_FLASH_WRITE_CHECK, "flash_write_check", ISP_REPLY_ACK, 2000, 0},
     {ISP_FLASH_SET_PARA, "flash_set_para", ISP_REPLY_ACK, 1000, 0},
-    {ISP_FLASH_CHIP_ERASE, "flash_chip_erase", ISP_REPLY_ACK, 60 * MS_PER_S, 0},
-    {ISP_FLASH_READ_SHA256, "flash_read_sha256", ISP_REPLY_DATA, 3000, 3000},
-    {ISP_FLASH_XIP_READ_SHA256, "flash_xip_read_sha256", ISP_REPLY_DATA, 3000, 3000},
+    /* 16 MiB parts: up to 200 s by data sheet, and old loaders send no PD meanwhile */
+    {ISP_FLASH_CHIP_ERASE, "flash_chip_erase", ISP_REPLY_ACK, 60 * MS_PER_S, 16 * MS_PER_S},
+    {ISP_FLASH_READ_SHA256, "flash_read_sha256", ISP_REPLY_DATA, 3000, 4000},
+    {ISP_FLASH_XIP_READ_SHA256, "flash_xip_read_sha256", ISP_REPLY_DATA, 3000, 4000},
     {ISP_FLASH_DECOMPRESS_WRITE, "flash_decompress_write", ISP_REPLY_ACK, 2000, 0},
     {ISP_EFUSE_READ, "efuse_read", ISP_REPLY_DATA, 1000, 0},
     {ISP_EFUSE_READ_MAC, "efuse_read_mac", ISP_REPLY_DATA, 1000, 0},

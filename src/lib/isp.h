@@ -77,8 +77,9 @@ enum isp_fl_code {
 /* ---- handshake (§2.1, §2.3) ---------------------------------------------------------------- */
 
 #define ISP_SYNC_BYTE	      0x55
-#define ISP_SYNC_BURST_US     6000u /* 6 ms of 0x55: count = 0.006 * baud / 10 */
-#define ISP_SYNC_MIN_BYTES    16u
+#define ISP_SYNC_BURST_US     6000u   /* 6 ms of 0x55: count = 0.006 * baud / 10 */
+#define ISP_SYNC_MAX_US	      7000u   /* never longer (§2.1, §12.2 R2, §12.3 L2) */
+#define ISP_SYNC_MIN_BYTES    16u     /* at low bauds only as far as ISP_SYNC_MAX_US allows */
 #define ISP_SYNC_REPLY_MS     100u    /* window after the burst to collect "OK" */
 #define ISP_SYNC_SETTLE_MS    30u     /* wait after OK, then flush (§2.1 step 4) */
 #define ISP_RUN_TO_SYNC_MS    100u    /* after run_image's OK, before the loader handshake */
@@ -110,6 +111,7 @@ enum isp_fl_code {
 #define ISP_JEDEC_KNOWN	  0x80u /* flags byte: flash recognised by the loader */
 #define ISP_SHA256_LEN	  32u
 #define ISP_MAC_REPLY_LEN 10u /* MAC[6] + CRC32 LE */
+#define ISP_ADDR_LEN	  4u  /* u32 flash address leading 0x31/0x3F payloads and ranges */
 #define ISP_RANGE_LEN	  8u  /* addr u32 + len/end u32 */
 
 /* JEDEC capacity byte: size = 2^(cap & 0x1F), sane range 512 KiB .. 16 MiB (§6.6). */

@@ -235,6 +235,7 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 		uint64_t now = now_ms(dev);
 		size_t want = isp_dec_want(&d), got = 0, used = 0;
 		enum isp_ev ev = ISP_EV_NONE;
+		unsigned slice;
 
 		if (now >= deadline) {
 			r = BLR_E_TIMEOUT;
@@ -242,10 +243,18 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 		}
 		if (want > sizeof(rx))
 			want = sizeof(rx);
-		r = keep_os(
-		    dev, dev->t.ops->read(dev->t.ctx, rx, want, (unsigned)(deadline - now), &got));
+		/* waits of minutes (erases, SHA of big ranges) are read in slices so that a
+		 * cancel request is seen while the device is silent */
+		slice = deadline - now > WAIT_SLICE_MS ? WAIT_SLICE_MS : (unsigned)(deadline - now);
+		r = keep_os(dev, dev->t.ops->read(dev->t.ctx, rx, want, slice, &got));
 		if (r != BLR_OK && r != BLR_E_TIMEOUT)
 			return r;
+		if (!got && dev_cancelled(dev)) {
+			/* the reply is still to come: the session cannot go on (reconnect) */
+			dev_warn(dev, "%s: cancelled while waiting for the reply", spec->name);
+			dev->connected = false;
+			return BLR_E_CANCELLED;
+		}
 		while (used < got) {
 			used += isp_dec_feed(&d, rx + used, got - used, &ev);
 			if (ev == ISP_EV_NONE)
@@ -314,14 +323,18 @@ int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 static int handshake_once(struct blr_dev *dev, unsigned baud, bool *answered)
 {
 	size_t n = (size_t)((uint64_t)baud * ISP_SYNC_BURST_US / 10u / 1000000u);
+	size_t most = (size_t)((uint64_t)baud * ISP_SYNC_MAX_US / 10u / 1000000u);
 	uint8_t *burst, rx[PENDING_SCAN_MAX];
 	size_t have = 0;
 	uint64_t deadline;
 	int r;
 
 	*answered = false;
+	/* 0x55s that arrive after ~8 ms (ROM) / ~13 ms (loader) are parsed as frames (R2, L2) */
 	if (n < ISP_SYNC_MIN_BYTES)
-		n = ISP_SYNC_MIN_BYTES;
+		n = most < ISP_SYNC_MIN_BYTES ? most : ISP_SYNC_MIN_BYTES;
+	if (n == 0)
+		n = 1;
 	r = set_baud(dev, baud);
 	if (r != BLR_OK)
 		return r;

@@ -623,6 +623,12 @@ static void ldr_misc(void **state)
 	h_send(&h, f, frame8(f, 0x41, 0x14, 6));
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 10);
 	assert_memory_equal(buf + 4, "\x01\x00\x2B\x60\x42\x02", 6);
+	h_send(&h, f, frame8(f, 0x41, 0x7E, 6)); /* clipped at 0x80 as in the ROM (R15) */
+	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 6);
+	assert_int_equal(get_le16(buf + 2), 2);
+	h_send(&h, f, frame8(f, 0x41, 0x80, 1));
+	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 4);
+	assert_memory_equal(buf, "\x46\x4C\x05\x04", 4);
 	EXPECT(&h, ce, ((const uint8_t[]){0x50, 0x44, 0x4F, 0x4B}));
 	assert_true(all_ff(h.flash, 2u << 20));
 	EXPECT(&h, rst, OK);

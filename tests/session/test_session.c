@@ -225,7 +225,23 @@ struct slow_adapter {
 	 * flipped (once each; 0 = off) */
 	uint8_t drop_id, corrupt_id;
 	unsigned dropped, corrupted;
+	/* handshake bursts seen (writes of only 0x55): count and longest line time */
+	unsigned bursts;
+	uint64_t max_burst_us;
 };
+
+static void sa_note_burst(struct slow_adapter *a, const uint8_t *buf, size_t len)
+{
+	uint64_t us;
+
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != 0x55)
+			return;
+	us = (uint64_t)len * 10u * 1000000u / a->baud;
+	a->bursts++;
+	if (us > a->max_burst_us)
+		a->max_burst_us = us;
+}
 
 static int sa_set_baud(void *ctx, unsigned baud)
 {
@@ -239,6 +255,8 @@ static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 {
 	struct slow_adapter *a = ctx;
 
+	if (len && a->baud)
+		sa_note_burst(a, buf, len);
 	if (a->max_baud && a->baud > a->max_baud)
 		return BLR_OK;
 	if (a->drop_id && len >= 4 && buf[0] == a->drop_id && !a->dropped) {
@@ -359,6 +377,39 @@ static void rom_and_loader_baud_fallback(void **state)
 	assert_int_equal(blr_flash_read(f->dev, 0x5000, buf, sizeof(buf)), BLR_OK);
 	assert_memory_equal(buf, f->flash + 0x5000, sizeof(buf));
 	del_fx(f);
+}
+
+static void handshake_burst_at_most_7ms(void **state)
+{
+	static const unsigned bauds[] = {9600, 115200, 2000000};
+	(void)state;
+
+	/* §2.1, §12.2 R2, §12.3 L2: 0x55s arriving more than ~8 ms (ROM) / ~13 ms (loader)
+	 * after the first one are parsed as frames; at the loader they start a frame that never
+	 * completes. Every burst must stay within 7 ms at every baud, also at low ones. */
+	for (size_t i = 0; i < sizeof(bauds) / sizeof(bauds[0]); i++) {
+		struct emu_config cfg;
+		struct fx *f;
+		struct slow_adapter a = {0};
+		struct blr_transport t = {&slow_ops, &a};
+		uint8_t buf[64];
+
+		emu_config_defaults(&cfg);
+		cfg.timing.enabled = true;
+		cfg.timing.latency_us = 0;
+		f = new_fx(&cfg, FX_PATTERN);
+		a.inner = f->t;
+		f->dev->t = t;
+		f->opts.baud = bauds[i];
+		f->opts.rom_baud = bauds[i] < BLR_DEFAULT_ROM_BAUD ? bauds[i] : 0;
+		assert_int_equal(fx_connect(f), BLR_OK);
+		assert_true(a.bursts >= 2); /* ROM and loader */
+		assert_true(a.max_burst_us <= 7000);
+		assert_true(a.max_burst_us >= 5000 || bauds[i] < 20000);
+		assert_int_equal(blr_flash_read(f->dev, 0x1000, buf, sizeof(buf)), BLR_OK);
+		assert_memory_equal(buf, f->flash + 0x1000, sizeof(buf));
+		del_fx(f);
+	}
 }
 
 static void lost_and_corrupted_frames(void **state)
@@ -937,6 +988,76 @@ static void progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_
 	c->calls++;
 }
 
+static void chip_erase_of_16mib_without_pd(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	uint8_t buf[16];
+	(void)state;
+
+	/* a 16 MiB part takes minutes to chip-erase (data sheets: 40 s typical, 200 s max)
+	 * and an old loader sends no PD meanwhile: the wait must scale with the flash size */
+	emu_config_defaults(&cfg);
+	cfg.flash_size = 16u * MIB;
+	cfg.jedec[2] = 0x18;
+	cfg.old_loader = true;
+	cfg.timing.enabled = true;
+	cfg.timing.latency_us = 0;
+	cfg.timing.chip_erase_us = 150u * 1000u * 1000u;
+	f = new_fx(&cfg, FX_PATTERN);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_flash_erase_all(f->dev), BLR_OK);
+	assert_int_equal(blr_flash_read(f->dev, 0xFFF000, buf, sizeof(buf)), BLR_OK);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xFF);
+	del_fx(f);
+}
+
+struct vclock_cancel {
+	const struct blr_transport *t;
+	uint64_t at_us; /* cancel once the virtual clock passes this */
+};
+
+static bool cancel_at_time(void *user)
+{
+	struct vclock_cancel *c = user;
+
+	return emu_transport_now_us(c->t) >= c->at_us;
+}
+
+static void cancel_during_chip_erase(void **state)
+{
+	struct emu_config cfg;
+	struct fx *f;
+	struct vclock_cancel c;
+	uint8_t buf[16];
+	(void)state;
+
+	/* a single command that the device takes long to answer (a 40 s chip erase, old
+	 * loader: no PD) must still honour the cancel callback while the library waits */
+	emu_config_defaults(&cfg);
+	cfg.old_loader = true;
+	cfg.timing.enabled = true;
+	cfg.timing.latency_us = 0;
+	cfg.timing.chip_erase_us = 40u * 1000u * 1000u;
+	f = new_fx(&cfg, FX_PATTERN);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	c.t = &f->t;
+	c.at_us = emu_transport_now_us(&f->t) + 1000000u;
+	blr_dev_set_cancel(f->dev, cancel_at_time, &c);
+	assert_int_equal(blr_flash_erase_all(f->dev), BLR_E_CANCELLED);
+	assert_true(emu_transport_now_us(&f->t) < c.at_us + 500000u);
+	/* the abandoned session asks for a new connect, which works once the erase is over */
+	blr_dev_set_cancel(f->dev, NULL, NULL);
+	assert_int_equal(blr_flash_read(f->dev, 0, buf, sizeof(buf)), BLR_E_INVAL);
+	f->t.ops->sleep_ms(f->t.ctx, 45000);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	assert_int_equal(blr_flash_read(f->dev, 0x1000, buf, sizeof(buf)), BLR_OK);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0xFF);
+	del_fx(f);
+}
+
 static void progress_and_cancel(void **state)
 {
 	struct fx *f = new_fx(NULL, FX_PATTERN);
@@ -1124,6 +1245,7 @@ int main(void)
 	    cmocka_unit_test(rom_left_in_command_mode),
 	    cmocka_unit_test(loader_baud_fallback),
 	    cmocka_unit_test(rom_and_loader_baud_fallback),
+	    cmocka_unit_test(handshake_burst_at_most_7ms),
 	    cmocka_unit_test(lost_and_corrupted_frames),
 	    cmocka_unit_test(late_write_error_with_timing),
 	    cmocka_unit_test(old_loader_mode),
@@ -1142,6 +1264,8 @@ int main(void)
 	    cmocka_unit_test(long_rx_timeout_loader),
 	    cmocka_unit_test(timing_model_cycle),
 	    cmocka_unit_test(progress_and_cancel),
+	    cmocka_unit_test(cancel_during_chip_erase),
+	    cmocka_unit_test(chip_erase_of_16mib_without_pd),
 	    cmocka_unit_test(update_progress_totals),
 	    cmocka_unit_test(reset_ends_session),
 	    cmocka_unit_test(logging_levels),

@@ -373,6 +373,10 @@ static void command_table(void **state)
 	assert_true(isp_timeout_ms(0x30, 4096, 0, 0) >= 3000);
 	assert_true(isp_timeout_ms(0x30, 4096, 0, 0) < isp_timeout_ms(0x30, 0x10001, 0, 0));
 	assert_true(isp_timeout_ms(0x3C, 0, 0, 0) >= 60000);
+	/* §3.6: ">= 10 s for SHA-256 of 2-4 MiB"; a 16 MiB chip erase takes up to 200 s */
+	assert_true(isp_timeout_ms(0x3D, 2u << 20, 32, 2000000) >= 10000);
+	assert_true(isp_timeout_ms(0x3D, 4u << 20, 32, 2000000) >= 10000);
+	assert_true(isp_timeout_ms(0x3C, 16u << 20, 0, 0) >= 200000);
 	/* a 16 KiB read reply at 115200 baud needs more than its 1.4 s of line time */
 	assert_true(isp_timeout_ms(0x32, 0, 16384, 115200) > 16384 * 10 * 1000 / 115200);
 }
