@@ -553,6 +553,7 @@ static void size_rules(void **state)
 	/* blflash's default 1 MiB dump of a 2 MiB layout */
 	assert_int_equal(verdict(img, 1u << 20, sum), BLR_VERDICT_SUSPICIOUS);
 	assert_non_null(strstr(sum, "truncated"));
+	assert_non_null(strstr(sum, "describes 2 MiB of flash")); /* not "2048 KiB" */
 	in = inspect(img, 1u << 20);
 	assert_true(has_problem(in, BLR_P_TRUNCATED, BLR_SEV_WARN));
 	assert_false(in->have_psm);
@@ -567,6 +568,7 @@ static void size_rules(void **state)
 	assert_true(in->mirrored);
 	blr_image_info_free(in);
 	assert_int_equal(verdict(big, 2 * SYN_SIZE, sum), BLR_VERDICT_SUSPICIOUS);
+	assert_non_null(strstr(sum, "read past the end of a 2 MiB chip"));
 	/* blank */
 	memset(big, 0xFF, 2 * SYN_SIZE);
 	assert_int_equal(verdict(big, SYN_SIZE, sum), BLR_VERDICT_SUSPICIOUS);

@@ -247,6 +247,17 @@ static const struct blr_ptable *layout_table(struct blr_image_info *in)
 	return &in->assumed;
 }
 
+/* "2 MiB", "4 KiB", "123 bytes" */
+static void size_text(uint64_t n, char *out, size_t cap)
+{
+	if (n >= (1u << 20) && n % (1u << 20) == 0)
+		snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(out, cap, "%llu KiB", (unsigned long long)(n >> 10));
+	else
+		snprintf(out, cap, "%llu bytes", (unsigned long long)n);
+}
+
 static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t, size_t n)
 {
 	uint64_t max_end = 0, max_start = 0;
@@ -271,20 +282,25 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 
 	if (by_start < implied) {
 		/* §12.2: the vendor's 4 MiB layout ends 16 KiB past the chip */
+		char sz[32];
+
+		size_text(by_start, sz, sizeof(sz));
 		add(in, BLR_P_LAYOUT, BLR_SEV_INFO, NOOFF,
-		    "layout ends at 0x%llX, 0x%llX bytes past a %llu KiB flash (the vendor 4 MiB "
+		    "layout ends at 0x%llX, 0x%llX bytes past a %s flash (the vendor 4 MiB "
 		    "layout does this too)",
-		    (unsigned long long)max_end, (unsigned long long)(max_end - by_start),
-		    (unsigned long long)(by_start >> 10));
+		    (unsigned long long)max_end, (unsigned long long)(max_end - by_start), sz);
 		implied = by_start;
 	}
 	in->layout_end = max_end > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)max_end;
 	in->flash_size_implied = implied > 0x80000000u ? 0 : (uint32_t)implied;
 	if (n < implied) {
+		char sz[32];
+
+		size_text(implied, sz, sizeof(sz));
 		add(in, BLR_P_TRUNCATED, BLR_SEV_WARN, (uint32_t)n,
-		    "dump has %zu bytes but the partition table describes %llu KiB of flash: "
+		    "dump has %zu bytes but the partition table describes %s of flash: "
 		    "truncated dump%s",
-		    n, (unsigned long long)(implied >> 10),
+		    n, sz,
 		    n == (1u << 20) ? " (blflash dumps stop at 1 MiB by default)" : "");
 	}
 	/* overlaps between slots (vendor layouts do this: information) */
@@ -531,10 +547,12 @@ int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **ou
 		add(in, BLR_P_SIZE, BLR_SEV_WARN, NOOFF,
 		    "dump has %zu bytes, not a power of two like a flash chip", n);
 	if (is_pow2(n) && n >= 0x20000 && memcmp(b, b + n / 2, n / 2) == 0) {
+		char sz[32];
+
 		in->mirrored = true;
+		size_text(n / 2, sz, sizeof(sz));
 		add(in, BLR_P_MIRRORED, BLR_SEV_WARN, (uint32_t)(n / 2),
-		    "second half repeats the first: read past the end of a %zu KiB chip?",
-		    n / 2048);
+		    "second half repeats the first: read past the end of a %s chip?", sz);
 	}
 
 	/* boot2 */
@@ -660,16 +678,6 @@ static void appendf(char *dst, size_t cap, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst + l, cap - l, fmt, ap);
 	va_end(ap);
-}
-
-static void size_text(uint64_t n, char *out, size_t cap)
-{
-	if (n >= (1u << 20) && n % (1u << 20) == 0)
-		snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(out, cap, "%llu KiB", (unsigned long long)(n >> 10));
-	else
-		snprintf(out, cap, "%llu bytes", (unsigned long long)n);
 }
 
 void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
