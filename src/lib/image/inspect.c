@@ -300,8 +300,7 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 		add(in, BLR_P_TRUNCATED, BLR_SEV_WARN, (uint32_t)n,
 		    "dump has %zu bytes but the partition table describes %s of flash: "
 		    "truncated dump%s",
-		    n, sz,
-		    n == (1u << 20) ? " (blflash dumps stop at 1 MiB by default)" : "");
+		    n, sz, n == (1u << 20) ? " (blflash dumps stop at 1 MiB by default)" : "");
 	}
 	/* overlaps between slots (vendor layouts do this: information) */
 	for (size_t i = 0; i < t->n; i++)
