@@ -891,10 +891,12 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 	blr_scrub_report_free(&rep);
 	blr_image_check(buf, len, 0, &after);
 	r = cli_write_file_atomic(outp, buf, len, o.force);
+	int e = errno; /* before free() */
+
 	free(buf);
 	if (r != 0) {
-		cli_err(cli, "scrub: cannot write %s: %s%s", outp, strerror(errno),
-			errno == EEXIST ? " (use --force to overwrite it)" : "");
+		cli_err(cli, "scrub: cannot write %s: %s%s", outp, strerror(e),
+			e == EEXIST ? " (use --force to overwrite it)" : "");
 		return EXIT_CANTCREAT;
 	}
 	fprintf(cli->out, "wrote %s: %s\n", outp, after.summary);

@@ -66,6 +66,8 @@ has "scrub reports fields" "mqtt_userName" "$T/out"
 expect 0 "scrubbed copy checks" "$BIN" check "$T/clean.bin"
 expect 73 "scrub refuses to overwrite" "$BIN" scrub "$OB" "$T/clean.bin"
 expect 0 "scrub --force" "$BIN" scrub --force "$OB" "$T/clean.bin"
+expect 73 "scrub into a missing directory: 73" "$BIN" scrub "$OB" "$T/no-dir/clean.bin"
+has "scrub names the reason" "No such file or directory" "$T/err"
 cp "$T/clean.bin" "$T/same.bin"
 expect 64 "scrub IN == OUT" "$BIN" scrub --force "$T/same.bin" "$T/same.bin"
 if ls "$T" | grep -q tmp; then nok "no temp files left"; else ok "no temp files left"; fi
