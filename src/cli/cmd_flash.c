@@ -91,6 +91,37 @@ static int read_input(struct cli *cli, const char *what, const char *path, uint8
 	return 0;
 }
 
+/* write and verify: read FILE, connect, and check that FILE fits the flash at addr. Returns 0
+ * with *buf and the session open, or an exit code with everything freed and closed. */
+static int open_with_file(struct cli *cli, const char *what, const char *path, uint32_t addr,
+			  struct cli_session *s, uint8_t **buf, size_t *len)
+{
+	uint32_t flash;
+	char fsz[32];
+	int rc = read_input(cli, what, path, buf, len);
+
+	if (rc)
+		return rc;
+	rc = cli_session_open(cli, s);
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+		return rc;
+	}
+	flash = s->info.flash_size;
+	if ((uint64_t)addr + *len <= flash)
+		return 0;
+	cli_fmt_size(flash, fsz, sizeof(fsz));
+	cli_err(cli,
+		"%s: %s (%zu bytes) does not fit the %s flash at 0x%08" PRIx32
+		" (it would end at 0x%" PRIx64 ", the flash ends at 0x%" PRIx32 ")",
+		what, path, *len, fsz, addr, (uint64_t)addr + *len, flash);
+	free(*buf);
+	*buf = NULL;
+	cli_session_close(s);
+	return EXIT_DATAERR;
+}
+
 /* Before connecting: an output path must not exist (unless force) and its directory must be
  * writable, so that a long read does not end in "cannot write". */
 static int check_output(struct cli *cli, const char *what, const char *path, bool force)
@@ -482,7 +513,7 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 	size_t npos, len;
 	uint32_t a, flash;
 	uint64_t t0;
-	char sz[32], fsz[32];
+	char sz[32];
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -499,25 +530,11 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	rc = read_input(cli, "write", pos[0], &buf, &len);
+	rc = open_with_file(cli, "write", pos[0], a, &s, &buf, &len);
 	if (rc)
 		return rc;
-	rc = cli_session_open(cli, &s);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
 	flash = s.info.flash_size;
-	cli_fmt_size(flash, fsz, sizeof(fsz));
 	cli_fmt_size(len, sz, sizeof(sz));
-	if ((uint64_t)a + len > flash) {
-		cli_err(cli,
-			"write: %s (%zu bytes) does not fit the %s flash at 0x%08" PRIx32
-			" (it would end at 0x%" PRIx64 ", the flash ends at 0x%" PRIx32 ")",
-			pos[0], len, fsz, a, (uint64_t)a + len, flash);
-		rc = EXIT_DATAERR;
-		goto out;
-	}
 	if (a == 0) {
 		struct blr_check_result cr;
 
@@ -707,23 +724,9 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	a = r.addr.set ? r.addr.v : 0;
-	rc = read_input(cli, "verify", pos[0], &buf, &len);
+	rc = open_with_file(cli, "verify", pos[0], a, &s, &buf, &len);
 	if (rc)
 		return rc;
-	rc = cli_session_open(cli, &s);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	if ((uint64_t)a + len > s.info.flash_size) {
-		char fsz[32];
-
-		cli_fmt_size(s.info.flash_size, fsz, sizeof(fsz));
-		cli_err(cli, "verify: %s (%zu bytes) does not fit the %s flash at 0x%08" PRIx32,
-			pos[0], len, fsz, a);
-		rc = EXIT_DATAERR;
-		goto out;
-	}
 	rc = blr_flash_sha256(s.dev, a, len, chip);
 	if (rc) {
 		rc = cli_session_fail(&s, "verify", rc);

@@ -107,6 +107,8 @@ head -c 3145728 /dev/zero >"$T/big.bin"
 # shellcheck disable=SC2086
 run $B verify "$T/big.bin"
 check "verify a file larger than the flash: exit 65" sh -c "[ $RC -eq 65 ] && grep -q 'does not fit' '$T/err'"
+check "... the message names where it would end, like write's" \
+	err_has 'it would end at 0x300000, the flash ends at 0x200000'
 
 # ---- verbosity ----
 # shellcheck disable=SC2086
