@@ -122,6 +122,23 @@ static int open_with_file(struct cli *cli, const char *what, const char *path, u
 	return EXIT_DATAERR;
 }
 
+/* FILE '-': the data goes to standard output, so results and messages go to stderr. Binary
+ * data is not written to a terminal. Returns 0 or an exit code. */
+static int data_to_stdout(struct cli *cli, const char *what, const char *path)
+{
+	if (strcmp(path, "-"))
+		return 0;
+	if (isatty(STDOUT_FILENO)) {
+		cli_err(cli,
+			"%s: not writing binary data to a terminal; redirect standard "
+			"output (e.g. '| xxd') or give a file name",
+			what);
+		return EXIT_USAGE;
+	}
+	cli->out = stderr;
+	return 0;
+}
+
 /* Before connecting: an output path must not exist (unless force) and its directory must be
  * writable, so that a long read does not end in "cannot write". */
 static int check_output(struct cli *cli, const char *what, const char *path, bool force)
@@ -464,15 +481,9 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	rc = range_shape(cli, "read", &r, &a, &n, &to_end);
 	if (rc)
 		return rc;
-	if (!strcmp(pos[0], "-")) {
-		if (isatty(STDOUT_FILENO)) {
-			cli_err(cli,
-				"read: not writing binary data to a terminal; redirect standard "
-				"output (e.g. '| xxd') or give a file name");
-			return EXIT_USAGE;
-		}
-		cli->out = stderr;
-	}
+	rc = data_to_stdout(cli, "read", pos[0]);
+	if (rc)
+		return rc;
 	rc = check_output(cli, "read", pos[0], r.force);
 	if (rc)
 		return rc;
@@ -526,6 +537,9 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 	}
 	a = r.addr.set ? r.addr.v : 0;
 	if (r.backup) {
+		rc = data_to_stdout(cli, "write --backup", r.backup);
+		if (rc)
+			return rc;
 		rc = check_output(cli, "write --backup", r.backup, r.force);
 		if (rc)
 			return rc;

@@ -65,6 +65,12 @@ dd if="$FIX_PINE" of="$T/edge-lo.bin" bs=2048 skip=$((0x100000 / 2048)) count=1 
 dd if="$FIX_PINE" of="$T/edge-hi.bin" bs=2048 skip=$((0x102800 / 2048)) count=1 2>/dev/null
 cat "$T/edge-lo.bin" "$T/junk.bin" "$T/edge-hi.bin" >"$T/rb-want.bin"
 check "partial write: new bytes in place, edge bytes of the sectors preserved" cmp -s "$T/rb.bin" "$T/rb-want.bin"
+head -c 8192 /dev/zero | tr '\000' 'Z' >"$T/zz.bin"
+# shellcheck disable=SC2086
+run $B write "$T/zz.bin" --addr 0x100800 --backup -
+check "write --backup - : exit 0, standard output is exactly the old 8 KiB" \
+	sh -c "[ $RC -eq 0 ] && cmp -s '$T/out' '$T/junk.bin'"
+check "... and the results went to standard error" err_has '^wrote .*zz.bin at 0x00100800'
 
 # shellcheck disable=SC2086
 run $B write "$T/junk.bin" --force --full --no-verify
