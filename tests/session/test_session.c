@@ -988,6 +988,39 @@ static void progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_
 	c->calls++;
 }
 
+static void jedec_ids_rejected(void **state)
+{
+	static const struct {
+		uint8_t id[3];
+		int want;
+		uint32_t size;
+	} cases[] = {
+	    {{0xFF, 0xFF, 0xFF}, BLR_E_NO_FLASH, 0}, /* no flash / bus fault (§6.6) */
+	    {{0x00, 0x00, 0x00}, BLR_E_NO_FLASH, 0},
+	    {{0xC8, 0x40, 0x12}, BLR_E_NO_FLASH, 0}, /* 256 KiB: below any BL602 part */
+	    {{0xC8, 0x40, 0x19}, BLR_E_NO_FLASH, 0}, /* 32 MiB: absurd (> 0x18) */
+	    {{0x5E, 0x32, 0x13}, BLR_OK, 512u * 1024u},
+	    {{0xEF, 0x40, 0x15}, BLR_OK, 2u * MIB},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct emu_config cfg;
+		struct fx *f;
+		struct blr_chip_info ci;
+
+		emu_config_defaults(&cfg);
+		memcpy(cfg.jedec, cases[i].id, 3);
+		f = new_fx(&cfg, FX_ERASED);
+		assert_int_equal(fx_connect(f), cases[i].want);
+		if (cases[i].want == BLR_OK) {
+			assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+			assert_int_equal(ci.flash_size, cases[i].size);
+		}
+		del_fx(f);
+	}
+}
+
 static void chip_erase_of_16mib_without_pd(void **state)
 {
 	struct emu_config cfg;
@@ -1266,6 +1299,7 @@ int main(void)
 	    cmocka_unit_test(progress_and_cancel),
 	    cmocka_unit_test(cancel_during_chip_erase),
 	    cmocka_unit_test(chip_erase_of_16mib_without_pd),
+	    cmocka_unit_test(jedec_ids_rejected),
 	    cmocka_unit_test(update_progress_totals),
 	    cmocka_unit_test(reset_ends_session),
 	    cmocka_unit_test(logging_levels),
