@@ -228,6 +228,9 @@ struct slow_adapter {
 	/* handshake bursts seen (writes of only 0x55): count and longest line time */
 	unsigned bursts;
 	uint64_t max_burst_us;
+	/* every reply to a frame with this id gets its first data byte flipped (0 = off) */
+	uint8_t corrupt_reply_id, last_id;
+	size_t reply_pos;
 };
 
 static void sa_note_burst(struct slow_adapter *a, const uint8_t *buf, size_t len)
@@ -257,6 +260,10 @@ static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 
 	if (len && a->baud)
 		sa_note_burst(a, buf, len);
+	if (len >= 4 && buf[0] != 0x55) {
+		a->last_id = buf[0];
+		a->reply_pos = 0;
+	}
 	if (a->max_baud && a->baud > a->max_baud)
 		return BLR_OK;
 	if (a->drop_id && len >= 4 && buf[0] == a->drop_id && !a->dropped) {
@@ -281,8 +288,16 @@ static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 static int sa_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
 {
 	struct slow_adapter *a = ctx;
+	int r = a->inner.ops->read(a->inner.ctx, buf, len, timeout_ms, got);
 
-	return a->inner.ops->read(a->inner.ctx, buf, len, timeout_ms, got);
+	if (a->corrupt_reply_id && a->last_id == a->corrupt_reply_id) {
+		const size_t data_at = 4; /* "OK" + u16 length */
+
+		if (a->reply_pos <= data_at && a->reply_pos + *got > data_at)
+			buf[data_at - a->reply_pos] ^= 0x01;
+		a->reply_pos += *got;
+	}
+	return r;
 }
 
 static int sa_flush(void *ctx)
@@ -376,6 +391,21 @@ static void rom_and_loader_baud_fallback(void **state)
 	assert_int_equal(ci.baud, 230400);
 	assert_int_equal(blr_flash_read(f->dev, 0x5000, buf, sizeof(buf)), BLR_OK);
 	assert_memory_equal(buf, f->flash + 0x5000, sizeof(buf));
+	del_fx(f);
+}
+
+static void segment_header_echo_checked(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	struct slow_adapter a = {.corrupt_reply_id = 0x17};
+	struct blr_transport t = {&slow_ops, &a};
+	(void)state;
+
+	/* §5.4 step 4: 0x17 answers the 16 header bytes back; a changed echo is refused */
+	a.inner = f->t;
+	f->dev->t = t;
+	assert_int_equal(fx_connect(f), BLR_E_PROTOCOL);
+	assert_int_equal(emu_get_state(f->e), EMU_ROM_CMD); /* no run_image */
 	del_fx(f);
 }
 
@@ -1279,6 +1309,7 @@ int main(void)
 	    cmocka_unit_test(loader_baud_fallback),
 	    cmocka_unit_test(rom_and_loader_baud_fallback),
 	    cmocka_unit_test(handshake_burst_at_most_7ms),
+	    cmocka_unit_test(segment_header_echo_checked),
 	    cmocka_unit_test(lost_and_corrupted_frames),
 	    cmocka_unit_test(late_write_error_with_timing),
 	    cmocka_unit_test(old_loader_mode),
