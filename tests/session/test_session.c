@@ -1018,6 +1018,42 @@ static void progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_
 	c->calls++;
 }
 
+static void pd_extends_the_wait(void **state)
+{
+	static const struct {
+		bool old;
+		unsigned erase_s;
+		int want;
+	} cases[] = {
+	    {false, 200, BLR_OK},	/* longer than the table's wait: PD keeps it alive */
+	    {true, 200, BLR_E_TIMEOUT}, /* the same without PD */
+	    {false, 1800, BLR_E_TIMEOUT}, /* PD for ever: given up after the overall cap */
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct emu_config cfg;
+		struct fx *f;
+		uint64_t t0, took_ms;
+
+		emu_config_defaults(&cfg);
+		cfg.old_loader = cases[i].old;
+		cfg.timing.enabled = true;
+		cfg.timing.latency_us = 0;
+		cfg.timing.chip_erase_us = cases[i].erase_s * 1000u * 1000u;
+		f = new_fx(&cfg, FX_PATTERN);
+		assert_int_equal(fx_connect(f), BLR_OK);
+		t0 = emu_transport_now_us(&f->t);
+		assert_int_equal(blr_flash_erase_all(f->dev), cases[i].want);
+		took_ms = (emu_transport_now_us(&f->t) - t0) / 1000u;
+		if (cases[i].want == BLR_OK)
+			assert_true(took_ms >= cases[i].erase_s * 1000u);
+		else
+			assert_true(took_ms < cases[i].erase_s * 1000u);
+		del_fx(f);
+	}
+}
+
 static void jedec_ids_rejected(void **state)
 {
 	static const struct {
@@ -1331,6 +1367,7 @@ int main(void)
 	    cmocka_unit_test(cancel_during_chip_erase),
 	    cmocka_unit_test(chip_erase_of_16mib_without_pd),
 	    cmocka_unit_test(jedec_ids_rejected),
+	    cmocka_unit_test(pd_extends_the_wait),
 	    cmocka_unit_test(update_progress_totals),
 	    cmocka_unit_test(reset_ends_session),
 	    cmocka_unit_test(logging_levels),
