@@ -61,11 +61,28 @@ void cli_optparse_init(struct cli_optparse *p, int argc, char **argv, int first,
 int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struct cli_opt *cmd_opts,
 		      bool globals, const char **arg);
 
+/* A command's whole command line: its own options (cmd_opts, handled by h), the global
+ * options (applied to cli) and up to maxpos positional arguments (in pos, count in *npos).
+ * Returns 0, an exit code after a message, or -1 when --help was printed. */
+typedef int (*cli_opt_handler)(struct cli *cli, void *st, int id, const char *arg);
+int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
+		  const struct cli_opt *opts, cli_opt_handler h, void *st, const char **pos,
+		  size_t maxpos, size_t *npos);
+
 /* Apply a global option (id GOPT_*). Returns 0, or an exit code when the value is bad. */
 int cli_global_apply(struct cli *cli, int id, const char *arg);
 
 /* Parse helpers that print "CMD: bad value for --OPT: ..." and return EXIT_USAGE. */
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out);
+
+/* ---- input files (util.c) --------------------------------------------------------------- */
+
+#define CLI_INPUT_MAX (64u * 1024u * 1024u) /* larger than any BL602 flash */
+
+/* Read a whole input file (at most CLI_INPUT_MAX bytes; "-" = stdin). Returns 0, or after a
+ * message "WHAT: ..." EXIT_DATAERR (too large) or EXIT_NOINPUT (missing, unreadable). */
+int cli_read_input(const struct cli *cli, const char *what, const char *path, uint8_t **buf,
+		   size_t *len);
 
 /* ---- output ----------------------------------------------------------------------------- */
 

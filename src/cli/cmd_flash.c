@@ -13,8 +13,6 @@
 #include "cli/cli_int.h"
 #include "common/hash.h"
 
-#define FILE_MAX (64u * 1024u * 1024u) /* larger than any BL602 flash */
-
 enum {
 	O_JSON = 1,
 	O_START,
@@ -43,48 +41,6 @@ static int take_num(struct cli *cli, const char *opt, const char *arg, struct nu
 	if (rc)
 		return rc;
 	n->set = true;
-	return 0;
-}
-
-/* Common loop: returns 0 when done, an exit code to return, or -1 for "help printed". */
-typedef int (*opt_handler)(struct cli *cli, void *st, int id, const char *arg);
-
-static int parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
-		     const struct cli_opt *opts, opt_handler h, void *st, const char **pos,
-		     size_t maxpos, size_t *npos)
-{
-	struct cli_optparse p;
-	const char *arg;
-	int id, rc;
-
-	*npos = 0;
-	cli_optparse_init(&p, argc, argv, 1, name);
-	while ((id = cli_optparse_next(&p, cli, opts, true, &arg)) != OPTP_END) {
-		if (id == OPTP_ERROR)
-			return EXIT_USAGE;
-		if (id == GOPT_HELP) {
-			cli_usage(name, stdout);
-			return -1;
-		}
-		if (id == GOPT_VERSION)
-			continue;
-		if (id == OPTP_POSITIONAL) {
-			if (*npos >= maxpos) {
-				cli_err(cli,
-					"%s: unexpected argument '%s' (see 'blrescue help %s')",
-					name, arg, name);
-				return EXIT_USAGE;
-			}
-			pos[(*npos)++] = arg;
-			continue;
-		}
-		if (id >= GOPT_PORT)
-			rc = cli_global_apply(cli, id, arg);
-		else
-			rc = h(cli, st, id, arg);
-		if (rc)
-			return rc;
-	}
 	return 0;
 }
 
@@ -118,18 +74,14 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* Messages about input files a user can act on. */
+/* Messages about input files a user can act on; an empty file is refused too. */
 static int read_input(struct cli *cli, const char *what, const char *path, uint8_t **buf,
 		      size_t *len)
 {
-	if (cli_read_file(path, FILE_MAX, buf, len)) {
-		if (errno == EFBIG) {
-			cli_err(cli, "%s: %s is too large (more than any BL602 flash)", what, path);
-			return EXIT_DATAERR;
-		}
-		cli_err(cli, "%s: cannot read %s: %s", what, path, strerror(errno));
-		return EXIT_NOINPUT;
-	}
+	int rc = cli_read_input(cli, what, path, buf, len);
+
+	if (rc)
+		return rc;
 	if (*len == 0) {
 		cli_err(cli, "%s: %s is empty", what, path);
 		free(*buf);
@@ -280,7 +232,7 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 	int rc;
 	FILE *o = cli->out;
 
-	rc = parse_cmd(cli, argc, argv, "info", opts, info_opt, &json, pos, 0, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "info", opts, info_opt, &json, pos, 0, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	cli->json = json;
@@ -297,10 +249,12 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 	if (json) {
 		fprintf(o, "{\"port\": ");
 		json_str(o, s.port);
-		fprintf(o,
-			", \"chip_id\": \"%s\", \"mac\": \"%s\", \"rom_version\": \"0x%08" PRIx32
-			"\", \"sign_type\": %u, \"encrypted\": %u",
-			chip, mac, in->rom_version, in->sign_type, in->encrypted);
+		fprintf(o, ", \"chip_id\": \"%s\", \"mac\": \"%s\", \"rom_version\": ", chip, mac);
+		if (in->rom_version) /* 0: not read, a loader was already running */
+			fprintf(o, "\"0x%08" PRIx32 "\"", in->rom_version);
+		else
+			fputs("null", o);
+		fprintf(o, ", \"sign_type\": %u, \"encrypted\": %u", in->sign_type, in->encrypted);
 		fprintf(o, ", \"loader_build\": ");
 		if (in->loader_build)
 			json_str(o, in->loader_build);
@@ -468,7 +422,7 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = parse_cmd(cli, argc, argv, "read", read_opts, range_opt, &r, pos, 1, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "read", read_opts, range_opt, &r, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	if (npos != 1) {
@@ -532,7 +486,7 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = parse_cmd(cli, argc, argv, "write", write_opts, range_opt, &r, pos, 1, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "write", write_opts, range_opt, &r, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	if (npos != 1) {
@@ -664,7 +618,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = parse_cmd(cli, argc, argv, "erase", erase_opts, range_opt, &r, pos, 0, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "erase", erase_opts, range_opt, &r, pos, 0, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	if (r.all && (r.start.set || r.size.set || r.end.set)) {
@@ -745,7 +699,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = parse_cmd(cli, argc, argv, "verify", verify_opts, range_opt, &r, pos, 1, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "verify", verify_opts, range_opt, &r, pos, 1, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
 	if (npos != 1) {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Offline commands: inspect, check, scrub, chips (issue 4; image-format.md). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +9,7 @@
 
 #include "blrescue/chipdb.h"
 #include "blrescue/image.h"
-#include "cli/cli.h"
-
-#define MAX_DUMP (64u << 20)
+#include "cli/cli_int.h"
 
 /* ---- a tiny JSON writer ---- */
 
@@ -112,43 +109,22 @@ static void jw_hex(struct jw *j, const char *key, const uint8_t *p, size_t n)
 
 /* ---- shared helpers ---- */
 
-/* Usage texts live in main.c's command table (cli_usage), so --help and the man page agree. */
-static int parse_opts(struct cli *cli, int argc, char **argv, const struct option *lo,
-		      int (*on)(void *, int, const char *), void *ctx)
+/* Options: the shared parser (opts.c), so the global options are accepted here too, as
+ * 'blrescue --help' says. Returns 0, an exit code, or -1 when --help was printed. The
+ * positional arguments land in pos; exactly npos_want of them are required. */
+static int parse_opts(struct cli *cli, int argc, char **argv, const struct cli_opt *opts,
+		      cli_opt_handler on, void *ctx, const char **pos, size_t npos_want,
+		      const char *what)
 {
-	int c;
+	size_t n;
+	int rc = cli_parse_cmd(cli, argc, argv, argv[0], opts, on, ctx, pos, npos_want, &n);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		if (c == 'h') {
-			cli_usage(argv[0], cli->out);
-			return 1;
-		}
-		if (c == '?' || c == ':') {
-			if (optopt)
-				cli_err(cli, "%s: unknown option '-%c'", argv[0], optopt);
-			else
-				cli_err(cli, "%s: unknown or incomplete option '%s'", argv[0],
-					argv[optind - 1]);
-			cli_usage(argv[0], stderr);
-			return -1;
-		}
-		if (on(ctx, c, optarg) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int read_dump(struct cli *cli, const char *path, uint8_t **buf, size_t *len)
-{
-	if (cli_read_file(path, MAX_DUMP, buf, len) != 0) {
-		if (errno == EFBIG)
-			cli_err(cli, "%s: larger than %u MiB, not a flash dump", path,
-				MAX_DUMP >> 20);
-		else
-			cli_err(cli, "%s: %s", path, strerror(errno));
-		return -1;
+	if (rc)
+		return rc;
+	if (n != npos_want) {
+		cli_err(cli, "%s: %s", argv[0], what);
+		cli_usage(argv[0], stderr);
+		return EXIT_USAGE;
 	}
 	return 0;
 }
@@ -250,10 +226,11 @@ struct inspect_opts {
 	bool json, show;
 };
 
-static int inspect_opt(void *ctx, int c, const char *arg)
+static int inspect_opt(struct cli *cli, void *ctx, int c, const char *arg)
 {
 	struct inspect_opts *o = ctx;
 
+	(void)cli;
 	(void)arg;
 	if (c == 'j')
 		o->json = true;
@@ -712,30 +689,25 @@ static void json_inspect(struct cli *cli, const char *path, const struct blr_ima
 
 int cmd_inspect(struct cli *cli, int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"show-values", no_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	static const struct cli_opt lo[] = {
+	    {"json", 0, OPT_NONE, 'j'},
+	    {"show-values", 0, OPT_NONE, 's'},
+	    {NULL, 0, 0, 0},
 	};
 	struct inspect_opts o = {false, false};
-	int r = parse_opts(cli, argc, argv, lo, inspect_opt, &o);
+	const char *path;
+	int r = parse_opts(cli, argc, argv, lo, inspect_opt, &o, &path, 1, "expected one FILE");
 
 	if (r != 0)
-		return r > 0 ? EXIT_OK_ : EXIT_USAGE;
-	if (argc - optind != 1) {
-		cli_err(cli, "inspect: expected one FILE");
-		cli_usage(argv[0], stderr);
-		return EXIT_USAGE;
-	}
-	const char *path = argv[optind];
+		return r < 0 ? EXIT_OK_ : r;
 	uint8_t *buf;
 	size_t len;
 	struct blr_image_info *in;
 	struct blr_check_result res;
 
-	if (read_dump(cli, path, &buf, &len) != 0)
-		return EXIT_NOINPUT;
+	r = cli_read_input(cli, argv[0], path, &buf, &len);
+	if (r != 0)
+		return r;
 	if (blr_image_inspect(buf, len, &in) != 0) {
 		free(buf);
 		cli_err(cli, "inspect: out of memory");
@@ -754,8 +726,9 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 
 /* ---- check ---- */
 
-static int json_opt(void *ctx, int c, const char *arg)
+static int json_opt(struct cli *cli, void *ctx, int c, const char *arg)
 {
+	(void)cli;
 	(void)arg;
 	if (c == 'j')
 		*(bool *)ctx = true;
@@ -764,28 +737,23 @@ static int json_opt(void *ctx, int c, const char *arg)
 
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	static const struct cli_opt lo[] = {
+	    {"json", 0, OPT_NONE, 'j'},
+	    {NULL, 0, 0, 0},
 	};
 	bool json = false;
-	int r = parse_opts(cli, argc, argv, lo, json_opt, &json);
+	const char *path;
+	int r = parse_opts(cli, argc, argv, lo, json_opt, &json, &path, 1, "expected one FILE");
 
 	if (r != 0)
-		return r > 0 ? EXIT_OK_ : EXIT_USAGE;
-	if (argc - optind != 1) {
-		cli_err(cli, "check: expected one FILE");
-		cli_usage(argv[0], stderr);
-		return EXIT_USAGE;
-	}
-	const char *path = argv[optind];
+		return r < 0 ? EXIT_OK_ : r;
 	uint8_t *buf;
 	size_t len;
 	struct blr_check_result res;
 
-	if (read_dump(cli, path, &buf, &len) != 0)
-		return EXIT_NOINPUT;
+	r = cli_read_input(cli, argv[0], path, &buf, &len);
+	if (r != 0)
+		return r;
 	r = blr_image_check(buf, len, 0, &res);
 	free(buf);
 	if (r != 0) {
@@ -815,10 +783,11 @@ struct scrub_opts {
 	bool force;
 };
 
-static int scrub_opt(void *ctx, int c, const char *arg)
+static int scrub_opt(struct cli *cli, void *ctx, int c, const char *arg)
 {
 	struct scrub_opts *o = ctx;
 
+	(void)cli;
 	if (c == 's')
 		o->ssid = arg;
 	else if (c == 'p')
@@ -847,24 +816,19 @@ static const char *action_name(enum blr_scrub_action a)
 
 int cmd_scrub(struct cli *cli, int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"ssid", required_argument, NULL, 's'},
-	    {"psk", required_argument, NULL, 'p'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	static const struct cli_opt lo[] = {
+	    {"ssid", 0, OPT_ARG, 's'},
+	    {"psk", 0, OPT_ARG, 'p'},
+	    {"force", 0, OPT_NONE, 'f'},
+	    {NULL, 0, 0, 0},
 	};
 	struct scrub_opts o = {NULL, NULL, false};
-	int r = parse_opts(cli, argc, argv, lo, scrub_opt, &o);
+	const char *pos[2];
+	int r = parse_opts(cli, argc, argv, lo, scrub_opt, &o, pos, 2, "expected IN and OUT");
 
 	if (r != 0)
-		return r > 0 ? EXIT_OK_ : EXIT_USAGE;
-	if (argc - optind != 2) {
-		cli_err(cli, "scrub: expected IN and OUT");
-		cli_usage(argv[0], stderr);
-		return EXIT_USAGE;
-	}
-	const char *inp = argv[optind], *outp = argv[optind + 1];
+		return r < 0 ? EXIT_OK_ : r;
+	const char *inp = pos[0], *outp = pos[1];
 	struct stat si, so;
 
 	if (strcmp(outp, "-") == 0 || strcmp(inp, "-") == 0) {
@@ -887,8 +851,9 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 	struct blr_scrub_report rep;
 	struct blr_scrub_opts so2 = {o.ssid, o.psk};
 
-	if (read_dump(cli, inp, &buf, &len) != 0)
-		return EXIT_NOINPUT;
+	r = cli_read_input(cli, "scrub", inp, &buf, &len);
+	if (r != 0)
+		return r;
 	if (blr_image_check(buf, len, 0, &before) != 0) {
 		free(buf);
 		return EXIT_SOFTWARE;
@@ -943,22 +908,17 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 
 int cmd_chips(struct cli *cli, int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	static const struct cli_opt lo[] = {
+	    {"json", 0, OPT_NONE, 'j'},
+	    {NULL, 0, 0, 0},
 	};
 	bool json = false;
-	int r = parse_opts(cli, argc, argv, lo, json_opt, &json);
 	FILE *f = cli->out;
 	char sz[32];
+	int r = parse_opts(cli, argc, argv, lo, json_opt, &json, NULL, 0, "takes no arguments");
 
 	if (r != 0)
-		return r > 0 ? EXIT_OK_ : EXIT_USAGE;
-	if (argc - optind != 0) {
-		cli_err(cli, "chips: takes no arguments");
-		return EXIT_USAGE;
-	}
+		return r < 0 ? EXIT_OK_ : r;
 	cli->json = json;
 	if (json) {
 		struct jw j = {f, 0, {false}};

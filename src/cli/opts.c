@@ -125,6 +125,45 @@ int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struc
 	return cli_optparse_next(p, cli, cmd_opts, globals, arg);
 }
 
+int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
+		  const struct cli_opt *opts, cli_opt_handler h, void *st, const char **pos,
+		  size_t maxpos, size_t *npos)
+{
+	struct cli_optparse p;
+	const char *arg;
+	int id, rc;
+
+	*npos = 0;
+	cli_optparse_init(&p, argc, argv, 1, name);
+	while ((id = cli_optparse_next(&p, cli, opts, true, &arg)) != OPTP_END) {
+		if (id == OPTP_ERROR)
+			return EXIT_USAGE;
+		if (id == GOPT_HELP) {
+			cli_usage(name, cli->out);
+			return -1;
+		}
+		if (id == GOPT_VERSION)
+			continue;
+		if (id == OPTP_POSITIONAL) {
+			if (*npos >= maxpos) {
+				cli_err(cli,
+					"%s: unexpected argument '%s' (see 'blrescue help %s')",
+					name, arg, name);
+				return EXIT_USAGE;
+			}
+			pos[(*npos)++] = arg;
+			continue;
+		}
+		if (id >= GOPT_PORT)
+			rc = cli_global_apply(cli, id, arg);
+		else
+			rc = h(cli, st, id, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int parse_baud(struct cli *cli, const char *opt, const char *s, unsigned *out)
 {
 	uint32_t v;

@@ -186,6 +186,20 @@ fail : {
 }
 }
 
+int cli_read_input(const struct cli *cli, const char *what, const char *path, uint8_t **buf,
+		   size_t *len)
+{
+	if (cli_read_file(path, CLI_INPUT_MAX, buf, len) == 0)
+		return 0;
+	if (errno == EFBIG) {
+		cli_err(cli, "%s: %s is too large (more than %u MiB, larger than any BL602 flash)",
+			what, path, CLI_INPUT_MAX >> 20);
+		return EXIT_DATAERR;
+	}
+	cli_err(cli, "%s: cannot read %s: %s", what, path, strerror(errno));
+	return EXIT_NOINPUT;
+}
+
 static int write_all(int fd, const uint8_t *buf, size_t len)
 {
 	while (len) {

@@ -169,6 +169,25 @@ mkdir -p "$T/devcube2/bl602/eflash_loader"
 cp "$LOADER" "$T/devcube2/bl602/eflash_loader/eflash_loader_40m.bin"
 BLRESCUE_DEVCUBE="$T/devcube2" run loader
 check "loader found via BLRESCUE_DEVCUBE (bl602/eflash_loader/)" sh -c "[ $RC -eq 0 ] && grep -q 'devcube2/bl602/eflash_loader' '$T/out'"
+# the last place searched: a user install of the official Python tool (pip install --user)
+PYL="$T/home-py/.local/lib/python3.99/site-packages/bflb_mcu_tool/chips/bl602/eflash_loader"
+mkdir -p "$PYL"
+cp "$LOADER" "$PYL/eflash_loader_40m.bin"
+env HOME="$T/home-py" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+check "loader found in the installed Python package bflb-mcu-tool (~/.local/lib)" \
+	sh -c "[ $RC -eq 0 ] && grep -q '$PYL/eflash_loader_40m.bin' '$T/out' && grep -q 'Python package' '$T/out'"
+# the order of blrescue(1): --loader, $BLRESCUE_LOADER, the user data directory, Dev Cube, Python
+mkdir -p "$T/home-py/.local/share/blrescue"
+"$MKLOADER" "$T/home-py/.local/share/blrescue/eflash_loader_40m.bin" real-crc
+env HOME="$T/home-py" BLRESCUE_DEVCUBE="$T/devcube2" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+check "order: the user data directory before Dev Cube and Python" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'user data directory' '$T/out'"
+env HOME="$T/home-py" BLRESCUE_LOADER="$LOADER" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+check "order: \$BLRESCUE_LOADER before the user data directory" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'BLRESCUE_LOADER' '$T/out'"
+env HOME="$T/home-py" BLRESCUE_LOADER="$T/junk.bin" "$BLRESCUE" loader --loader "$LOADER" >"$T/out" 2>"$T/err"; RC=$?
+check "order: --loader before \$BLRESCUE_LOADER" \
+	sh -c "[ $RC -eq 0 ] && grep -q -- '--loader option' '$T/out'"
 
 # ---- ports and files, checked before or while opening the port ----
 run -p "$T/no-such-tty" --loader "$LOADER" info

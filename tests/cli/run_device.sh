@@ -17,6 +17,7 @@ check "info: JEDEC id of the emulated GD25Q16" out_has '^flash JEDEC: *C8 40 15'
 check "info: MAC in display order" out_has '^MAC: *02:42:60:2b:00:01'
 check "info: chip id, ROM and loader lines" sh -c "grep -q '^chip id: *[0-9a-f]\{16\}' '$T/out' && grep -q '^ROM version:' '$T/out' && grep -q '^loader:' '$T/out'"
 check "info: flash vendor named" out_has '^flash part: *GigaDevice'
+check "info: ROM version read when the loader is uploaded" out_has '^ROM version: *0x00000001'
 
 # shellcheck disable=SC2086
 run $B info --json
@@ -29,6 +30,8 @@ assert d['flash_size']==2097152, d
 assert d['flash_jedec']=='C84015', d
 assert d['mac']=='02:42:60:2b:00:01', d
 assert len(d['chip_id'])==16
+assert d['loader_was_running'] is True, d
+assert d['rom_version'] is None, d  # not read when the loader was already running
 "
 else
 	check "info --json: flash_size and jedec" sh -c "grep -q '\"flash_size\": 2097152' '$T/out' && grep -q '\"flash_jedec\": \"C84015\"' '$T/out'"

@@ -36,7 +36,19 @@ expect 1 "check 2 MiB - 1" "$BIN" check "$T/short.bin"
 head -c 65536 /dev/zero | tr '\0' 'A' >"$T/text.bin"
 expect 2 "check not a dump" "$BIN" check "$T/text.bin"
 expect 66 "check missing file" "$BIN" check "$T/nope.bin"
+truncate -s 67108865 "$T/huge.bin"
+expect 65 "check a file larger than any flash: bad input data (65), like write" "$BIN" check "$T/huge.bin"
+has "too large named" "too large" "$T/err"
+expect 65 "inspect a file larger than any flash: 65" "$BIN" inspect "$T/huge.bin"
+rm -f "$T/huge.bin"
 expect 64 "check bad option" "$BIN" check --frobnicate "$PC"
+# 'blrescue --help': global options are "accepted before or after the command"
+expect 0 "check FILE -q (global option after an offline command)" "$BIN" check "$PC" -q
+has "check -q still prints the verdict" "complete and bootable" "$T/out"
+expect 0 "inspect -v FILE" "$BIN" inspect -v "$PC"
+expect 0 "chips --quiet" "$BIN" chips --quiet
+expect 64 "check with two files" "$BIN" check "$PC" "$OB"
+expect 64 "scrub with one file" "$BIN" scrub "$PC"
 expect 0 "check --help" "$BIN" check --help
 has "check usage" "check" "$T/out"
 

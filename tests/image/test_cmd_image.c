@@ -20,9 +20,8 @@
 #include "common/bytes.h"
 #include "synth_image.h"
 
-extern char cli_stub_err[4096];
-
 static char out[1 << 20];
+static char err[8192]; /* what the command wrote to stderr */
 static char tmpdir[256];
 
 typedef int (*cmd_fn)(struct cli *, int, char **);
@@ -43,9 +42,22 @@ static int run(cmd_fn fn, const char *const *args)
 	argv[argc] = NULL;
 	memset(&c, 0, sizeof(c));
 	c.out = f;
-	cli_stub_err[0] = 0;
+	/* stderr to a file for the duration of the command */
+	FILE *ef = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	assert_non_null(ef);
+	assert_true(saved >= 0);
+	fflush(stderr);
+	assert_true(dup2(fileno(ef), STDERR_FILENO) >= 0);
 	int rc = fn(&c, argc, argv);
 
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(ef);
+	err[fread(err, 1, sizeof(err) - 1, ef)] = 0;
+	fclose(ef);
 	fflush(f);
 	rewind(f);
 	size_t n = fread(out, 1, sizeof(out) - 1, f);
@@ -257,7 +269,7 @@ static void check_cmd(void **state)
 	assert_int_equal(run(cmd_check, (const char *const[]){"check", p, NULL}), EXIT_NOT_DUMP);
 	path_in(p, sizeof(p), "missing.bin");
 	assert_int_equal(run(cmd_check, (const char *const[]){"check", p, NULL}), EXIT_NOINPUT);
-	assert_non_null(strstr(cli_stub_err, "missing.bin"));
+	assert_non_null(strstr(err, "missing.bin"));
 	/* usage */
 	assert_int_equal(run(cmd_check, (const char *const[]){"check", NULL}), EXIT_USAGE);
 	path_in(q, sizeof(q), "good.bin");
@@ -357,7 +369,7 @@ static void scrub_cmd(void **state)
 	/* refuses to overwrite, then does with --force */
 	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", in, o, NULL}),
 			 EXIT_CANTCREAT);
-	assert_non_null(strstr(cli_stub_err, "--force"));
+	assert_non_null(strstr(err, "--force"));
 	assert_int_equal(run(cmd_scrub, (const char *const[]){"scrub", "--force", "--ssid",
 							      "synthetic", in, o, NULL}),
 			 0);
