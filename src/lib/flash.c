@@ -324,6 +324,24 @@ static int same_hash(struct blr_dev *dev, uint32_t a, const uint8_t *host, size_
 	return BLR_OK;
 }
 
+/* Checks shared by compare and update: connected, a buffer, inside the flash. *nsec = the
+ * sectors [addr, addr+len) touches (0 for an empty range: nothing to do). */
+static int prepare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len, size_t *nsec)
+{
+	int r = need_conn(dev);
+
+	*nsec = 0;
+	if (r != BLR_OK || len == 0)
+		return r;
+	if (!buf)
+		return BLR_E_INVAL;
+	r = check_range(dev, addr, len);
+	if (r == BLR_OK)
+		*nsec = (size_t)(((uint64_t)addr + len - 1) / BLR_SECTOR_SIZE -
+				 addr / BLR_SECTOR_SIZE + 1);
+	return r;
+}
+
 /* whole_first: hash the whole range first (cheap when equal); an update skips it because it
  * expects differences and the block hashes cover the same bytes. */
 static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
@@ -333,20 +351,12 @@ static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 	uint32_t first = addr / BLR_SECTOR_SIZE;
 	size_t nsec, count = 0;
 	bool same;
-	int r = need_conn(dev);
+	int r = prepare(dev, addr, buf, len, &nsec);
 
 	if (ndiff)
 		*ndiff = 0;
-	if (r != BLR_OK)
+	if (r != BLR_OK || !nsec)
 		return r;
-	if (len == 0)
-		return BLR_OK;
-	if (!buf)
-		return BLR_E_INVAL;
-	r = check_range(dev, addr, len);
-	if (r != BLR_OK)
-		return r;
-	nsec = (size_t)((end - 1) / BLR_SECTOR_SIZE - first + 1);
 	if (diff)
 		memset(diff, 0, nsec);
 	dev_progress(dev, BLR_STAGE_COMPARE, 0, len);
@@ -432,24 +442,16 @@ int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, siz
 		     unsigned flags, struct blr_update_stats *stats)
 {
 	struct blr_update_stats st = {0};
-	uint64_t end = (uint64_t)addr + len, wdone = 0;
+	uint64_t wdone = 0;
 	uint32_t first = addr / BLR_SECTOR_SIZE;
 	uint8_t *diff;
 	size_t nsec, nd = 0;
-	int r = need_conn(dev);
+	int r = prepare(dev, addr, buf, len, &nsec);
 
 	if (stats)
 		*stats = st;
-	if (r != BLR_OK)
+	if (r != BLR_OK || !nsec)
 		return r;
-	if (len == 0)
-		return BLR_OK;
-	if (!buf)
-		return BLR_E_INVAL;
-	r = check_range(dev, addr, len);
-	if (r != BLR_OK)
-		return r;
-	nsec = (size_t)((end - 1) / BLR_SECTOR_SIZE - first + 1);
 	st.sectors_total = nsec;
 	diff = malloc(nsec);
 	if (!diff)

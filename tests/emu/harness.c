@@ -163,3 +163,15 @@ void h_to_loader(struct h *h, int style)
 	free(f);
 	free(img);
 }
+
+void h_expect_fl(struct h *h, const uint8_t *req, size_t n, uint16_t code)
+{
+	uint8_t want[4] = {0x46, 0x4C, (uint8_t)code, (uint8_t)(code >> 8)};
+
+	h_expect(h, req, n, want, sizeof(want));
+}
+
+void h_expect_nothing(struct h *h, const uint8_t *req, size_t n)
+{
+	h_expect(h, req, n, NULL, 0);
+}

@@ -32,5 +32,9 @@ void h_sync(struct h *h, unsigned baud);
 void h_to_loader(struct h *h, int style);
 /* Build a frame: id, checksum (computed when cks < 0), payload. Returns its length. */
 size_t h_frame(uint8_t *out, uint8_t id, int cks, const uint8_t *p, size_t n);
+/* Sends req and checks the reply is exactly FL + code (LE) / nothing at all. */
+void h_expect_fl(struct h *h, const uint8_t *req, size_t n, uint16_t code);
+void h_expect_nothing(struct h *h, const uint8_t *req, size_t n);
+#define EXPECT(h, req, want) h_expect(h, req, sizeof(req), want, sizeof(want))
 
 #endif

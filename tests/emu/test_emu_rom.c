@@ -20,20 +20,6 @@
 static const uint8_t OK[2] = {0x4F, 0x4B};
 static const uint8_t GBI[4] = {0x10, 0x00, 0x00, 0x00};
 
-#define EXPECT(h, req, want) h_expect(h, req, sizeof(req), want, sizeof(want))
-
-static void expect_fl(struct h *h, const uint8_t *req, size_t n, uint16_t code)
-{
-	uint8_t want[4] = {0x46, 0x4C, (uint8_t)code, (uint8_t)(code >> 8)};
-
-	h_expect(h, req, n, want, 4);
-}
-
-static void expect_nothing(struct h *h, const uint8_t *req, size_t n)
-{
-	h_expect(h, req, n, NULL, 0);
-}
-
 /* R1: 6 ms of 0x55 at 500 kbaud -> exactly 4F 4B, nothing after it. */
 static void handshake_exact(void **state)
 {
@@ -202,32 +188,32 @@ static void boot_header_checks(void **state)
 
 	/* N != 176 -> FL 01 02 */
 	f = hdr_frame(img, 175, &fl);
-	expect_fl(&h, f, fl, 0x0201);
+	h_expect_fl(&h, f, fl, 0x0201);
 	free(f);
 	/* bad magic -> FL 03 02 */
 	memcpy(hdr, img, 176);
 	hdr[0] = 'X';
 	put_le32(hdr + 172, blr_crc32(hdr, 172));
 	f = hdr_frame(hdr, 176, &fl);
-	expect_fl(&h, f, fl, 0x0203);
+	h_expect_fl(&h, f, fl, 0x0203);
 	free(f);
 	/* bad CRC with crc_ignore clear -> FL 04 02 */
 	memcpy(hdr, img, 176);
 	hdr[172] ^= 1;
 	f = hdr_frame(hdr, 176, &fl);
-	expect_fl(&h, f, fl, 0x0204);
+	h_expect_fl(&h, f, fl, 0x0204);
 	free(f);
 	/* DEADBEEF without the crc_ignore bit -> FL 04 02 */
 	memcpy(hdr, dbimg, 176);
 	hdr[118] &= (uint8_t)~1u;
 	f = hdr_frame(hdr, 176, &fl);
-	expect_fl(&h, f, fl, 0x0204);
+	h_expect_fl(&h, f, fl, 0x0204);
 	free(f);
 	/* segment_cnt 0 -> FL 07 02 */
 	memcpy(hdr, dbimg, 176);
 	put_le32(hdr + 120, 0);
 	f = hdr_frame(hdr, 176, &fl);
-	expect_fl(&h, f, fl, 0x0207);
+	h_expect_fl(&h, f, fl, 0x0207);
 	free(f);
 	/* DEADBEEF + crc_ignore accepted; real CRC accepted */
 	f = hdr_frame(dbimg, 176, &fl);
@@ -255,17 +241,17 @@ static void segment_header_checks(void **state)
 	assert_non_null(img);
 	h_init(&h, NULL, 0xFF);
 	h_sync(&h, 500000);
-	expect_fl(&h, f2, h_frame(f2, 0x17, 0, img + 176, 16), 0x0104);
+	h_expect_fl(&h, f2, h_frame(f2, 0x17, 0, img + 176, 16), 0x0104);
 	f = hdr_frame(img, 176, &fl);
 	h_expect(&h, f, fl, OK, 2);
 	free(f);
-	expect_fl(&h, f2, h_frame(f2, 0x17, 0, img + 176, 15), 0x020F);
+	h_expect_fl(&h, f2, h_frame(f2, 0x17, 0, img + 176, 15), 0x020F);
 	memcpy(seg, img + 176, 16);
 	seg[15] ^= 0x80;
-	expect_fl(&h, f2, h_frame(f2, 0x17, 0, seg, 16), 0x0210);
+	h_expect_fl(&h, f2, h_frame(f2, 0x17, 0, seg, 16), 0x0210);
 	put_le32(seg, 0x10000000u);
 	put_le32(seg + 12, blr_crc32(seg, 12));
-	expect_fl(&h, f2, h_frame(f2, 0x17, 0, seg, 16), 0x0211);
+	h_expect_fl(&h, f2, h_frame(f2, 0x17, 0, seg, 16), 0x0211);
 	/* the echo is the 16 bytes sent (§8.2 reply layout) */
 	memcpy(want, OK, 2);
 	want[2] = 0x10;
@@ -319,16 +305,16 @@ static void segment_data_and_check(void **state)
 	f = hdr_frame(img, 176, &fl);
 	h_expect(&h, f, fl, OK, 2);
 	/* data before a segment header: sequence error */
-	expect_fl(&h, f2, h_frame(f2, 0x18, 0, img + 192, 10), 0x0104);
+	h_expect_fl(&h, f2, h_frame(f2, 0x18, 0, img + 192, 10), 0x0104);
 	h_send(&h, f2, h_frame(f2, 0x17, 0, img + 176, 16));
 	assert_int_equal(h_recv(&h, f2, sizeof(f2), 50000), 20);
 	memcpy(data, img + 192, 100);
 	data[100] = 0;
-	expect_fl(&h, f2, h_frame(f2, 0x18, 0, data, 101), 0x0214);
+	h_expect_fl(&h, f2, h_frame(f2, 0x18, 0, data, 101), 0x0214);
 	h_expect(&h, f2, h_frame(f2, 0x18, 0, data, 60), OK, 2);
-	expect_fl(&h, check, 4, 0x0216);
-	expect_fl(&h, f2, h_frame(f2, 0x17, 0, img + 176, 16), 0x0104);
-	expect_fl(&h, run, 4, 0x0104);
+	h_expect_fl(&h, check, 4, 0x0216);
+	h_expect_fl(&h, f2, h_frame(f2, 0x17, 0, img + 176, 16), 0x0104);
+	h_expect_fl(&h, run, 4, 0x0104);
 
 	/* again, with a corrupted body: the real SHA-256 no longer matches */
 	h_expect(&h, f, fl, OK, 2);
@@ -336,7 +322,7 @@ static void segment_data_and_check(void **state)
 	assert_int_equal(h_recv(&h, f2, sizeof(f2), 50000), 20);
 	data[5] ^= 0xFF;
 	h_expect(&h, f2, h_frame(f2, 0x18, 0, data, 100), OK, 2);
-	expect_fl(&h, check, 4, 0x0217);
+	h_expect_fl(&h, check, 4, 0x0217);
 
 	/* and intact: check and run OK */
 	h_expect(&h, f, fl, OK, 2);
@@ -397,7 +383,7 @@ static void payload_limit(void **state)
 	h_send(&h, big, h_frame(big, 0x17, 0, img + 176, 16));
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 20);
 	h_expect(&h, big, h_frame(big, 0x18, 0, img + 192, 4092), OK, 2);
-	expect_fl(&h, big, h_frame(big, 0x18, 0, img + 192 + 4092, 4093), 0x0102);
+	h_expect_fl(&h, big, h_frame(big, 0x18, 0, img + 192 + 4092, 4093), 0x0102);
 	h_send(&h, GBI, 4);
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 24);
 	assert_memory_equal(buf, OK, 2);
@@ -420,9 +406,9 @@ static void flash_read_refused(void **state)
 	(void)state;
 	h_init(&h, NULL, 0xFF);
 	h_sync(&h, 500000);
-	expect_nothing(&h, rd, sizeof(rd));
-	expect_nothing(&h, unk, sizeof(unk));
-	expect_nothing(&h, lone, sizeof(lone));
+	h_expect_nothing(&h, rd, sizeof(rd));
+	h_expect_nothing(&h, unk, sizeof(unk));
+	h_expect_nothing(&h, lone, sizeof(lone));
 	h_send(&h, GBI, 4);
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 24);
 	h_free(&h);
@@ -453,7 +439,7 @@ static void rom_timeout(void **state)
 	assert_int_equal(emu_get_state(h.e), EMU_ROM_WAIT_SYNC);
 	h_sync(&h, 500000);
 	h.now += 2500000;
-	expect_nothing(&h, GBI, 4);
+	h_expect_nothing(&h, GBI, 4);
 	assert_int_equal(emu_get_state(h.e), EMU_ROM_WAIT_SYNC);
 	h_free(&h);
 }
@@ -470,7 +456,7 @@ static void rom_change_rate(void **state)
 	h_init(&h, NULL, 0xFF);
 	h_sync(&h, 500000);
 	EXPECT(&h, cr, OK);
-	expect_nothing(&h, GBI, 4); /* host still at 500 k */
+	h_expect_nothing(&h, GBI, 4); /* host still at 500 k */
 	emu_set_baud(h.e, 2000000);
 	h_send(&h, GBI, 4);
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 24);
@@ -488,7 +474,7 @@ static void rom_reset(void **state)
 	h_sync(&h, 500000);
 	EXPECT(&h, rst, OK);
 	assert_int_equal(emu_get_state(h.e), EMU_ROM_WAIT_SYNC);
-	expect_nothing(&h, GBI, 4);
+	h_expect_nothing(&h, GBI, 4);
 	h_free(&h);
 }
 
@@ -513,8 +499,8 @@ static void rom_efuse_read(void **state)
 	h_send(&h, clip, 12);
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 6);
 	assert_int_equal(get_le16(buf + 2), 2);
-	expect_fl(&h, bad, 12, 0x0405);
-	expect_fl(&h, (const uint8_t *)"\x41\x00\x04\x00\x14\x00\x00\x00", 8, 0x0404);
+	h_expect_fl(&h, bad, 12, 0x0405);
+	h_expect_fl(&h, (const uint8_t *)"\x41\x00\x04\x00\x14\x00\x00\x00", 8, 0x0404);
 	h_free(&h);
 }
 
@@ -538,7 +524,7 @@ static void secured_chip(void **state)
 	assert_int_equal(buf[8], 0x01);
 	assert_int_equal(buf[9], 0x03);
 	f = hdr_frame(img, 176, &fl);
-	expect_fl(&h, f, fl, 0x0205);
+	h_expect_fl(&h, f, fl, 0x0205);
 	free(f);
 	h_free(&h);
 	free(img);

@@ -228,6 +228,9 @@ struct slow_adapter {
 	/* handshake bursts seen (writes of only 0x55): count and longest line time */
 	unsigned bursts;
 	uint64_t max_burst_us;
+	/* every reply to a frame with this id gets its first data byte flipped (0 = off) */
+	uint8_t corrupt_reply_id, last_id;
+	size_t reply_pos;
 };
 
 static void sa_note_burst(struct slow_adapter *a, const uint8_t *buf, size_t len)
@@ -257,6 +260,10 @@ static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 
 	if (len && a->baud)
 		sa_note_burst(a, buf, len);
+	if (len >= 4 && buf[0] != 0x55) {
+		a->last_id = buf[0];
+		a->reply_pos = 0;
+	}
 	if (a->max_baud && a->baud > a->max_baud)
 		return BLR_OK;
 	if (a->drop_id && len >= 4 && buf[0] == a->drop_id && !a->dropped) {
@@ -281,8 +288,16 @@ static int sa_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 static int sa_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
 {
 	struct slow_adapter *a = ctx;
+	int r = a->inner.ops->read(a->inner.ctx, buf, len, timeout_ms, got);
 
-	return a->inner.ops->read(a->inner.ctx, buf, len, timeout_ms, got);
+	if (a->corrupt_reply_id && a->last_id == a->corrupt_reply_id) {
+		const size_t data_at = 4; /* "OK" + u16 length */
+
+		if (a->reply_pos <= data_at && a->reply_pos + *got > data_at)
+			buf[data_at - a->reply_pos] ^= 0x01;
+		a->reply_pos += *got;
+	}
+	return r;
 }
 
 static int sa_flush(void *ctx)
@@ -376,6 +391,21 @@ static void rom_and_loader_baud_fallback(void **state)
 	assert_int_equal(ci.baud, 230400);
 	assert_int_equal(blr_flash_read(f->dev, 0x5000, buf, sizeof(buf)), BLR_OK);
 	assert_memory_equal(buf, f->flash + 0x5000, sizeof(buf));
+	del_fx(f);
+}
+
+static void segment_header_echo_checked(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_ERASED);
+	struct slow_adapter a = {.corrupt_reply_id = 0x17};
+	struct blr_transport t = {&slow_ops, &a};
+	(void)state;
+
+	/* §5.4 step 4: 0x17 answers the 16 header bytes back; a changed echo is refused */
+	a.inner = f->t;
+	f->dev->t = t;
+	assert_int_equal(fx_connect(f), BLR_E_PROTOCOL);
+	assert_int_equal(emu_get_state(f->e), EMU_ROM_CMD); /* no run_image */
 	del_fx(f);
 }
 
@@ -988,6 +1018,75 @@ static void progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_
 	c->calls++;
 }
 
+static void pd_extends_the_wait(void **state)
+{
+	static const struct {
+		bool old;
+		unsigned erase_s;
+		int want;
+	} cases[] = {
+	    {false, 200, BLR_OK},	/* longer than the table's wait: PD keeps it alive */
+	    {true, 200, BLR_E_TIMEOUT}, /* the same without PD */
+	    {false, 1800, BLR_E_TIMEOUT}, /* PD for ever: given up after the overall cap */
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct emu_config cfg;
+		struct fx *f;
+		uint64_t t0, took_ms;
+
+		emu_config_defaults(&cfg);
+		cfg.old_loader = cases[i].old;
+		cfg.timing.enabled = true;
+		cfg.timing.latency_us = 0;
+		cfg.timing.chip_erase_us = cases[i].erase_s * 1000u * 1000u;
+		f = new_fx(&cfg, FX_PATTERN);
+		assert_int_equal(fx_connect(f), BLR_OK);
+		t0 = emu_transport_now_us(&f->t);
+		assert_int_equal(blr_flash_erase_all(f->dev), cases[i].want);
+		took_ms = (emu_transport_now_us(&f->t) - t0) / 1000u;
+		if (cases[i].want == BLR_OK)
+			assert_true(took_ms >= cases[i].erase_s * 1000u);
+		else
+			assert_true(took_ms < cases[i].erase_s * 1000u);
+		del_fx(f);
+	}
+}
+
+static void jedec_ids_rejected(void **state)
+{
+	static const struct {
+		uint8_t id[3];
+		int want;
+		uint32_t size;
+	} cases[] = {
+	    {{0xFF, 0xFF, 0xFF}, BLR_E_NO_FLASH, 0}, /* no flash / bus fault (§6.6) */
+	    {{0x00, 0x00, 0x00}, BLR_E_NO_FLASH, 0},
+	    {{0xC8, 0x40, 0x12}, BLR_E_NO_FLASH, 0}, /* 256 KiB: below any BL602 part */
+	    {{0xC8, 0x40, 0x19}, BLR_E_NO_FLASH, 0}, /* 32 MiB: absurd (> 0x18) */
+	    {{0x5E, 0x32, 0x13}, BLR_OK, 512u * 1024u},
+	    {{0xEF, 0x40, 0x15}, BLR_OK, 2u * MIB},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct emu_config cfg;
+		struct fx *f;
+		struct blr_chip_info ci;
+
+		emu_config_defaults(&cfg);
+		memcpy(cfg.jedec, cases[i].id, 3);
+		f = new_fx(&cfg, FX_ERASED);
+		assert_int_equal(fx_connect(f), cases[i].want);
+		if (cases[i].want == BLR_OK) {
+			assert_int_equal(blr_get_info(f->dev, &ci), BLR_OK);
+			assert_int_equal(ci.flash_size, cases[i].size);
+		}
+		del_fx(f);
+	}
+}
+
 static void chip_erase_of_16mib_without_pd(void **state)
 {
 	struct emu_config cfg;
@@ -1246,6 +1345,7 @@ int main(void)
 	    cmocka_unit_test(loader_baud_fallback),
 	    cmocka_unit_test(rom_and_loader_baud_fallback),
 	    cmocka_unit_test(handshake_burst_at_most_7ms),
+	    cmocka_unit_test(segment_header_echo_checked),
 	    cmocka_unit_test(lost_and_corrupted_frames),
 	    cmocka_unit_test(late_write_error_with_timing),
 	    cmocka_unit_test(old_loader_mode),
@@ -1266,6 +1366,8 @@ int main(void)
 	    cmocka_unit_test(progress_and_cancel),
 	    cmocka_unit_test(cancel_during_chip_erase),
 	    cmocka_unit_test(chip_erase_of_16mib_without_pd),
+	    cmocka_unit_test(jedec_ids_rejected),
+	    cmocka_unit_test(pd_extends_the_wait),
 	    cmocka_unit_test(update_progress_totals),
 	    cmocka_unit_test(reset_ends_session),
 	    cmocka_unit_test(logging_levels),
