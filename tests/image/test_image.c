@@ -558,6 +558,21 @@ static void size_rules(void **state)
 	assert_true(has_problem(in, BLR_P_TRUNCATED, BLR_SEV_WARN));
 	assert_false(in->have_psm);
 	blr_image_info_free(in);
+	/* no partition table: the classic layout is only shown, so it implies no flash size and
+	 * no "truncated" claim about a table that is not there */
+	uint8_t *pts = malloc(0x2000);
+
+	assert_non_null(pts);
+	memcpy(pts, img + 0xE000, 0x2000);
+	memset(img + 0xE000, 0, 0x2000);
+	in = inspect(img, 1u << 20);
+	assert_true(in->layout_assumed);
+	assert_int_equal(in->flash_size_implied, 0);
+	assert_false(has_problem(in, BLR_P_TRUNCATED, BLR_SEV_WARN));
+	assert_true(has_problem(in, BLR_P_PTABLE, BLR_SEV_ERROR));
+	blr_image_info_free(in);
+	memcpy(img + 0xE000, pts, 0x2000);
+	free(pts);
 	/* 4 MiB read of a 2 MiB chip: mirrored halves */
 	uint8_t *big = malloc(2 * SYN_SIZE);
 

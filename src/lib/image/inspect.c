@@ -262,6 +262,9 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 {
 	uint64_t max_end = 0, max_start = 0;
 
+	if (in->layout_assumed)
+		return; /* the classic layout is shown, not read: it implies no flash size */
+
 	for (size_t i = 0; i < t->n; i++) {
 		const struct blr_pt_entry *e = &t->e[i];
 
