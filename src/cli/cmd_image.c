@@ -182,16 +182,6 @@ static const char *slot_kind_name(enum blr_slot_kind k)
 static const char *const store_names[] = {"unused", "empty", "using", "full"};
 static const char *const dirty_names[] = {"unused", "false", "true", "gc"};
 
-static void size_text(uint64_t n, char *out, size_t cap)
-{
-	if (n >= (1u << 20) && n % (1u << 20) == 0)
-		snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(out, cap, "%llu KiB", (unsigned long long)(n >> 10));
-	else
-		snprintf(out, cap, "%llu bytes", (unsigned long long)n);
-}
-
 static bool printable(const uint8_t *p, size_t n)
 {
 	size_t i = 0;
@@ -332,11 +322,14 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 	FILE *f = cli->out;
 	char sz[32];
 
-	size_text(in->len, sz, sizeof(sz));
-	fprintf(f, "%s: %zu bytes (%s)\n", path, in->len, sz);
+	cli_fmt_size(in->len, sz, sizeof(sz));
+	if (in->len % 1024) /* "5000 bytes", not "5000 bytes (5000 bytes)" or "(1.99 MiB)" */
+		fprintf(f, "%s: %zu bytes\n", path, in->len);
+	else
+		fprintf(f, "%s: %zu bytes (%s)\n", path, in->len, sz);
 	fprintf(f, "verdict: %s: %s\n", verdict_name(res->verdict), res->summary);
 	if (in->flash_size_implied) {
-		size_text(in->flash_size_implied, sz, sizeof(sz));
+		cli_fmt_size(in->flash_size_implied, sz, sizeof(sz));
 		fprintf(f, "flash size implied by the layout: %s (layout ends at 0x%X)\n", sz,
 			in->layout_end);
 	}
@@ -403,7 +396,7 @@ static void text_inspect(struct cli *cli, const char *path, const struct blr_ima
 		}
 	}
 	if (in->have_psm) {
-		size_text(in->psm_len, sz, sizeof(sz));
+		cli_fmt_size(in->psm_len, sz, sizeof(sz));
 		fprintf(f, "\nsettings (PSM, EasyFlash v4) at 0x%X, %s:\n", in->psm_offset, sz);
 		for (size_t i = 0; i < in->n_sectors; i++) {
 			const struct blr_ef_sector *s = &in->sectors[i];
@@ -961,7 +954,7 @@ int cmd_chips(struct cli *cli, int argc, char **argv)
 		const struct blr_chip_marking *m = blr_chip_marking_at(i);
 
 		if (m->flash_size)
-			size_text(m->flash_size, sz, sizeof(sz));
+			cli_fmt_size(m->flash_size, sz, sizeof(sz));
 		else
 			snprintf(sz, sizeof(sz), "external");
 		fprintf(f, "  %-9s %-9s %s\n", m->marking, sz, m->note);
@@ -971,7 +964,7 @@ int cmd_chips(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < blr_flash_part_count(); i++) {
 		const struct blr_flash_part *p = blr_flash_part_at(i);
 
-		size_text(p->size, sz, sizeof(sz));
+		cli_fmt_size(p->size, sz, sizeof(sz));
 		fprintf(f, "  %02X %02X %02X %-16s %-22s %-8s %s\n", p->jedec[0], p->jedec[1],
 			p->jedec[2], p->vendor, p->part ? p->part : "-", sz, p->source);
 	}

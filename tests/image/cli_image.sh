@@ -53,8 +53,11 @@ expect 0 "check --help" "$BIN" check --help
 has "check usage" "check" "$T/out"
 
 expect 0 "inspect pinecone" "$BIN" inspect "$PC"
+has "inspect names the size" "^$PC: 2097152 bytes (2 MiB)\$" "$T/out"
 has "inspect lists PSM keys" "boot_times" "$T/out"
 has "inspect shows factory" "factory" "$T/out"
+expect 0 "inspect 2 MiB - 1" "$BIN" inspect "$T/short.bin"
+has "inspect names an odd size once" "^$T/short.bin: 2097151 bytes\$" "$T/out"
 expect 0 "inspect --json openbeken" "$BIN" inspect --json "$OB"
 has "inspect json OBK key" '"key":"mY0bcFg"' "$T/out"
 if command -v python3 >/dev/null 2>&1; then
