@@ -5,7 +5,8 @@
  * fuzzer can answer every command differently. Time is virtual (a read that runs dry jumps
  * to its deadline). The library then connects (probe, ROM, upload of a small valid loader,
  * loader handshake) and runs every flash operation on whatever it gets. Nothing may crash,
- * hang, leak or read out of bounds; results are not checked.
+ * hang, leak or read out of bounds; the results that must hold whatever the device says
+ * (flash size, frame limit, differing-sector count) are checked.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (getenv("BLR_FUZZ_VERBOSE")) /* replaying one input by hand */
 		blr_dev_set_log(dev, log_stderr, NULL, BLR_LOG_DEBUG);
 	if (blr_connect(dev, &o) == BLR_OK && blr_get_info(dev, &ci) == BLR_OK) {
+		/* whatever the device said, a connected session has a sane flash size (§6.6)
+		 * and frame limit (§3.3) */
+		if (ci.flash_size < (512u << 10) || ci.flash_size > (16u << 20) ||
+		    (ci.flash_size & (ci.flash_size - 1)) || ci.frame_limit > 0x4004)
+			abort();
 		memset(buf, 0x5A, sizeof(buf));
 		blr_flash_read(dev, 0x1000, buf, sizeof(buf));
 		blr_flash_sha256(dev, 0, 0x10000, sha);
@@ -183,7 +189,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		blr_flash_write(dev, 0x2000, buf, 0x3000);
 		blr_flash_write_check(dev);
 		blr_read_mac(dev, mac);
-		blr_flash_compare(dev, 0x1800, buf, 0x9000, diff, &nd);
+		/* [0x1800, 0xA800) touches sectors 1..10 */
+		if (blr_flash_compare(dev, 0x1800, buf, 0x9000, diff, &nd) == BLR_OK && nd > 10)
+			abort();
 		blr_flash_update(dev, 0x1800, buf, 0x9000, 0, NULL);
 		blr_flash_erase_all(dev);
 		blr_reset(dev);

@@ -67,7 +67,9 @@ void dev_progress(struct blr_dev *dev, enum blr_stage stage, uint64_t done, uint
 
 /* session.c: one command, no retry. rsp/cap receive the data of data replies; *rsp_len gets
  * its length (may be NULL). timeout_ms 0 = from the command table. Returns BLR_OK,
- * BLR_E_DEVICE (code kept), BLR_E_TIMEOUT, BLR_E_PROTOCOL or a transport error. */
+ * BLR_E_DEVICE (code kept), BLR_E_TIMEOUT, BLR_E_PROTOCOL, a transport error, or
+ * BLR_E_CANCELLED when the cancel callback asked to stop while the device was silent (the
+ * reply is then still due: the session is marked not connected). */
 int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t n, uint8_t *rsp,
 		size_t cap, size_t *rsp_len, unsigned timeout_ms);
 /* Loader command with recovery: before sending, re-handshake if the loader is known or
