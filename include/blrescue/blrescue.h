@@ -78,7 +78,9 @@ enum blr_stage {
 
 /* done/total in bytes for the stage; called at least once with done == total on success. */
 typedef void (*blr_progress_fn)(void *user, enum blr_stage stage, uint64_t done, uint64_t total);
-/* Polled between chunks; return true to stop (the call then fails with BLR_E_CANCELLED). */
+/* Polled between chunks and every 100 ms while waiting for a long reply (chip erase, SHA-256
+ * of a large range); return true to stop: the call fails with BLR_E_CANCELLED. A cancel
+ * during a wait leaves the device mid-command: call blr_connect again before more work. */
 typedef bool (*blr_cancel_fn)(void *user);
 
 /* ---- the device context --------------------------------------------------------------- */
