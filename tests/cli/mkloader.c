@@ -17,7 +17,8 @@ int main(int argc, char **argv)
 	uint8_t *img;
 	FILE *f;
 
-	if (argc < 2 || argc > 4) {
+	/* an option ("mkloader --help") is not an output file name */
+	if (argc < 2 || argc > 4 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: mkloader OUT [deadbeef|real-crc] [BODY_LEN]\n");
 		return 2;
 	}
