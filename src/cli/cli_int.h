@@ -72,6 +72,11 @@ int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
 /* Apply a global option (id GOPT_*). Returns 0, or an exit code when the value is bad. */
 int cli_global_apply(struct cli *cli, int id, const char *arg);
 
+/* A baud rate from min to 12000000, written in full (no k/M suffix: '2M' would be 2097152).
+ * Returns 0, or EXIT_USAGE after a message naming opt. */
+int cli_opt_baud(const struct cli *cli, const char *opt, const char *s, unsigned min,
+		 unsigned *out);
+
 /* Parse helpers that print "CMD: bad value for --OPT: ..." and return EXIT_USAGE. */
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out);
 

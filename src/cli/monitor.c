@@ -80,7 +80,7 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	struct mon m;
 	const char *arg;
 	bool reset = false, tty_raw = false, stdin_open = true;
-	uint32_t baud = 115200;
+	unsigned baud = 115200;
 	int id, rc, os_err = 0;
 
 	memset(&m, 0, sizeof(m));
@@ -98,10 +98,9 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 			cli_err(cli, "monitor: unexpected argument '%s'", arg);
 			return EXIT_USAGE;
 		case M_BAUD:
-			if (cli_parse_u32(arg, &baud) || baud < 300 || baud > 12000000) {
-				cli_err(cli, "monitor: bad baud rate '%s'", arg);
-				return EXIT_USAGE;
-			}
+			rc = cli_opt_baud(cli, "monitor --baud", arg, 300, &baud);
+			if (rc)
+				return rc;
 			break;
 		case M_RESET:
 			reset = true;
@@ -150,8 +149,8 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		if (blr_reset_steps_run(dev, steps))
 			cli_warn(cli, "monitor: the reset sequence failed");
 	}
-	cli_info(cli, "--- blrescue monitor on %s at %" PRIu32 " baud; leave with Ctrl-] ---",
-		 cli->port, baud);
+	cli_info(cli, "--- blrescue monitor on %s at %u baud; leave with Ctrl-] ---", cli->port,
+		 baud);
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;
 		raw.c_iflag &=

@@ -5,6 +5,7 @@
  * Global options are accepted anywhere; a command's own option wins on a name clash
  * (monitor --baud).
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,12 +165,22 @@ int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
 	return 0;
 }
 
-static int parse_baud(struct cli *cli, const char *opt, const char *s, unsigned *out)
+int cli_opt_baud(const struct cli *cli, const char *opt, const char *s, unsigned min, unsigned *out)
 {
 	uint32_t v;
 
-	if (cli_parse_u32(s, &v) || v < 1200 || v > 12000000) {
-		cli_err(cli, "bad baud rate for %s: '%s' (a number from 1200 to 12000000)", opt, s);
+	if (cli_parse_u32(s, &v) || v < min || v > 12000000) {
+		cli_err(cli, "bad baud rate for %s: '%s' (a number from %u to 12000000)", opt, s,
+			min);
+		return EXIT_USAGE;
+	}
+	/* k and M are binary multipliers for sizes: '-b 2M' would be 2097152 baud, a rate the
+	 * loader does not run at (it then never answers) */
+	if (strpbrk(s, "kKM")) {
+		cli_err(cli,
+			"bad baud rate for %s: '%s' is %" PRIu32 " baud; write the rate in full, "
+			"e.g. 2000000",
+			opt, s, v);
 		return EXIT_USAGE;
 	}
 	*out = v;
@@ -183,9 +194,9 @@ int cli_global_apply(struct cli *cli, int id, const char *arg)
 		cli->port = arg;
 		return 0;
 	case GOPT_BAUD:
-		return parse_baud(cli, "--baud", arg, &cli->baud);
+		return cli_opt_baud(cli, "--baud", arg, 1200, &cli->baud);
 	case GOPT_ROM_BAUD:
-		return parse_baud(cli, "--rom-baud", arg, &cli->rom_baud);
+		return cli_opt_baud(cli, "--rom-baud", arg, 1200, &cli->rom_baud);
 	case GOPT_LOADER:
 		cli->loader = arg;
 		return 0;

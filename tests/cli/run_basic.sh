@@ -101,6 +101,13 @@ run read "$T/never.bin" --start 0x2000 --end 0x1000
 check "read with --end below --start: exit 64" sh -c "[ $RC -eq 64 ] && grep -q exclusive '$T/err'"
 run -b fast info
 check "-b with a non-number: exit 64" rc_is 64
+run -b 2M info
+check "-b 2M (2097152, not 2 Mbaud): refused, exit 64, the full rate suggested" \
+	sh -c "[ $RC -eq 64 ] && grep -q '2097152 baud' '$T/err' && grep -q 2000000 '$T/err'"
+run monitor --baud 115k
+check "monitor --baud 115k (117760): refused, exit 64" sh -c "[ $RC -eq 64 ] && grep -q '117760 baud' '$T/err'"
+run --rom-baud 0x7A120 -q loader --loader "$T/none.bin"
+check "--rom-baud in hex is accepted (the loader error comes next)" rc_is 66
 run --rom-baud 12 info
 check "--rom-baud out of range: exit 64" rc_is 64
 run read
