@@ -141,9 +141,16 @@ if command -v script >/dev/null 2>&1; then
 		sh -c "grep -q 'got:xyz' '$T/tty.log' && grep -q 'rc=0' '$T/tty.log'"
 	check "monitor on a terminal: the terminal is restored (icanon, echo)" \
 		sh -c "grep -q ' icanon' '$T/tty.log' && grep -q ' echo ' '$T/tty.log' && ! grep -q -- '-icanon' '$T/tty.log'"
+	# blrescue(1): "the terminal is restored, also when blrescue is killed by a signal"
+	sleep 2.5 | script -q -c "timeout --foreground -s TERM 1 '$BLRESCUE' -p '$TPORT' monitor; stty -a" \
+		"$T/tty2.log" >/dev/null 2>&1
+	cp "$T/tty2.log" "$T/out"
+	check "monitor on a terminal ended by SIGTERM: the terminal is restored (icanon, echo)" \
+		sh -c "grep -q 'blrescue monitor on' '$T/tty2.log' && grep -q ' icanon' '$T/tty2.log' && grep -q ' echo ' '$T/tty2.log' && ! grep -q -- '-icanon' '$T/tty2.log'"
 else
 	skip "monitor on a terminal" "script(1) not installed"
 	skip "monitor restores the terminal" "script(1) not installed"
+	skip "monitor restores the terminal after SIGTERM" "script(1) not installed"
 fi
 mkfifo "$T/m.in"
 "$BLRESCUE" -p "$TPORT" monitor --baud 115200 <"$T/m.in" >"$T/mon2.out" 2>"$T/err" &
