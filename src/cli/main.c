@@ -289,12 +289,17 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	i = p.i - 1; /* index of the command name */
-	/* --help anywhere (before "--") answers with the command's usage. */
+	/* --help anywhere (before "--") answers with the command's usage, --version with the
+	 * version: the global options are accepted after the command too. */
 	for (int j = i + 1; j < argc; j++) {
 		if (!strcmp(argv[j], "--"))
 			break;
 		if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h")) {
 			cli_usage(c->name, stdout);
+			return EXIT_OK_;
+		}
+		if (!strcmp(argv[j], "--version") || !strcmp(argv[j], "-V")) {
+			printf("blrescue %s\n", BLR_VERSION); /* not 'info -V' going on to connect */
 			return EXIT_OK_;
 		}
 	}

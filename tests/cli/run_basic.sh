@@ -101,6 +101,9 @@ run read "$T/never.bin" --start 0x2000 --end 0x1000
 check "read with --end below --start: exit 64" sh -c "[ $RC -eq 64 ] && grep -q exclusive '$T/err'"
 run -b fast info
 check "-b with a non-number: exit 64" rc_is 64
+run info -V
+check "info -V: the version, exit 0, no connection attempted" \
+	sh -c "[ $RC -eq 0 ] && grep -q '^blrescue [0-9]' '$T/out' && ! [ -s '$T/err' ]"
 run -b 2M info
 check "-b 2M (2097152, not 2 Mbaud): refused, exit 64, the full rate suggested" \
 	sh -c "[ $RC -eq 64 ] && grep -q '2097152 baud' '$T/err' && grep -q 2000000 '$T/err'"
