@@ -299,7 +299,8 @@ int main(int argc, char **argv)
 			return EXIT_OK_;
 		}
 		if (!strcmp(argv[j], "--version") || !strcmp(argv[j], "-V")) {
-			printf("blrescue %s\n", BLR_VERSION); /* not 'info -V' going on to connect */
+			printf("blrescue %s\n",
+			       BLR_VERSION); /* not 'info -V' going on to connect */
 			return EXIT_OK_;
 		}
 	}
