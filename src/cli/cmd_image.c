@@ -235,10 +235,11 @@ static void text_header(FILE *f, const struct blr_bootheader *h, const char *ind
 		fprintf(f, "%scut off by the end of the dump\n", indent);
 		return;
 	}
-	fprintf(f, "%smagic %s, revision %u\n", indent,
-		h->magic_ok ? (h->cpu1 ? "BFAP" : "BFNP") : "MISSING", h->revision);
-	if (!h->magic_ok)
+	if (!h->magic_ok) { /* the other fields would be decoded garbage */
+		fprintf(f, "%smagic MISSING: no boot header here\n", indent);
 		return;
+	}
+	fprintf(f, "%smagic %s, revision %u\n", indent, h->cpu1 ? "BFAP" : "BFNP", h->revision);
 	fprintf(f, "%sflash config: magic %s, CRC %s (stored 0x%08X), ioMode 0x%02X, mid 0x%02X\n",
 		indent, h->fcfg_magic_ok ? "ok" : "BAD", h->fcfg_crc_ok ? "ok" : "BAD", h->fcfg_crc,
 		h->fcfg[0], h->fcfg[13]);
