@@ -40,6 +40,19 @@ static int check_range(struct blr_dev *dev, uint32_t addr, size_t len)
 	return BLR_OK;
 }
 
+/* What every ranged operation checks first: connected, a buffer for the bytes (have_buf),
+ * the range inside the flash. */
+static int begin_range(struct blr_dev *dev, uint32_t addr, size_t len, bool have_buf)
+{
+	int r = need_conn(dev);
+
+	if (r != BLR_OK)
+		return r;
+	if (!have_buf)
+		return BLR_E_INVAL;
+	return check_range(dev, addr, len);
+}
+
 static void range_payload(uint8_t p[ISP_RANGE_LEN], uint32_t a, uint32_t b)
 {
 	put_le32(p, a);
@@ -102,13 +115,8 @@ static size_t probe_read_chunk(struct blr_dev *dev, uint32_t addr, uint8_t *buf,
 int blr_flash_read(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len)
 {
 	size_t done = 0;
-	int r = need_conn(dev);
+	int r = begin_range(dev, addr, len, buf || !len);
 
-	if (r != BLR_OK)
-		return r;
-	if (!buf && len)
-		return BLR_E_INVAL;
-	r = check_range(dev, addr, len);
 	if (r != BLR_OK)
 		return r;
 	if (!dev->read_chunk) {
@@ -260,13 +268,8 @@ static int write_range(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, s
 
 int blr_flash_write(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len)
 {
-	int r = need_conn(dev);
+	int r = begin_range(dev, addr, len, buf || !len);
 
-	if (r != BLR_OK)
-		return r;
-	if (!buf && len)
-		return BLR_E_INVAL;
-	r = check_range(dev, addr, len);
 	if (r != BLR_OK)
 		return r;
 	dev_progress(dev, BLR_STAGE_WRITE, 0, len);
@@ -294,11 +297,8 @@ int blr_flash_sha256(struct blr_dev *dev, uint32_t addr, size_t len, uint8_t out
 {
 	uint8_t p[ISP_RANGE_LEN];
 	size_t rl = 0;
-	int r = need_conn(dev);
+	int r = begin_range(dev, addr, len, out != NULL);
 
-	if (r != BLR_OK)
-		return r;
-	r = check_range(dev, addr, len);
 	if (r != BLR_OK)
 		return r;
 	range_payload(p, addr, (uint32_t)len);
@@ -333,9 +333,7 @@ static int prepare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 	*nsec = 0;
 	if (r != BLR_OK || len == 0)
 		return r;
-	if (!buf)
-		return BLR_E_INVAL;
-	r = check_range(dev, addr, len);
+	r = begin_range(dev, addr, len, buf != NULL);
 	if (r == BLR_OK)
 		*nsec = (size_t)(((uint64_t)addr + len - 1) / BLR_SECTOR_SIZE -
 				 addr / BLR_SECTOR_SIZE + 1);
