@@ -596,6 +596,7 @@ static void size_rules(void **state)
 		big[i] = (uint8_t)(i * 2654435761u >> 13);
 	assert_int_equal(verdict(big, SYN_SIZE, sum), BLR_VERDICT_NOT_BL602);
 	assert_int_equal(verdict(big, 0, sum), BLR_VERDICT_NOT_BL602);
+	assert_non_null(strstr(sum, "the file is empty"));
 	assert_int_equal(verdict(big, 100, sum), BLR_VERDICT_NOT_BL602);
 	/* chip size known and different */
 	struct blr_check_result r;

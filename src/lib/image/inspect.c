@@ -689,6 +689,12 @@ void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 	size_t nreasons = 0;
 
 	memset(res, 0, sizeof(*res));
+	if (in->len == 0) {
+		res->verdict = BLR_VERDICT_NOT_BL602;
+		snprintf(res->summary, sizeof(res->summary),
+			 "not a BL602 flash dump: the file is empty");
+		return;
+	}
 	if (!in->all_ff && !in->all_00 && !in->boot2.magic_ok && !in->pt[0].magic_ok &&
 	    !in->pt[1].magic_ok) {
 		res->verdict = BLR_VERDICT_NOT_BL602;
