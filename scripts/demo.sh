@@ -14,19 +14,8 @@ BUILD=${BUILD:-build-demo}
 case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
 
 if [ "${DEMO_SKIP_SETUP:-0}" != 1 ]; then
-	PKGS="gcc pkg-config meson ninja-build libcmocka-dev libssl-dev zlib1g-dev liblzma-dev"
-	missing=""
-	for p in $PKGS; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		echo "== installing:$missing"
-		SUDO=""
-		[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-		$SUDO apt-get update -qq >/dev/null &&
-			DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null ||
-			{ echo "could not install:$missing"; exit 1; }
-	fi
+	sh "$ROOT/scripts/install-deps.sh" gcc pkg-config meson ninja-build libcmocka-dev \
+		libssl-dev zlib1g-dev liblzma-dev || exit 1
 
 	echo "== building in $BUILD"
 	if [ ! -f "$BUILD/build.ninja" ]; then

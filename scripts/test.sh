@@ -6,19 +6,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
-PKGS="gcc pkg-config meson ninja-build libcmocka-dev libssl-dev zlib1g-dev liblzma-dev mandoc"
-missing=""
-for p in $PKGS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "installing:$missing"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq >/dev/null && \
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null || {
-      echo "could not install:$missing"; echo "0 passed, 1 failed"; exit 1; }
-fi
+sh scripts/install-deps.sh gcc pkg-config meson ninja-build libcmocka-dev libssl-dev \
+  zlib1g-dev liblzma-dev mandoc || { echo "0 passed, 1 failed"; exit 1; }
 
 status=0
 passed=0
