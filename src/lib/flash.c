@@ -10,7 +10,7 @@
 
 #include "common/bytes.h"
 #include "common/hash.h"
-#include "lib/dev.h"
+#include "lib/exchange.h"
 #include "lib/isp.h"
 
 #define CHUNK_TRIES	3u
@@ -26,7 +26,7 @@
 
 static int need_conn(struct blr_dev *dev)
 {
-	return dev && dev->connected ? BLR_OK : BLR_E_INVAL;
+	return dev_connected(dev) ? BLR_OK : BLR_E_INVAL;
 }
 
 static int check_range(struct blr_dev *dev, uint32_t addr, size_t len)
@@ -154,7 +154,6 @@ static int erase_cmd(struct blr_dev *dev, uint32_t start, uint32_t end_incl)
 	uint8_t p[ISP_RANGE_LEN];
 
 	range_payload(p, start, end_incl);
-	dev->late_write_err = false; /* the loader's erase clears its latched error */
 	return ldr_command(dev, ISP_FLASH_ERASE, p, sizeof(p), NULL, 0, NULL,
 			   isp_timeout_ms(ISP_FLASH_ERASE, (uint64_t)end_incl - start + 1, 0, 0),
 			   CHUNK_TRIES);
@@ -208,7 +207,6 @@ int blr_flash_erase_all(struct blr_dev *dev)
 	if (r != BLR_OK)
 		return r;
 	dev_progress(dev, BLR_STAGE_ERASE, 0, dev->info.flash_size);
-	dev->late_write_err = false;
 	r = ldr_command(dev, ISP_FLASH_CHIP_ERASE, NULL, 0, NULL, 0, NULL,
 			isp_timeout_ms(ISP_FLASH_CHIP_ERASE, dev->info.flash_size, 0, 0), 1);
 	if (r == BLR_OK)
@@ -248,12 +246,7 @@ static int write_range(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, s
 			/* re-sending a chunk programs the same bits again: harmless on NOR */
 			r = ldr_command(dev, ISP_FLASH_WRITE, p, ISP_ADDR_LEN + n, NULL, 0, NULL, 0,
 					CHUNK_TRIES);
-			if (r == BLR_OK && dev->late_write_err) {
-				dev_err(dev,
-					"flash programming failed (late FL after the early OK)");
-				dev->last_dev_err = ISP_FL_FLASH_WRITE_ERROR;
-				r = BLR_E_DEVICE;
-			}
+			r = ldr_late_fl(dev, ISP_FLASH_WRITE, r);
 			if (r != BLR_OK)
 				break;
 			if (written)
@@ -283,14 +276,7 @@ int blr_flash_write_check(struct blr_dev *dev)
 	if (r != BLR_OK)
 		return r;
 	r = ldr_command(dev, ISP_FLASH_WRITE_CHECK, NULL, 0, NULL, 0, NULL, 0, CHUNK_TRIES);
-	if (r == BLR_OK && dev->late_write_err) {
-		/* seen on the wire even if the latch was lost to a re-handshake */
-		dev->last_dev_err = ISP_FL_FLASH_WRITE_ERROR;
-		r = BLR_E_DEVICE;
-	}
-	if (r == BLR_OK)
-		dev->wrote = false;
-	return r;
+	return ldr_late_fl(dev, ISP_FLASH_WRITE_CHECK, r);
 }
 
 int blr_flash_sha256(struct blr_dev *dev, uint32_t addr, size_t len, uint8_t out[32])
