@@ -296,18 +296,55 @@ int blr_flash_sha256(struct blr_dev *dev, uint32_t addr, size_t len, uint8_t out
 	return r;
 }
 
-/* Chip and host SHA-256 of [a, a+n) (n > 0, inside buf's range): *same set. */
-static int same_hash(struct blr_dev *dev, uint32_t a, const uint8_t *host, size_t n, bool *same)
+/* Chip and host SHA-256 of [a, a+n) (inside the flash): *same set; chip (may be NULL) gets
+ * the chip's digest. */
+static int same_hash(struct blr_dev *dev, uint32_t a, const uint8_t *host, size_t n, bool *same,
+		     uint8_t *chip)
 {
-	uint8_t chip[BLR_SHA256_LEN], mine[BLR_SHA256_LEN];
-	int r = blr_flash_sha256(dev, a, n, chip);
+	uint8_t theirs[BLR_SHA256_LEN], mine[BLR_SHA256_LEN];
+	int r = blr_flash_sha256(dev, a, n, theirs);
 
 	if (r != BLR_OK)
 		return r;
 	if (blr_sha256(host, n, mine) != 0)
 		return BLR_E_NOMEM;
-	*same = memcmp(chip, mine, BLR_SHA256_LEN) == 0;
+	*same = memcmp(theirs, mine, BLR_SHA256_LEN) == 0;
+	if (chip)
+		memcpy(chip, theirs, BLR_SHA256_LEN);
 	return BLR_OK;
+}
+
+int blr_flash_read_verified(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len,
+			    uint8_t sha256[32])
+{
+	bool same = false;
+	int r = blr_flash_read(dev, addr, buf, len);
+
+	if (r == BLR_OK)
+		r = same_hash(dev, addr, buf, len, &same, sha256);
+	if (r == BLR_OK && !same) {
+		dev_dbg(dev, "the data read from 0x%08x differ from the chip's SHA-256 of them",
+			(unsigned)addr);
+		r = BLR_E_VERIFY;
+	}
+	return r;
+}
+
+int blr_flash_verify(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+		     bool *equal, uint8_t chip_sha256[32])
+{
+	int r = begin_range(dev, addr, len, (buf || !len) && equal);
+
+	if (r == BLR_OK)
+		r = same_hash(dev, addr, buf, len, equal, chip_sha256);
+	return r;
+}
+
+size_t blr_sector_count(uint32_t addr, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return (size_t)(((uint64_t)addr + len - 1) / BLR_SECTOR_SIZE - addr / BLR_SECTOR_SIZE + 1);
 }
 
 /* Checks shared by compare and update: connected, a buffer, inside the flash. *nsec = the
@@ -321,8 +358,7 @@ static int prepare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 		return r;
 	r = begin_range(dev, addr, len, buf != NULL);
 	if (r == BLR_OK)
-		*nsec = (size_t)(((uint64_t)addr + len - 1) / BLR_SECTOR_SIZE -
-				 addr / BLR_SECTOR_SIZE + 1);
+		*nsec = blr_sector_count(addr, len);
 	return r;
 }
 
@@ -345,7 +381,7 @@ static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 		memset(diff, 0, nsec);
 	dev_progress(dev, BLR_STAGE_COMPARE, 0, len);
 	if (whole_first || len <= BLOCK_SIZE) {
-		r = same_hash(dev, addr, buf, len, &same);
+		r = same_hash(dev, addr, buf, len, &same, NULL);
 		if (r != BLR_OK || same) {
 			dev_progress(dev, BLR_STAGE_COMPARE, len, len);
 			return r;
@@ -357,7 +393,7 @@ static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 
 		if (dev_cancelled(dev))
 			return BLR_E_CANCELLED;
-		r = same_hash(dev, (uint32_t)bs, buf + (bs - addr), (size_t)(be - bs), &same);
+		r = same_hash(dev, (uint32_t)bs, buf + (bs - addr), (size_t)(be - bs), &same, NULL);
 		if (r != BLR_OK)
 			return r;
 		for (uint64_t s = bs; !same && s < be;) {
@@ -366,7 +402,8 @@ static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 
 			if (se > be)
 				se = be;
-			r = same_hash(dev, (uint32_t)s, buf + (s - addr), (size_t)(se - s), &ssame);
+			r = same_hash(dev, (uint32_t)s, buf + (s - addr), (size_t)(se - s), &ssame,
+				      NULL);
 			if (r != BLR_OK)
 				return r;
 			if (!ssame) {
@@ -480,7 +517,7 @@ int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, siz
 		bool same = false;
 
 		dev_progress(dev, BLR_STAGE_VERIFY, 0, len);
-		r = same_hash(dev, addr, buf, len, &same);
+		r = same_hash(dev, addr, buf, len, &same, NULL);
 		if (r == BLR_OK && !same)
 			r = BLR_E_VERIFY;
 		if (r == BLR_OK)

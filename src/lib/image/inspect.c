@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blrescue/blrescue.h"
 #include "blrescue/image.h"
 #include "common/bytes.h"
 #include "image/internal.h"
+#include "lib/bootheader.h"
 
 #define NOOFF 0xFFFFFFFFu
 
@@ -91,26 +93,26 @@ static void check_header(struct blr_image_info *in, const struct blr_bootheader 
 		return;
 	}
 	if (h->crc_state == BLR_CRC_BAD)
-		add(in, BLR_P_CRC, e, h->offset + 172,
+		add(in, BLR_P_CRC, e, h->offset + BH_CRC,
 		    "%s at 0x%X: header CRC 0x%08X, computed 0x%08X", what, h->offset, h->crc,
 		    h->crc_calc);
 	if (!h->fcfg_magic_ok || !h->fcfg_crc_ok)
-		add(in, BLR_P_CRC, w, h->offset + 8, "%s at 0x%X: flash config %s", what, h->offset,
-		    h->fcfg_magic_ok ? "CRC mismatch" : "magic missing");
+		add(in, BLR_P_CRC, w, h->offset + BH_FCFG_MAGIC, "%s at 0x%X: flash config %s",
+		    what, h->offset, h->fcfg_magic_ok ? "CRC mismatch" : "magic missing");
 	if (!h->pcfg_magic_ok || !h->pcfg_crc_ok)
-		add(in, BLR_P_CRC, w, h->offset + 100, "%s at 0x%X: clock config %s", what,
-		    h->offset, h->pcfg_magic_ok ? "CRC mismatch" : "magic missing");
+		add(in, BLR_P_CRC, w, h->offset + BH_PCFG_MAGIC, "%s at 0x%X: clock config %s",
+		    what, h->offset, h->pcfg_magic_ok ? "CRC mismatch" : "magic missing");
 	if (h->not_load_in_boot)
-		add(in, BLR_P_FIELD, e, h->offset + 116,
+		add(in, BLR_P_FIELD, e, h->offset + BH_BOOTCFG,
 		    "%s at 0x%X: notLoadInBoot set, boot2 refuses it", what, h->offset);
 	if (h->img_len == 0)
-		add(in, BLR_P_FIELD, e, h->offset + 120, "%s at 0x%X: image length 0", what,
+		add(in, BLR_P_FIELD, e, h->offset + BH_SEG_INFO, "%s at 0x%X: image length 0", what,
 		    h->offset);
 	if (!h->no_segment)
-		add(in, BLR_P_FIELD, w, h->offset + 116,
+		add(in, BLR_P_FIELD, w, h->offset + BH_BOOTCFG,
 		    "%s at 0x%X: segmented image (noSegment = 0)", what, h->offset);
 	if (h->sign || h->encrypt_type)
-		add(in, BLR_P_FIELD, BLR_SEV_INFO, h->offset + 116,
+		add(in, BLR_P_FIELD, BLR_SEV_INFO, h->offset + BH_BOOTCFG,
 		    "%s at 0x%X: %s%s%s (needs eFuse keys of the chip)", what, h->offset,
 		    h->sign ? "signed" : "", h->sign && h->encrypt_type ? " and " : "",
 		    h->encrypt_type ? "encrypted" : "");
@@ -141,14 +143,14 @@ static void check_ptable(struct blr_image_info *in, int i, enum blr_severity sev
 		return;
 	}
 	if (!pt->hdr_crc_ok)
-		add(in, BLR_P_CRC, sev, pt->offset + 12,
+		add(in, BLR_P_CRC, sev, pt->offset + PT_OFF_CRC,
 		    "partition table %d: header CRC 0x%08X, computed 0x%08X", i, pt->hdr_crc,
 		    pt->hdr_crc_calc);
 	if (!pt->count_ok)
-		add(in, BLR_P_PTABLE, sev, pt->offset + 6,
+		add(in, BLR_P_PTABLE, sev, pt->offset + PT_OFF_CNT,
 		    "partition table %d: entry count %u invalid", i, pt->entry_cnt);
 	else if (!pt->ent_crc_ok)
-		add(in, BLR_P_CRC, sev, pt->offset + 16 + 36u * pt->entry_cnt,
+		add(in, BLR_P_CRC, sev, pt->offset + PT_HDR_LEN + PT_ENTRY_LEN * pt->entry_cnt,
 		    "partition table %d: entries CRC 0x%08X, computed 0x%08X", i, pt->ent_crc,
 		    pt->ent_crc_calc);
 }
@@ -192,7 +194,7 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 		add(in, BLR_P_EASYFLASH, sev, e->offset,
 		    "PSM entry at 0x%X: broken header (length 0x%X)", e->offset, e->len);
 	else if (!e->crc_ok)
-		add(in, BLR_P_CRC, sev, e->offset + 16,
+		add(in, BLR_P_CRC, sev, e->offset + EF_ENT_CRC,
 		    "PSM entry '%s' (%s) at 0x%X: CRC 0x%08X, computed 0x%08X", e->name,
 		    blr_ef_state_name((enum blr_ef_state)e->state), e->offset, e->crc, e->crc_calc);
 	if (e->state == BLR_EF_WRITE && e->crc_ok && e->fits && e->name_len == 6 &&
@@ -204,12 +206,13 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 			    "builds)",
 			    e->value_off, e->value_len);
 	}
-	if (e->state == BLR_EF_WRITE && e->crc_ok && e->fits && e->name_len == 7 &&
-	    memcmp(w->b + e->name_off, BLR_OBK_CFG_KEY, 7) == 0) {
+	if (e->state == BLR_EF_WRITE && e->crc_ok && e->fits && e->name_len == OBK_CFG_KEY_LEN &&
+	    memcmp(w->b + e->name_off, BLR_OBK_CFG_KEY, OBK_CFG_KEY_LEN) == 0) {
 		const uint8_t *v = w->b + e->value_off;
 
 		in->obk_cfg_found = true;
-		in->obk_cfg_version = e->value_len >= 8 ? get_le32(v + 4) : 0;
+		in->obk_cfg_version =
+		    e->value_len >= OBK_CFG_VERSION + 4 ? get_le32(v + OBK_CFG_VERSION) : 0;
 		in->obk_cfg_crc_ok = blr_obk_cfg_valid(v, e->value_len);
 		if (!in->obk_cfg_crc_ok)
 			add(in, BLR_P_OBK, BLR_SEV_WARN, e->value_off,
@@ -247,17 +250,6 @@ static const struct blr_ptable *layout_table(struct blr_image_info *in)
 	return &in->assumed;
 }
 
-/* "2 MiB", "4 KiB", "123 bytes" */
-static void size_text(uint64_t n, char *out, size_t cap)
-{
-	if (n >= (1u << 20) && n % (1u << 20) == 0)
-		snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(out, cap, "%llu KiB", (unsigned long long)(n >> 10));
-	else
-		snprintf(out, cap, "%llu bytes", (unsigned long long)n);
-}
-
 static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t, size_t n)
 {
 	uint64_t max_end = 0, max_start = 0;
@@ -287,7 +279,7 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 		/* §12.2: the vendor's 4 MiB layout ends 16 KiB past the chip */
 		char sz[32];
 
-		size_text(by_start, sz, sizeof(sz));
+		blr_format_size(by_start, sz, sizeof(sz));
 		add(in, BLR_P_LAYOUT, BLR_SEV_INFO, NOOFF,
 		    "layout ends at 0x%llX, 0x%llX bytes past a %s flash (the vendor 4 MiB "
 		    "layout does this too)",
@@ -299,7 +291,7 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 	if (n < implied) {
 		char sz[32];
 
-		size_text(implied, sz, sizeof(sz));
+		blr_format_size(implied, sz, sizeof(sz));
 		add(in, BLR_P_TRUNCATED, BLR_SEV_WARN, (uint32_t)n,
 		    "dump has %zu bytes but the partition table describes %s of flash: "
 		    "truncated dump%s",
@@ -499,10 +491,136 @@ static void analyse_factory(struct blr_image_info *in, const struct blr_ptable *
 		    "factory device tree: structure block is damaged");
 }
 
+static void analyse_boot2(struct blr_image_info *in, const uint8_t *b, size_t n)
+{
+	blr_bootheader_parse(b, n, 0, &in->boot2);
+	if (in->boot2.complete && in->boot2.magic_ok) {
+		blr_bootheader_check_image(b, n, in->boot2.img_start, &in->boot2);
+		if (in->boot2.img_start < n) {
+			size_t dn = n - in->boot2.img_start;
+
+			if (dn > in->boot2.img_len)
+				dn = in->boot2.img_len;
+			img_find_boot2_date(b + in->boot2.img_start, dn, in->boot2_date,
+					    sizeof(in->boot2_date), in->boot2_time,
+					    sizeof(in->boot2_time));
+		}
+	}
+	check_header(in, &in->boot2, "boot2 header", true);
+}
+
+static void analyse_tables(struct blr_image_info *in, const uint8_t *b, size_t n)
+{
+	blr_ptable_parse(b, n, BLR_PT0_OFFSET, &in->pt[0]);
+	blr_ptable_parse(b, n, BLR_PT1_OFFSET, &in->pt[1]);
+	in->active_pt = blr_ptable_active(&in->pt[0], &in->pt[1]);
+	if (in->active_pt < 0) {
+		add(in, BLR_P_PTABLE, BLR_SEV_ERROR, BLR_PT0_OFFSET,
+		    "no valid partition table: boot2 halts (\"No valid PT\")");
+		check_ptable(in, 0, BLR_SEV_ERROR);
+		check_ptable(in, 1, BLR_SEV_ERROR);
+		return;
+	}
+	int other = !in->active_pt;
+
+	if (!in->pt[other].valid) {
+		check_ptable(in, other, BLR_SEV_WARN);
+		return;
+	}
+	size_t sz0 = PT_SIZE(in->pt[0].entry_cnt), sz1 = PT_SIZE(in->pt[1].entry_cnt);
+
+	in->pt_differ = sz0 != sz1 || memcmp(b + BLR_PT0_OFFSET, b + BLR_PT1_OFFSET, sz0) != 0;
+	if (in->pt_differ)
+		add(in, BLR_P_PTABLE, BLR_SEV_INFO, NOOFF,
+		    "the two partition tables differ (normal after an update); table %d is active "
+		    "(age %u vs %u)",
+		    in->active_pt, in->pt[in->active_pt].age, in->pt[other].age);
+}
+
+/* media contents, a pending mfg start request, vendor partitions holding data */
+static void analyse_others(struct blr_image_info *in, const struct blr_ptable *t, const uint8_t *b,
+			   size_t n)
+{
+	static const char *const vendor[] = {"KEY", "DATA", "reserve", "rf_para"};
+	const struct blr_pt_entry *m = blr_ptable_find(t, "media");
+	const struct blr_pt_entry *mf = blr_ptable_find(t, "mfg");
+
+	if (m && !m->absent && m->addr[0] < n && n - m->addr[0] >= 8) {
+		size_t ml = m->max_len[0] < n - m->addr[0] ? m->max_len[0] : n - m->addr[0];
+
+		in->have_media = true;
+		in->media_romfs = memcmp(b + m->addr[0], "-rom1fs-", 8) == 0;
+		in->media_erased = all_byte(b + m->addr[0], ml, 0xFF);
+	}
+	/* §3.3.7: a pending "mfg start request" makes boot2 boot another partition once */
+	if (mf && !mf->absent && (uint64_t)mf->addr[0] + 0xF000 + 16 <= n) {
+		const uint8_t *q = b + mf->addr[0] + 0xF000;
+
+		if (q[0] == '0' || q[0] == '1') {
+			char name[16];
+			size_t k = 0;
+
+			while (k < 15 && q[1 + k] >= 0x21 && q[1 + k] < 0x7F && 1 + k < 16) {
+				name[k] = (char)q[1 + k];
+				k++;
+			}
+			name[k] = 0;
+			in->mfg_request = true;
+			add(in, BLR_P_LAYOUT, BLR_SEV_INFO, mf->addr[0] + 0xF000,
+			    "mfg start request at 0x%X: boot2 will boot partition '%s' once",
+			    mf->addr[0] + 0xF000, name);
+		}
+	}
+	/* §3.5: vendor partitions that may hold secrets */
+	for (size_t k = 0; k < sizeof(vendor) / sizeof(vendor[0]); k++) {
+		const struct blr_pt_entry *v = blr_ptable_find(t, vendor[k]);
+
+		if (!v || v->absent || v->addr[0] >= n)
+			continue;
+		size_t vl = v->max_len[0] < n - v->addr[0] ? v->max_len[0] : n - v->addr[0];
+
+		if (!all_byte(b + v->addr[0], vl, 0xFF))
+			add(in, BLR_P_LAYOUT, BLR_SEV_INFO, v->addr[0],
+			    "%s partition at 0x%X holds data (vendor format; may contain secrets)",
+			    v->name, v->addr[0]);
+	}
+}
+
+/* Size, blank and mirror checks of the whole dump; false: nothing more to analyse. */
+static bool analyse_whole(struct blr_image_info *in, const uint8_t *b, size_t n)
+{
+	size_t len = in->len;
+
+	if (len == 0) {
+		add(in, BLR_P_SIZE, BLR_SEV_ERROR, 0, "empty file");
+		return false;
+	}
+	in->all_ff = all_byte(b, len, 0xFF);
+	in->all_00 = all_byte(b, len, 0x00);
+	if (in->all_ff || in->all_00) {
+		add(in, BLR_P_BLANK, BLR_SEV_ERROR, 0, "all bytes are 0x%s (%s)",
+		    in->all_ff ? "FF" : "00",
+		    in->all_ff ? "erased flash, or the read failed" : "the read failed");
+		return false;
+	}
+	if (!in->padded && !is_pow2(n))
+		add(in, BLR_P_SIZE, BLR_SEV_WARN, NOOFF,
+		    "dump has %zu bytes, not a power of two like a flash chip", n);
+	if (is_pow2(n) && n >= 0x20000 && memcmp(b, b + n / 2, n / 2) == 0) {
+		char sz[32];
+
+		in->mirrored = true;
+		blr_format_size(n / 2, sz, sizeof(sz));
+		add(in, BLR_P_MIRRORED, BLR_SEV_WARN, (uint32_t)(n / 2),
+		    "second half repeats the first: read past the end of a %s chip?", sz);
+	}
+	return true;
+}
+
 int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **out)
 {
 	if (!out || (!buf && len))
-		return -1;
+		return BLR_E_INVAL;
 	*out = NULL;
 	struct blr_image_info *in = calloc(1, sizeof(*in));
 	uint8_t *pad = NULL;
@@ -510,7 +628,7 @@ int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **ou
 	size_t n = len;
 
 	if (!in)
-		return -1;
+		return BLR_E_NOMEM;
 	in->len = len;
 	in->active_pt = -1;
 	/* 2 MiB - 1 (Dev Cube's inclusive end): analyse with the missing byte as 0xFF */
@@ -518,7 +636,7 @@ int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **ou
 		pad = malloc(len + 1);
 		if (!pad) {
 			free(in);
-			return -1;
+			return BLR_E_NOMEM;
 		}
 		memcpy(pad, buf, len);
 		pad[len] = 0xFF;
@@ -529,137 +647,21 @@ int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **ou
 		    "dump has %zu bytes, 1 byte short of %zu (Dev Cube's end address is inclusive)",
 		    len, n);
 	}
-	if (len == 0) {
-		in->all_ff = in->all_00 = false;
-		add(in, BLR_P_SIZE, BLR_SEV_ERROR, 0, "empty file");
-		*out = in;
-		return 0;
-	}
-	in->all_ff = all_byte(buf, len, 0xFF);
-	in->all_00 = all_byte(buf, len, 0x00);
-	if (in->all_ff || in->all_00) {
-		add(in, BLR_P_BLANK, BLR_SEV_ERROR, 0, "all bytes are 0x%s (%s)",
-		    in->all_ff ? "FF" : "00",
-		    in->all_ff ? "erased flash, or the read failed" : "the read failed");
-		free(pad);
-		*out = in;
-		return 0;
-	}
-	if (!in->padded && !is_pow2(n))
-		add(in, BLR_P_SIZE, BLR_SEV_WARN, NOOFF,
-		    "dump has %zu bytes, not a power of two like a flash chip", n);
-	if (is_pow2(n) && n >= 0x20000 && memcmp(b, b + n / 2, n / 2) == 0) {
-		char sz[32];
+	if (analyse_whole(in, b, n)) {
+		const struct blr_ptable *t;
 
-		in->mirrored = true;
-		size_text(n / 2, sz, sizeof(sz));
-		add(in, BLR_P_MIRRORED, BLR_SEV_WARN, (uint32_t)(n / 2),
-		    "second half repeats the first: read past the end of a %s chip?", sz);
-	}
-
-	/* boot2 */
-	blr_bootheader_parse(b, n, 0, &in->boot2);
-	if (in->boot2.complete && in->boot2.magic_ok) {
-		blr_bootheader_check_image(b, n, in->boot2.img_start, &in->boot2);
-		if (in->boot2.img_start < n) {
-			size_t dn = n - in->boot2.img_start;
-
-			if (dn > in->boot2.img_len)
-				dn = in->boot2.img_len;
-			blr_find_boot2_date(b + in->boot2.img_start, dn, in->boot2_date,
-					    sizeof(in->boot2_date), in->boot2_time,
-					    sizeof(in->boot2_time));
-		}
-	}
-	check_header(in, &in->boot2, "boot2 header", true);
-
-	/* partition tables */
-	blr_ptable_parse(b, n, BLR_PT0_OFFSET, &in->pt[0]);
-	blr_ptable_parse(b, n, BLR_PT1_OFFSET, &in->pt[1]);
-	in->active_pt = blr_ptable_active(&in->pt[0], &in->pt[1]);
-	if (in->active_pt < 0) {
-		add(in, BLR_P_PTABLE, BLR_SEV_ERROR, BLR_PT0_OFFSET,
-		    "no valid partition table: boot2 halts (\"No valid PT\")");
-		check_ptable(in, 0, BLR_SEV_ERROR);
-		check_ptable(in, 1, BLR_SEV_ERROR);
-	} else {
-		int other = !in->active_pt;
-
-		if (!in->pt[other].valid)
-			check_ptable(in, other, BLR_SEV_WARN);
-		else {
-			size_t sz0 = 20 + 36u * in->pt[0].entry_cnt;
-			size_t sz1 = 20 + 36u * in->pt[1].entry_cnt;
-
-			in->pt_differ =
-			    sz0 != sz1 || memcmp(b + BLR_PT0_OFFSET, b + BLR_PT1_OFFSET, sz0) != 0;
-			if (in->pt_differ)
-				add(in, BLR_P_PTABLE, BLR_SEV_INFO, NOOFF,
-				    "the two partition tables differ (normal after an update); "
-				    "table "
-				    "%d is active (age %u vs %u)",
-				    in->active_pt, in->pt[in->active_pt].age, in->pt[other].age);
-		}
-	}
-	const struct blr_ptable *t = layout_table(in);
-
-	if (t) {
+		analyse_boot2(in, b, n);
+		analyse_tables(in, b, n);
+		t = layout_table(in);
 		analyse_layout(in, t, n);
 		analyse_fw(in, t, b, n);
 		analyse_psm(in, t, b, n);
 		analyse_factory(in, t, b, n);
-		const struct blr_pt_entry *m = blr_ptable_find(t, "media");
-
-		if (m && !m->absent && m->addr[0] < n && n - m->addr[0] >= 8) {
-			size_t ml = m->max_len[0] < n - m->addr[0] ? m->max_len[0] : n - m->addr[0];
-
-			in->have_media = true;
-			in->media_romfs = memcmp(b + m->addr[0], "-rom1fs-", 8) == 0;
-			in->media_erased = all_byte(b + m->addr[0], ml, 0xFF);
-		}
-		/* §3.3.7: a pending "mfg start request" makes boot2 boot another partition once */
-		const struct blr_pt_entry *mf = blr_ptable_find(t, "mfg");
-
-		if (mf && !mf->absent && (uint64_t)mf->addr[0] + 0xF000 + 16 <= n) {
-			const uint8_t *q = b + mf->addr[0] + 0xF000;
-
-			if (q[0] == '0' || q[0] == '1') {
-				char name[16];
-				size_t k = 0;
-
-				while (k < 15 && q[1 + k] >= 0x21 && q[1 + k] < 0x7F &&
-				       1 + k < 16) {
-					name[k] = (char)q[1 + k];
-					k++;
-				}
-				name[k] = 0;
-				in->mfg_request = true;
-				add(in, BLR_P_LAYOUT, BLR_SEV_INFO, mf->addr[0] + 0xF000,
-				    "mfg start request at 0x%X: boot2 will boot partition '%s' "
-				    "once",
-				    mf->addr[0] + 0xF000, name);
-			}
-		}
-		/* §3.5: vendor partitions that may hold secrets */
-		static const char *const vendor[] = {"KEY", "DATA", "reserve", "rf_para"};
-
-		for (size_t k = 0; k < 4; k++) {
-			const struct blr_pt_entry *v = blr_ptable_find(t, vendor[k]);
-
-			if (!v || v->absent || v->addr[0] >= n)
-				continue;
-			size_t vl = v->max_len[0] < n - v->addr[0] ? v->max_len[0] : n - v->addr[0];
-
-			if (!all_byte(b + v->addr[0], vl, 0xFF))
-				add(in, BLR_P_LAYOUT, BLR_SEV_INFO, v->addr[0],
-				    "%s partition at 0x%X holds data (vendor format; may contain "
-				    "secrets)",
-				    v->name, v->addr[0]);
-		}
+		analyse_others(in, t, b, n);
 	}
 	free(pad);
 	*out = in;
-	return 0;
+	return BLR_OK;
 }
 
 void blr_image_info_free(struct blr_image_info *info)
@@ -706,12 +708,12 @@ void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 	res->summary[0] = 0;
 	appendf(res->summary, sizeof(res->summary), "suspicious: ");
 	if (flash_size && in->len > flash_size) {
-		size_text(flash_size, sz, sizeof(sz));
+		blr_format_size(flash_size, sz, sizeof(sz));
 		appendf(res->summary, sizeof(res->summary),
 			"%sthe image has %zu bytes but the chip only %s", nreasons++ ? "; " : "",
 			in->len, sz);
 	} else if (flash_size && in->flash_size_implied > flash_size) {
-		size_text(flash_size, sz, sizeof(sz));
+		blr_format_size(flash_size, sz, sizeof(sz));
 		appendf(res->summary, sizeof(res->summary),
 			"%sthe partition table needs %u KiB of flash but the chip has %s",
 			nreasons++ ? "; " : "", in->flash_size_implied >> 10, sz);
@@ -726,7 +728,7 @@ void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 		return;
 	}
 	res->verdict = BLR_VERDICT_OK;
-	size_text(in->len, sz, sizeof(sz));
+	blr_format_size(in->len, sz, sizeof(sz));
 	res->summary[0] = 0;
 	appendf(res->summary, sizeof(res->summary), "complete and bootable: %s, boot2 %s", sz,
 		hash_str(in->boot2.hash_state));
@@ -758,17 +760,19 @@ int blr_image_check(const uint8_t *buf, size_t len, uint32_t flash_size,
 		    struct blr_check_result *res)
 {
 	struct blr_image_info *in;
+	int r;
 
 	if (!res)
-		return -1;
-	if (blr_image_inspect(buf, len, &in) != 0) {
+		return BLR_E_INVAL;
+	r = blr_image_inspect(buf, len, &in);
+	if (r != BLR_OK) {
 		memset(res, 0, sizeof(*res));
 		res->verdict = BLR_VERDICT_SUSPICIOUS;
-		snprintf(res->summary, sizeof(res->summary),
-			 "could not be analysed (out of memory)");
-		return -1;
+		snprintf(res->summary, sizeof(res->summary), "could not be analysed (%s)",
+			 blr_strerror(r));
+		return r;
 	}
 	blr_image_judge(in, flash_size, res);
 	blr_image_info_free(in);
-	return 0;
+	return BLR_OK;
 }
