@@ -341,14 +341,6 @@ void img_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, 
 
 /* ---- firmware slots ---- */
 
-static bool all_byte(const uint8_t *p, size_t n, uint8_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
-}
-
 void blr_fw_slot_parse(const uint8_t *buf, size_t len, uint32_t addr, uint32_t max_len,
 		       struct blr_fw_slot *s)
 {
@@ -393,5 +385,5 @@ void blr_fw_slot_parse(const uint8_t *buf, size_t len, uint32_t addr, uint32_t m
 		}
 		return;
 	}
-	s->kind = all_byte(buf + addr, slot_n, 0xFF) ? BLR_SLOT_ERASED : BLR_SLOT_GARBAGE;
+	s->kind = img_all_byte(buf + addr, slot_n, 0xFF) ? BLR_SLOT_ERASED : BLR_SLOT_GARBAGE;
 }

@@ -44,7 +44,26 @@
 #define OBK_CFG_CRC8	3u /* CRC-8 of [OBK_CFG_VERSION, blr_obk_cfg_size()) */
 #define OBK_CFG_VERSION 4u /* u32 */
 
+/* ---- whole-image inspection: inspect.c, partitions.c, judge.c ----------------------------- */
+
+#define IMG_NO_OFFSET 0xFFFFFFFFu /* struct blr_problem.offset: about no byte in particular */
+
+/* Append a problem to in->problems (counted in problems_dropped when the list is full). */
+void img_problem(struct blr_image_info *in, enum blr_problem_code code, enum blr_severity sev,
+		 uint32_t off, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Problems of one boot header; what = "boot2 header" or "firmware slot 0 header". */
+void img_check_header(struct blr_image_info *in, const struct blr_bootheader *h, const char *what,
+		      bool bootable_needed);
+/* What the partitions of layout t hold (partitions.c). */
+void img_analyse_partitions(struct blr_image_info *in, const struct blr_ptable *t, const uint8_t *b,
+			    size_t n);
+/* "hash OK", "hash MISMATCH", ... */
+const char *img_hash_text(enum blr_hash_state s);
+
 /* ---- helpers ---------------------------------------------------------------------------- */
+
+/* All n bytes at p equal v. */
+bool img_all_byte(const uint8_t *p, size_t n, uint8_t v);
 
 void img_find_versions(const uint8_t *img, size_t n, struct blr_fw_slot *s);
 void img_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, char *tim,
