@@ -255,12 +255,10 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 				continue;
 			if (e->addr[0] < fw->addr[0] ||
 			    (fw->max_len[1] && e->addr[0] < fw->addr[1]))
-				img_problem(
-				    in, BLR_P_LAYOUT, BLR_SEV_ERROR, e->addr[0],
-				    "%s at 0x%X lies below a firmware slot: the SDK app refuses it "
-				    "and "
-				    "halts",
-				    e->name, e->addr[0]);
+				img_problem(in, BLR_P_LAYOUT, BLR_SEV_ERROR, e->addr[0],
+					    "%s at 0x%X lies below a firmware slot: the SDK app "
+					    "refuses it and halts",
+					    e->name, e->addr[0]);
 		}
 	}
 }
@@ -305,11 +303,10 @@ static void analyse_tables(struct blr_image_info *in, const uint8_t *b, size_t n
 
 	in->pt_differ = sz0 != sz1 || memcmp(b + BLR_PT0_OFFSET, b + BLR_PT1_OFFSET, sz0) != 0;
 	if (in->pt_differ)
-		img_problem(
-		    in, BLR_P_PTABLE, BLR_SEV_INFO, IMG_NO_OFFSET,
-		    "the two partition tables differ (normal after an update); table %d is active "
-		    "(age %u vs %u)",
-		    in->active_pt, in->pt[in->active_pt].age, in->pt[other].age);
+		img_problem(in, BLR_P_PTABLE, BLR_SEV_INFO, IMG_NO_OFFSET,
+			    "the two partition tables differ (normal after an update); table %d is "
+			    "active (age %u vs %u)",
+			    in->active_pt, in->pt[in->active_pt].age, in->pt[other].age);
 }
 
 /* Size, blank and mirror checks of the whole dump; false: nothing more to analyse. */

@@ -59,11 +59,10 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 	    memcmp(w->b + e->name_off, "fcdata", 6) == 0) {
 		in->fcdata_len = e->value_len;
 		if (e->value_len != 148 && e->value_len != 80)
-			img_problem(
-			    in, BLR_P_OBK, BLR_SEV_INFO, e->value_off,
-			    "OpenBeken fcdata at 0x%X has %u bytes (expected 148, or 80 in older "
-			    "builds)",
-			    e->value_off, e->value_len);
+			img_problem(in, BLR_P_OBK, BLR_SEV_INFO, e->value_off,
+				    "OpenBeken fcdata at 0x%X has %u bytes (expected 148, or 80 in "
+				    "older builds)",
+				    e->value_off, e->value_len);
 	}
 	if (e->state == BLR_EF_WRITE && e->crc_ok && e->fits && e->name_len == OBK_CFG_KEY_LEN &&
 	    memcmp(w->b + e->name_off, BLR_OBK_CFG_KEY, OBK_CFG_KEY_LEN) == 0) {
@@ -74,11 +73,10 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 		    e->value_len >= OBK_CFG_VERSION + 4 ? get_le32(v + OBK_CFG_VERSION) : 0;
 		in->obk_cfg_crc_ok = blr_obk_cfg_valid(v, e->value_len);
 		if (!in->obk_cfg_crc_ok)
-			img_problem(
-			    in, BLR_P_OBK, BLR_SEV_WARN, e->value_off,
-			    "OpenBeken config at 0x%X: ident or CRC-8 invalid (OpenBeken will "
-			    "reset it)",
-			    e->value_off);
+			img_problem(in, BLR_P_OBK, BLR_SEV_WARN, e->value_off,
+				    "OpenBeken config at 0x%X: ident or CRC-8 invalid (OpenBeken "
+				    "will reset it)",
+				    e->value_off);
 	}
 	return 0;
 }
@@ -153,11 +151,10 @@ static void analyse_fw(struct blr_image_info *in, const struct blr_ptable *t, co
 				img_check_header(in, &sl->hdr, what, true);
 				break;
 			case BLR_SLOT_XZ:
-				img_problem(
-				    in, BLR_P_SLOT, BLR_SEV_INFO, sl->addr,
-				    "active firmware slot %d at 0x%X: OTA pending, boot2 will "
-				    "decompress the XZ stream",
-				    s, sl->addr);
+				img_problem(in, BLR_P_SLOT, BLR_SEV_INFO, sl->addr,
+					    "active firmware slot %d at 0x%X: OTA pending, boot2 "
+					    "will decompress the XZ stream",
+					    s, sl->addr);
 				break;
 			default:
 				slot_kind_text(sl, txt, sizeof(txt));
@@ -172,44 +169,50 @@ static void analyse_fw(struct blr_image_info *in, const struct blr_ptable *t, co
 
 			if (sl->kind == BLR_SLOT_GARBAGE && o->kind == BLR_SLOT_IMAGE &&
 			    o->overhang && o->addr + o->max_len == sl->addr)
-				img_problem(
-				    in, BLR_P_SLOT, BLR_SEV_INFO, sl->addr,
-				    "inactive firmware slot %d at 0x%X %s (its first %u bytes are "
-				    "the "
-				    "overhang of slot %d)",
-				    s, sl->addr, txt, o->overhang, !s);
+				img_problem(in, BLR_P_SLOT, BLR_SEV_INFO, sl->addr,
+					    "inactive firmware slot %d at 0x%X %s (its first %u "
+					    "bytes are the overhang of slot %d)",
+					    s, sl->addr, txt, o->overhang, !s);
 			else
 				img_problem(in, BLR_P_SLOT, BLR_SEV_INFO, sl->addr,
 					    "inactive firmware slot %d at 0x%X %s", s, sl->addr,
 					    txt);
 		}
 		if (sl->kind == BLR_SLOT_IMAGE && sl->overhang)
-			img_problem(
-			    in, BLR_P_OVERHANG, BLR_SEV_INFO, sl->addr + sl->max_len,
-			    "firmware slot %d: image runs %u bytes past the slot end (boot2 does "
-			    "not "
-			    "check this)",
-			    s, sl->overhang);
+			img_problem(in, BLR_P_OVERHANG, BLR_SEV_INFO, sl->addr + sl->max_len,
+				    "firmware slot %d: image runs %u bytes past the slot end "
+				    "(boot2 does not check this)",
+				    s, sl->overhang);
 	}
+}
+
+/* Where partition name (its first slot) lies in the dump, clamped to it: false when the table
+ * has none (said with code) or it starts past the end (truncation is reported already). */
+static bool part_span(struct blr_image_info *in, const struct blr_ptable *t, const char *name,
+		      enum blr_problem_code code, size_t n, uint32_t *off, uint32_t *len)
+{
+	const struct blr_pt_entry *e = blr_ptable_find(t, name);
+
+	if (!e || e->absent) {
+		img_problem(in, code, BLR_SEV_INFO, IMG_NO_OFFSET, "no %s partition in the table",
+			    name);
+		return false;
+	}
+	if (e->addr[0] >= n)
+		return false;
+	*off = e->addr[0];
+	*len = e->max_len[0];
+	if ((uint64_t)e->addr[0] + e->max_len[0] > n)
+		*len = (uint32_t)(n - e->addr[0]);
+	return true;
 }
 
 static void analyse_psm(struct blr_image_info *in, const struct blr_ptable *t, const uint8_t *b,
 			size_t n)
 {
-	const struct blr_pt_entry *e = blr_ptable_find(t, "PSM");
-
-	if (!e || e->absent) {
-		img_problem(in, BLR_P_EASYFLASH, BLR_SEV_INFO, IMG_NO_OFFSET,
-			    "no PSM partition in the table");
+	in->have_psm = part_span(in, t, "PSM", BLR_P_EASYFLASH, n, &in->psm_offset, &in->psm_len);
+	if (!in->have_psm)
 		return;
-	}
-	if (e->addr[0] >= n)
-		return; /* truncation already reported */
-	in->have_psm = true;
-	in->psm_offset = e->addr[0];
-	in->psm_len = e->max_len[0];
-	if ((uint64_t)e->addr[0] + e->max_len[0] > n)
-		in->psm_len = (uint32_t)(n - e->addr[0]);
 	struct walk_ctx w = {in, b};
 
 	blr_ef_walk(b + in->psm_offset, in->psm_len, in->psm_offset, on_sector, on_entry, &w);
@@ -224,28 +227,17 @@ static void analyse_psm(struct blr_image_info *in, const struct blr_ptable *t, c
 static void analyse_factory(struct blr_image_info *in, const struct blr_ptable *t, const uint8_t *b,
 			    size_t n)
 {
-	const struct blr_pt_entry *e = blr_ptable_find(t, "factory");
-
-	if (!e || e->absent) {
-		img_problem(in, BLR_P_FDT, BLR_SEV_INFO, IMG_NO_OFFSET,
-			    "no factory partition in the table");
+	in->have_factory =
+	    part_span(in, t, "factory", BLR_P_FDT, n, &in->factory_offset, &in->factory_len);
+	if (!in->have_factory)
 		return;
-	}
-	if (e->addr[0] >= n)
-		return;
-	in->have_factory = true;
-	in->factory_offset = e->addr[0];
-	in->factory_len = e->max_len[0];
-	if ((uint64_t)e->addr[0] + e->max_len[0] > n)
-		in->factory_len = (uint32_t)(n - e->addr[0]);
 	blr_fdt_walk(b + in->factory_offset, in->factory_len, in->factory_offset, &in->fdt,
 		     on_prop_count, NULL);
 	if (!in->fdt.magic_ok)
-		img_problem(
-		    in, BLR_P_FDT, BLR_SEV_WARN, in->factory_offset,
-		    "factory partition at 0x%X holds no device tree (SDK apps halt without it "
-		    "unless the firmware embeds one)",
-		    in->factory_offset);
+		img_problem(in, BLR_P_FDT, BLR_SEV_WARN, in->factory_offset,
+			    "factory partition at 0x%X holds no device tree (SDK apps halt without "
+			    "it unless the firmware embeds one)",
+			    in->factory_offset);
 	else if (!in->fdt.size_ok)
 		img_problem(in, BLR_P_FDT, BLR_SEV_WARN, in->factory_offset,
 			    "factory device tree: totalsize %u does not fit the partition",
