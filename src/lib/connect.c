@@ -334,8 +334,7 @@ int blr_connect(struct blr_dev *dev, const struct blr_connect_opts *o)
 	if (!o)
 		o = &defaults;
 	memset(&dev->info, 0, sizeof(dev->info));
-	link_set(dev, LINK_UNKNOWN);
-	dev->late = (struct late_fl){0};
+	exchange_begin(dev);
 	dev->read_chunk = 0;
 	dev->read_chunk_probed = false;
 	dev->rom_baud = o->rom_baud ? o->rom_baud : BLR_DEFAULT_ROM_BAUD;

@@ -15,22 +15,27 @@
 
 /*
  * What the library knows about the other end of the line. One value, changed only by
- * link_set() (exchange.c), which logs every change.
+ * link_set() (exchange.c), which logs every change. Who enters each state is said with it.
  */
 enum link_state {
-	/* Nothing known: a new context, a connect starting, after blr_reset(), or after a
-	 * cancelled wait (the reply is still due). Only a handshake (blr_connect) goes on. */
+	/* Nothing known: a new context; a connect starting (exchange_begin); the ROM has run
+	 * the uploaded loader, which has not answered yet; after blr_reset(); after a cancelled
+	 * wait (the reply is still due). Only a handshake (blr_connect) goes on from here. */
 	LINK_UNKNOWN,
 	/* The boot ROM in command mode at rom_baud: ROM frames (checksum 0, <= 4092 bytes,
-	 * protocol.md §3.3). */
+	 * protocol.md §3.3). Entered when get_boot_info says ROM (connect.c). */
 	LINK_ROM,
 	/* A loader (ours or found running) in command mode at baud: loader frames (checksum,
-	 * <= frame_limit). It may still have fallen back to its handshake state unseen after
-	 * two receive timeouts (§12.3 L21): the exchange checks the idle time. */
+	 * <= frame_limit). Entered on a loader handshake (exchange.c, connect.c) or when a
+	 * loader identifies itself (connect.c's probe). It may still have fallen back to its
+	 * handshake state unseen after two receive timeouts (§12.3 L21): the exchange checks
+	 * the idle time before each command. */
 	LINK_LOADER,
-	/* The loader is known to be back in its handshake state (its third failing command,
-	 * §12.3 L7): a handshake must come before the next command. */
+	/* The loader is known to be back in its handshake state: its third counted failure
+	 * (§12.3 L7, exchange.c note_fl). Left by a handshake before the next command. */
 	LINK_LOADER_SYNC,
+	/* (A later state "the ROM answered while the loader was expected", a chip reset
+	 * mid-operation, would be entered by isp_command's reply handling.) */
 };
 
 /* Early-OK writes and their late FL (protocol.md §3.5), kept by the exchange (exchange.c). */

@@ -21,9 +21,6 @@
 
 /* ---- link state ---------------------------------------------------------------------------- */
 
-/* A later state "the ROM answered while the loader was expected" (the chip was reset
- * mid-operation) would be entered from isp_command's reply handling, like LINK_UNKNOWN on a
- * cancel, and added to this table. */
 void link_set(struct blr_dev *dev, enum link_state to)
 {
 	static const char *const names[] = {
@@ -39,6 +36,12 @@ void link_set(struct blr_dev *dev, enum link_state to)
 		return;
 	dev_dbg(dev, "link: %s -> %s", names[dev->link], names[to]);
 	dev->link = to;
+}
+
+void exchange_begin(struct blr_dev *dev)
+{
+	link_set(dev, LINK_UNKNOWN);
+	dev->late = (struct late_fl){0};
 }
 
 /* ---- replies that answer something else: late FL, handshake leftovers -------------------- */

@@ -23,6 +23,9 @@ enum frame_sum {
  * or an identification) starts the loader's failure count (L7) anew. */
 void link_set(struct blr_dev *dev, enum link_state to);
 
+/* A session starts (blr_connect): link unknown, no early-OK write outstanding. */
+void exchange_begin(struct blr_dev *dev);
+
 /*
  * One command, no retry. rsp/cap receive the data of data replies; *rsp_len gets its length
  * (may be NULL). timeout_ms 0 = from the command table. Returns BLR_OK, BLR_E_DEVICE (code
