@@ -1199,7 +1199,9 @@ static void cancel_during_chip_erase(void **state)
 	struct emu_config cfg;
 	struct fx *f;
 	struct vclock_cancel c;
-	uint8_t buf[16];
+	uint8_t buf[16], mac[6], junk[8];
+	size_t got;
+	unsigned long cmds;
 	(void)state;
 
 	/* a single command that the device takes long to answer (a 40 s chip erase, old
@@ -1219,7 +1221,13 @@ static void cancel_during_chip_erase(void **state)
 	/* the abandoned session asks for a new connect, which works once the erase is over */
 	blr_dev_set_cancel(f->dev, NULL, NULL);
 	assert_int_equal(blr_flash_read(f->dev, 0, buf, sizeof(buf)), BLR_E_INVAL);
+	/* nothing at all is sent to the busy loader, not even through the other calls */
+	cmds = emu_commands_served(f->e);
+	assert_int_equal(blr_read_mac(f->dev, mac), BLR_E_INVAL);
+	assert_int_equal(blr_reset(f->dev), BLR_E_INVAL);
 	f->t.ops->sleep_ms(f->t.ctx, 45000);
+	f->t.ops->read(f->t.ctx, junk, sizeof(junk), 0, &got); /* the emulator catches up */
+	assert_int_equal(emu_commands_served(f->e), cmds);
 	assert_int_equal(fx_connect(f), BLR_OK);
 	assert_int_equal(blr_flash_read(f->dev, 0x1000, buf, sizeof(buf)), BLR_OK);
 	for (size_t i = 0; i < sizeof(buf); i++)
