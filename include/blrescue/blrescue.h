@@ -9,7 +9,11 @@
  *  - when the device answered "FL" + code, the call returns BLR_E_DEVICE and the code is
  *    kept: blr_dev_last_device_error(); blr_device_error_name() names it (protocol.md §7);
  *  - OS errors keep their errno: blr_dev_last_os_error();
- *  - logging, progress and cancellation go through callbacks installed by the caller.
+ *  - logging, progress and cancellation go through callbacks installed by the caller;
+ *  - threads: one struct blr_dev per thread (a context must not be used by two threads at
+ *    once); contexts share no state, so each thread may drive its own port. The functions
+ *    without a context (loader parsing, image analysis, the helpers below) keep no state and
+ *    may be called from any thread.
  *
  * Units are in the names: _ms milliseconds, addr and len in bytes, baud in bit/s.
  */
@@ -20,37 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blrescue/error.h"
 #include "blrescue/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- errors ----------------------------------------------------------------------- */
+/* ---- errors (enum blr_err and blr_strerror are in error.h) --------------------------- */
 
-enum blr_err {
-	BLR_OK = 0,
-	BLR_E_INVAL = -1,       /* bad argument */
-	BLR_E_NOMEM = -2,       /* out of memory */
-	BLR_E_IO = -3,          /* OS-level I/O error (errno kept) */
-	BLR_E_TIMEOUT = -4,     /* a reply did not arrive in time */
-	BLR_E_NO_RESPONSE = -5, /* handshake failed: nothing (or no "OK") came back */
-	BLR_E_PROTOCOL = -6,    /* malformed or unexpected reply */
-	BLR_E_DEVICE = -7,      /* device answered FL + code (kept, see above) */
-	BLR_E_VERIFY = -8,      /* data or hash mismatch */
-	BLR_E_UNSUPPORTED = -9, /* operation not possible here (e.g. DTR on a pty) */
-	BLR_E_CANCELLED = -10,  /* the cancel callback asked to stop */
-	BLR_E_FORMAT = -11,     /* a file or image is malformed */
-	BLR_E_SECURED = -12,    /* chip demands signed/encrypted images (eFuse) */
-	BLR_E_BUSY = -13,       /* port locked by another process */
-	BLR_E_PERM = -14,       /* permission denied opening the port */
-	BLR_E_NOENT = -15,      /* port (or file) does not exist */
-	BLR_E_RANGE = -16,      /* address/length outside the flash or not aligned */
-	BLR_E_NO_FLASH = -17,   /* JEDEC id 00/FF or absurd capacity */
-};
-
-/* Short English text for an enum blr_err value; never NULL. */
-const char *blr_strerror(int err);
 /* Vendor name of a device error code (protocol.md §7), e.g. 0x0103 -> "CMD_CRC_ERROR";
  * "UNKNOWN" for codes not in the table; never NULL. */
 const char *blr_device_error_name(uint16_t code);
@@ -195,10 +177,33 @@ int blr_read_mac(struct blr_dev *dev, uint8_t mac[6]);
 /* 0x21: reset the chip (boot mode decided by GPIO8). The session is over afterwards. */
 int blr_reset(struct blr_dev *dev);
 
+/* Number of 4 KiB sectors that [addr, addr+len) touches (0 for len 0): the length of
+ * blr_flash_compare's diff array. */
+size_t blr_sector_count(uint32_t addr, size_t len);
+
+/*
+ * Read len bytes at addr into buf (blr_flash_read), then have the chip hash the same range
+ * (0x3D) and compare that with the SHA-256 of what arrived: every byte read is checked against
+ * the chip's own SHA-256. sha256 (may be NULL) gets the chip's digest, also on a mismatch.
+ * BLR_E_VERIFY when the digests differ (buf then holds what arrived); other errors as
+ * blr_flash_read and blr_flash_sha256.
+ */
+int blr_flash_read_verified(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len,
+                            uint8_t sha256[32]);
+/*
+ * Does [addr, addr+len) of the flash equal buf? Compares the chip's SHA-256 of the range
+ * (0x3D) with the host's SHA-256 of buf; nothing else is sent. On BLR_OK *equal tells and
+ * chip_sha256 (may be NULL) holds the chip's digest. A difference is not an error here
+ * (blr_flash_compare then says which sectors differ).
+ */
+int blr_flash_verify(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+                     bool *equal, uint8_t chip_sha256[32]);
+
 /*
  * Compare a host buffer with the flash by 4 KiB sector using the chip's SHA-256.
- * diff (optional, one byte per sector of the range, sectors counted from addr rounded down)
- * gets 1 where the sector differs. *ndiff gets the number of differing sectors.
+ * diff (optional) has blr_sector_count(addr, len) bytes, one per sector of the range
+ * (counted from addr rounded down to a sector); it gets 1 where the sector differs.
+ * *ndiff gets the number of differing sectors.
  */
 int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
 		      uint8_t *diff, size_t *ndiff);
@@ -223,6 +228,15 @@ enum blr_update_flags {
  */
 int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
 		     unsigned flags, struct blr_update_stats *stats);
+
+/* ---- formatting helpers ------------------------------------------------------------------ */
+
+/* A byte count for people: "2 MiB" / "4 KiB" for exact multiples, "1.50 MiB" (two decimals)
+ * from 1 MiB up otherwise, else "123 bytes". NUL-terminated within cap (cap > 0). */
+void blr_format_size(uint64_t n, char *buf, size_t cap);
+/* Lower-case hex of b[0..n) into out, which needs 2 * n + 1 bytes (NUL-terminated): a
+ * SHA-256 digest into char[65]. */
+void blr_hex_string(const uint8_t *b, size_t n, char *out);
 
 /* ---- serial port backend ------------------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
  *
  * Every parser decodes what it can and reports typed problems (fields in its result struct,
  * plus a list of struct blr_problem for the whole-image inspection); none just "fails".
+ * Functions returning a status return 0 (BLR_OK) or a negative enum blr_err (error.h).
  */
 #ifndef BLRESCUE_IMAGE_H
 #define BLRESCUE_IMAGE_H
@@ -13,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "blrescue/error.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,7 +33,8 @@ struct blr_check_result {
 };
 
 /* Judge a whole-flash dump. flash_size: the chip's size if known (0 = unknown).
- * Returns 0 (res filled) or -1 (bad arguments / out of memory). */
+ * Returns BLR_OK (res filled), BLR_E_INVAL (res NULL, or buf NULL with len > 0) or
+ * BLR_E_NOMEM (res then says "could not be analysed"). */
 int blr_image_check(const uint8_t *buf, size_t len, uint32_t flash_size,
 		    struct blr_check_result *res);
 
@@ -125,8 +129,9 @@ struct blr_bootheader {
 	uint8_t hash_calc[32];
 };
 
-/* Decode the header at buf[off]. Returns 0 when decoded (look at the flags), -1 if fewer than
- * 176 bytes are available (h->complete false, h->offset set). */
+/* Decode the header at buf[off]. Returns BLR_OK when decoded (look at the flags),
+ * BLR_E_FORMAT if fewer than 176 bytes are available (h->complete false, h->offset set),
+ * BLR_E_INVAL if buf or h is NULL. */
 int blr_bootheader_parse(const uint8_t *buf, size_t len, uint32_t off, struct blr_bootheader *h);
 /* Hash check of the image the header describes, taken from data_off (imgStart for the header
  * at 0; slot + 0x1000 for firmware slots, never imgStart). Sets data_offset and hash_state. */
@@ -172,6 +177,9 @@ struct blr_ptable {
 	struct blr_pt_entry e[BLR_PT_MAX_ENTRIES];
 };
 
+/* Decode the table at buf[off]. BLR_OK when its 16 header bytes are there (look at the
+ * flags: valid etc.), BLR_E_FORMAT if not (pt->present false), BLR_E_INVAL if buf or pt is
+ * NULL. */
 int blr_ptable_parse(const uint8_t *buf, size_t len, uint32_t off, struct blr_ptable *pt);
 /* Which table boot2 uses: larger age wins, equal -> 0, only one valid -> that one, -1 none. */
 int blr_ptable_active(const struct blr_ptable *pt0, const struct blr_ptable *pt1);
@@ -293,7 +301,9 @@ struct blr_fdt_info {
 /* Property visitor: path like "/wifi/sta", name, value flash offset and length. */
 typedef int (*blr_fdt_prop_fn)(void *ctx, const char *path, const char *name, uint32_t voff,
 			       uint32_t vlen);
-/* fdt = partition bytes, base = flash offset. Returns 0 if the walk completed. */
+/* fdt = partition bytes, base = flash offset. Returns BLR_OK if the walk completed (also
+ * when fn stopped it), BLR_E_FORMAT if the tree is malformed or cut off (info tells how far
+ * it got), BLR_E_INVAL if fdt is NULL. */
 int blr_fdt_walk(const uint8_t *fdt, size_t len, uint32_t base, struct blr_fdt_info *info,
 		 blr_fdt_prop_fn fn, void *ctx);
 
@@ -370,8 +380,9 @@ struct blr_image_info {
 	struct blr_problem problems[BLR_MAX_PROBLEMS];
 };
 
-/* Inspect a dump. *out is allocated (free with blr_image_info_free). Returns 0, or -1 on
- * out of memory / bad arguments. A damaged dump is not an error: look at the problems. */
+/* Inspect a dump. *out is allocated (free with blr_image_info_free). Returns BLR_OK,
+ * BLR_E_INVAL (out NULL, or buf NULL with len > 0) or BLR_E_NOMEM. A damaged dump is not
+ * an error: look at the problems. */
 int blr_image_inspect(const uint8_t *buf, size_t len, struct blr_image_info **out);
 void blr_image_info_free(struct blr_image_info *info);
 /* Verdict from an inspection. */
@@ -409,13 +420,15 @@ struct blr_scrub_report {
 	size_t reported;	    /* hits left in place */
 };
 
-/* Scrub buf in place (len bytes, a whole dump). Returns 0, -1 on out of memory or bad
- * arguments, -2 if a user string is shorter than 4 bytes (too short to search safely). */
+/* Scrub buf in place (len bytes, a whole dump). Returns BLR_OK, BLR_E_INVAL (bad
+ * arguments), BLR_E_NOMEM, or BLR_E_RANGE if a user string is shorter than 4 bytes (too
+ * short to search safely; nothing is changed). */
 int blr_image_scrub(uint8_t *buf, size_t len, const struct blr_scrub_opts *opts,
 		    struct blr_scrub_report *rep);
 void blr_scrub_report_free(struct blr_scrub_report *rep);
 
-/* PMK = PBKDF2-HMAC-SHA1(psk, ssid, 4096, 32). Returns 0 or -1. */
+/* PMK = PBKDF2-HMAC-SHA1(psk, ssid, 4096, 32). Returns BLR_OK, BLR_E_INVAL (a NULL
+ * argument) or BLR_E_NOMEM (libcrypto failed). */
 int blr_wpa_pmk(const char *ssid, const char *psk, uint8_t pmk[32]);
 
 #ifdef __cplusplus

@@ -858,7 +858,7 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 		return EXIT_DATAERR;
 	}
 	r = blr_image_scrub(buf, len, &so2, &rep);
-	if (r == -2) {
+	if (r == BLR_E_RANGE) {
 		cli_err(cli, "scrub: --ssid/--psk shorter than 4 characters cannot be searched "
 			     "safely");
 		free(buf);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals shared by session.c, flash.c and log.c: the device context and the command
- * primitives. Not installed, not part of the API.
+ * Internals shared by the library's session files: the device context (dev.c), its link
+ * state, the transport helpers (dev.c) and the log/progress/cancel hooks (log.c). The
+ * command exchange is in exchange.h. Not installed, not part of the API.
  */
 #ifndef BLR_LIB_DEV_H
 #define BLR_LIB_DEV_H
@@ -12,10 +13,37 @@
 
 #include "blrescue/blrescue.h"
 
-enum dev_stage {
-	DEV_NONE,   /* nothing known */
-	DEV_ROM,    /* ROM in command mode */
-	DEV_LOADER, /* loader (ours or found running) */
+/*
+ * What the library knows about the other end of the line. One value, changed only by
+ * link_set() (exchange.c), which logs every change. Who enters each state is said with it.
+ */
+enum link_state {
+	/* Nothing known: a new context; a connect starting (exchange_begin); the ROM has run
+	 * the uploaded loader, which has not answered yet; after blr_reset(); after a cancelled
+	 * wait (the reply is still due). Only a handshake (blr_connect) goes on from here. */
+	LINK_UNKNOWN,
+	/* The boot ROM in command mode at rom_baud: ROM frames (checksum 0, <= 4092 bytes,
+	 * protocol.md §3.3). Entered when get_boot_info says ROM (connect.c). */
+	LINK_ROM,
+	/* A loader (ours or found running) in command mode at baud: loader frames (checksum,
+	 * <= frame_limit). Entered on a loader handshake (exchange.c, connect.c) or when a
+	 * loader identifies itself (connect.c's probe). It may still have fallen back to its
+	 * handshake state unseen after two receive timeouts (§12.3 L21): the exchange checks
+	 * the idle time before each command. */
+	LINK_LOADER,
+	/* The loader is known to be back in its handshake state: its third counted failure
+	 * (§12.3 L7, exchange.c note_fl). Left by a handshake before the next command. */
+	LINK_LOADER_SYNC,
+	/* (A later state "the ROM answered while the loader was expected", a chip reset
+	 * mid-operation, would be entered by isp_command's reply handling.) */
+};
+
+/* Early-OK writes and their late FL (protocol.md §3.5), kept by the exchange (exchange.c). */
+struct late_fl {
+	bool window; /* a 0x31/0x3F was sent and no write check passed since: a late FL 06 00 /
+		      * 0B 00 may still arrive and is not the answer to the command it follows */
+	bool seen;   /* a late FL arrived since the last erase (the loader's erase clears its
+		      * latched error) */
 };
 
 struct blr_dev {
@@ -31,30 +59,51 @@ struct blr_dev {
 	uint16_t last_dev_err;
 	int last_os_err;
 
-	enum dev_stage stage;
+	enum link_state link;
+	unsigned fails;	     /* FL replies since the last loader handshake (§3.5, L7) */
+	uint64_t last_rx_ms; /* last reply completed (the loader's idle clock) */
+	struct late_fl late;
 	unsigned cur_baud; /* what the port is set to */
 	unsigned rom_baud;
 	unsigned baud; /* loader work baud */
-	unsigned handshake_tries;
-	uint64_t last_rx_ms; /* last reply completed (device idle clock) */
-	unsigned fails;	     /* FL replies since the last loader handshake (§3.5) */
-	bool need_handshake; /* loader is known to be back in handshake mode */
-	bool wrote;	     /* a 0x31 was sent: a late FL 06 00 may arrive */
-	bool late_write_err; /* a late FL 06 00 was seen since the last erase */
 
 	/* limits of the loader in use */
 	uint32_t frame_limit;
 	uint32_t read_chunk;
 	bool read_chunk_probed;
-	bool has_pd;
 	bool has_boot_info; /* answers get_boot_info (new command set) */
 	unsigned rx_timeout_ms;
 
-	bool connected;
 	struct blr_chip_info info;
 };
 
-/* log.c */
+/* The session is usable: blr_connect finished (its last step identifies the flash and sets
+ * info.flash_size; a connect starting clears it) and a loader is on the link. */
+bool dev_connected(const struct blr_dev *dev);
+
+/* ---- transport helpers (dev.c) ----------------------------------------------------------- */
+
+#define DEV_WAIT_SLICE_MS 100u /* long waits poll the cancel callback this often */
+
+uint64_t dev_now_ms(struct blr_dev *dev);
+void dev_sleep_ms(struct blr_dev *dev, unsigned ms);
+/* A long wait that the cancel callback can cut short: BLR_OK or BLR_E_CANCELLED. */
+int dev_wait_ms(struct blr_dev *dev, unsigned ms);
+/* Keeps the transport's errno for r (not for BLR_OK / BLR_E_TIMEOUT); returns r. */
+int dev_keep_os(struct blr_dev *dev, int r);
+/* Set the port's baud (nothing to do when it already is). */
+int dev_set_baud(struct blr_dev *dev, unsigned baud);
+/* Line time of bytes at the current baud in ms, rounded up. */
+unsigned dev_line_ms(struct blr_dev *dev, size_t bytes);
+/* Write all of buf within twice its line time plus a slack; dev_tx also logs it (TRACE). */
+int dev_write(struct blr_dev *dev, const uint8_t *buf, size_t len);
+int dev_tx(struct blr_dev *dev, const uint8_t *buf, size_t len);
+/* transport read, errno kept */
+int dev_read(struct blr_dev *dev, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got);
+void dev_flush_input(struct blr_dev *dev);
+
+/* ---- log.c ---------------------------------------------------------------------------------- */
+
 void dev_log(struct blr_dev *dev, enum blr_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void dev_log_hex(struct blr_dev *dev, const char *what, const uint8_t *buf, size_t len);
@@ -64,20 +113,5 @@ void dev_log_hex(struct blr_dev *dev, const char *what, const uint8_t *buf, size
 #define dev_dbg(d, ...)	 dev_log((d), BLR_LOG_DEBUG, __VA_ARGS__)
 bool dev_cancelled(struct blr_dev *dev);
 void dev_progress(struct blr_dev *dev, enum blr_stage stage, uint64_t done, uint64_t total);
-
-/* session.c: one command, no retry. rsp/cap receive the data of data replies; *rsp_len gets
- * its length (may be NULL). timeout_ms 0 = from the command table. Returns BLR_OK,
- * BLR_E_DEVICE (code kept), BLR_E_TIMEOUT, BLR_E_PROTOCOL, a transport error, or
- * BLR_E_CANCELLED when the cancel callback asked to stop while the device was silent (the
- * reply is then still due: the session is marked not connected). */
-int isp_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t n, uint8_t *rsp,
-		size_t cap, size_t *rsp_len, unsigned timeout_ms);
-/* Loader command with recovery: before sending, re-handshake if the loader is known or
- * likely to be back in handshake mode; on timeout / protocol error / FL, recover and retry
- * (tries total). Device errors other than transient ones are returned after the last try. */
-int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t n, uint8_t *rsp,
-		size_t cap, size_t *rsp_len, unsigned timeout_ms, unsigned tries);
-/* Bring a loader at dev->baud back to command mode (probe, handshake, wait for its timeouts). */
-int ldr_recover(struct blr_dev *dev);
 
 #endif

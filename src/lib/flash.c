@@ -10,7 +10,7 @@
 
 #include "common/bytes.h"
 #include "common/hash.h"
-#include "lib/dev.h"
+#include "lib/exchange.h"
 #include "lib/isp.h"
 
 #define CHUNK_TRIES	3u
@@ -26,7 +26,7 @@
 
 static int need_conn(struct blr_dev *dev)
 {
-	return dev && dev->connected ? BLR_OK : BLR_E_INVAL;
+	return dev_connected(dev) ? BLR_OK : BLR_E_INVAL;
 }
 
 static int check_range(struct blr_dev *dev, uint32_t addr, size_t len)
@@ -154,7 +154,6 @@ static int erase_cmd(struct blr_dev *dev, uint32_t start, uint32_t end_incl)
 	uint8_t p[ISP_RANGE_LEN];
 
 	range_payload(p, start, end_incl);
-	dev->late_write_err = false; /* the loader's erase clears its latched error */
 	return ldr_command(dev, ISP_FLASH_ERASE, p, sizeof(p), NULL, 0, NULL,
 			   isp_timeout_ms(ISP_FLASH_ERASE, (uint64_t)end_incl - start + 1, 0, 0),
 			   CHUNK_TRIES);
@@ -208,7 +207,6 @@ int blr_flash_erase_all(struct blr_dev *dev)
 	if (r != BLR_OK)
 		return r;
 	dev_progress(dev, BLR_STAGE_ERASE, 0, dev->info.flash_size);
-	dev->late_write_err = false;
 	r = ldr_command(dev, ISP_FLASH_CHIP_ERASE, NULL, 0, NULL, 0, NULL,
 			isp_timeout_ms(ISP_FLASH_CHIP_ERASE, dev->info.flash_size, 0, 0), 1);
 	if (r == BLR_OK)
@@ -248,12 +246,7 @@ static int write_range(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, s
 			/* re-sending a chunk programs the same bits again: harmless on NOR */
 			r = ldr_command(dev, ISP_FLASH_WRITE, p, ISP_ADDR_LEN + n, NULL, 0, NULL, 0,
 					CHUNK_TRIES);
-			if (r == BLR_OK && dev->late_write_err) {
-				dev_err(dev,
-					"flash programming failed (late FL after the early OK)");
-				dev->last_dev_err = ISP_FL_FLASH_WRITE_ERROR;
-				r = BLR_E_DEVICE;
-			}
+			r = ldr_late_fl(dev, ISP_FLASH_WRITE, r);
 			if (r != BLR_OK)
 				break;
 			if (written)
@@ -283,14 +276,7 @@ int blr_flash_write_check(struct blr_dev *dev)
 	if (r != BLR_OK)
 		return r;
 	r = ldr_command(dev, ISP_FLASH_WRITE_CHECK, NULL, 0, NULL, 0, NULL, 0, CHUNK_TRIES);
-	if (r == BLR_OK && dev->late_write_err) {
-		/* seen on the wire even if the latch was lost to a re-handshake */
-		dev->last_dev_err = ISP_FL_FLASH_WRITE_ERROR;
-		r = BLR_E_DEVICE;
-	}
-	if (r == BLR_OK)
-		dev->wrote = false;
-	return r;
+	return ldr_late_fl(dev, ISP_FLASH_WRITE_CHECK, r);
 }
 
 int blr_flash_sha256(struct blr_dev *dev, uint32_t addr, size_t len, uint8_t out[32])
@@ -310,18 +296,55 @@ int blr_flash_sha256(struct blr_dev *dev, uint32_t addr, size_t len, uint8_t out
 	return r;
 }
 
-/* Chip and host SHA-256 of [a, a+n) (n > 0, inside buf's range): *same set. */
-static int same_hash(struct blr_dev *dev, uint32_t a, const uint8_t *host, size_t n, bool *same)
+/* Chip and host SHA-256 of [a, a+n) (inside the flash): *same set; chip (may be NULL) gets
+ * the chip's digest. */
+static int same_hash(struct blr_dev *dev, uint32_t a, const uint8_t *host, size_t n, bool *same,
+		     uint8_t *chip)
 {
-	uint8_t chip[BLR_SHA256_LEN], mine[BLR_SHA256_LEN];
-	int r = blr_flash_sha256(dev, a, n, chip);
+	uint8_t theirs[BLR_SHA256_LEN], mine[BLR_SHA256_LEN];
+	int r = blr_flash_sha256(dev, a, n, theirs);
 
 	if (r != BLR_OK)
 		return r;
 	if (blr_sha256(host, n, mine) != 0)
 		return BLR_E_NOMEM;
-	*same = memcmp(chip, mine, BLR_SHA256_LEN) == 0;
+	*same = memcmp(theirs, mine, BLR_SHA256_LEN) == 0;
+	if (chip)
+		memcpy(chip, theirs, BLR_SHA256_LEN);
 	return BLR_OK;
+}
+
+int blr_flash_read_verified(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len,
+			    uint8_t sha256[32])
+{
+	bool same = false;
+	int r = blr_flash_read(dev, addr, buf, len);
+
+	if (r == BLR_OK)
+		r = same_hash(dev, addr, buf, len, &same, sha256);
+	if (r == BLR_OK && !same) {
+		dev_dbg(dev, "the data read from 0x%08x differ from the chip's SHA-256 of them",
+			(unsigned)addr);
+		r = BLR_E_VERIFY;
+	}
+	return r;
+}
+
+int blr_flash_verify(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+		     bool *equal, uint8_t chip_sha256[32])
+{
+	int r = begin_range(dev, addr, len, (buf || !len) && equal);
+
+	if (r == BLR_OK)
+		r = same_hash(dev, addr, buf, len, equal, chip_sha256);
+	return r;
+}
+
+size_t blr_sector_count(uint32_t addr, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return (size_t)(((uint64_t)addr + len - 1) / BLR_SECTOR_SIZE - addr / BLR_SECTOR_SIZE + 1);
 }
 
 /* Checks shared by compare and update: connected, a buffer, inside the flash. *nsec = the
@@ -335,8 +358,7 @@ static int prepare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 		return r;
 	r = begin_range(dev, addr, len, buf != NULL);
 	if (r == BLR_OK)
-		*nsec = (size_t)(((uint64_t)addr + len - 1) / BLR_SECTOR_SIZE -
-				 addr / BLR_SECTOR_SIZE + 1);
+		*nsec = blr_sector_count(addr, len);
 	return r;
 }
 
@@ -359,7 +381,7 @@ static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 		memset(diff, 0, nsec);
 	dev_progress(dev, BLR_STAGE_COMPARE, 0, len);
 	if (whole_first || len <= BLOCK_SIZE) {
-		r = same_hash(dev, addr, buf, len, &same);
+		r = same_hash(dev, addr, buf, len, &same, NULL);
 		if (r != BLR_OK || same) {
 			dev_progress(dev, BLR_STAGE_COMPARE, len, len);
 			return r;
@@ -371,7 +393,7 @@ static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 
 		if (dev_cancelled(dev))
 			return BLR_E_CANCELLED;
-		r = same_hash(dev, (uint32_t)bs, buf + (bs - addr), (size_t)(be - bs), &same);
+		r = same_hash(dev, (uint32_t)bs, buf + (bs - addr), (size_t)(be - bs), &same, NULL);
 		if (r != BLR_OK)
 			return r;
 		for (uint64_t s = bs; !same && s < be;) {
@@ -380,7 +402,8 @@ static int compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_
 
 			if (se > be)
 				se = be;
-			r = same_hash(dev, (uint32_t)s, buf + (s - addr), (size_t)(se - s), &ssame);
+			r = same_hash(dev, (uint32_t)s, buf + (s - addr), (size_t)(se - s), &ssame,
+				      NULL);
 			if (r != BLR_OK)
 				return r;
 			if (!ssame) {
@@ -494,7 +517,7 @@ int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, siz
 		bool same = false;
 
 		dev_progress(dev, BLR_STAGE_VERIFY, 0, len);
-		r = same_hash(dev, addr, buf, len, &same);
+		r = same_hash(dev, addr, buf, len, &same, NULL);
 		if (r == BLR_OK && !same)
 			r = BLR_E_VERIFY;
 		if (r == BLR_OK)

@@ -99,11 +99,9 @@ enum isp_fl_code {
 #define ISP_CHIP_ID_LEN		8u
 #define ISP_MAC_LEN		6u
 
-/* ---- loader image (§5.1, §5.3) -------------------------------------------------------------- */
+/* ---- loader upload (§5.4; the image layout is in bootheader.h) ------------------------------ */
 
-#define ISP_BOOT_HEADER_LEN 176u
-#define ISP_SEG_HEADER_LEN  16u
-#define ISP_SEG_CHUNK	    4080u /* 0x18 data chunk: official choice, <= 4092 (§5.4) */
+#define ISP_SEG_CHUNK 4080u /* 0x18 data chunk: official choice, <= 4092 (§5.4) */
 
 /* ---- fixed reply lengths -------------------------------------------------------------------- */
 
@@ -113,11 +111,6 @@ enum isp_fl_code {
 #define ISP_MAC_REPLY_LEN 10u /* MAC[6] + CRC32 LE */
 #define ISP_ADDR_LEN	  4u  /* u32 flash address leading 0x31/0x3F payloads and ranges */
 #define ISP_RANGE_LEN	  8u  /* addr u32 + len/end u32 */
-
-/* JEDEC capacity byte: size = 2^(cap & 0x1F), sane range 512 KiB .. 16 MiB (§6.6). */
-#define ISP_CAPACITY_MASK 0x1Fu
-#define ISP_CAPACITY_MIN  0x13u
-#define ISP_CAPACITY_MAX  0x18u
 
 /* PD may extend an erase's wait by at most this much in total (a 16 MiB chip erase takes up
  * to a few minutes on slow parts); a device that sends PD for ever is given up on. */

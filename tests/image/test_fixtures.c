@@ -69,7 +69,7 @@ static void pinecone(void **state)
 	if (!b)
 		skip();
 	assert_int_equal(len, 2097152);
-	assert_int_equal(blr_image_inspect(b, len, &in), 0);
+	assert_int_equal(blr_image_inspect(b, len, &in), BLR_OK);
 	/* §2.3: bootCfg 0x33300, CRC and hash ignored, both headers */
 	assert_true(in->boot2.magic_ok);
 	assert_int_equal(in->boot2.boot_cfg, 0x33300);
@@ -112,9 +112,9 @@ static void pinecone(void **state)
 	assert_true(in->fdt.walk_ok);
 	assert_int_equal(in->flash_size_implied, 2097152);
 	blr_image_info_free(in);
-	assert_int_equal(blr_image_check(b, len, 0, &r), 0);
+	assert_int_equal(blr_image_check(b, len, 0, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK);
-	assert_int_equal(blr_image_check(b, len, 2097152, &r), 0);
+	assert_int_equal(blr_image_check(b, len, 2097152, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK);
 	free(b);
 }
@@ -140,7 +140,7 @@ static void openbeken(void **state)
 	if (!b)
 		skip();
 	assert_int_equal(len, 2097152);
-	assert_int_equal(blr_image_inspect(b, len, &in), 0);
+	assert_int_equal(blr_image_inspect(b, len, &in), BLR_OK);
 	assert_int_equal(in->boot2.boot_cfg, 0x3300);
 	assert_int_equal(in->boot2.crc_state, BLR_CRC_OK);
 	assert_int_equal(in->boot2.hash_state, BLR_HASH_OK);
@@ -171,7 +171,7 @@ static void openbeken(void **state)
 	assert_true(in->fdt.magic_ok);
 	assert_true(in->fdt.walk_ok);
 	blr_image_info_free(in);
-	assert_int_equal(blr_image_check(b, len, 0, &r), 0);
+	assert_int_equal(blr_image_check(b, len, 0, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK);
 	free(b);
 }
@@ -199,7 +199,7 @@ static void damaged_copies(void **state)
 	b[0x11000 + 0x1234] ^= 0x10;
 	/* both partition tables destroyed: everything else still reported */
 	memset(b + 0xE000, 0x00, 0x2000);
-	assert_int_equal(blr_image_inspect(b, len, &in), 0);
+	assert_int_equal(blr_image_inspect(b, len, &in), BLR_OK);
 	assert_int_equal(in->active_pt, -1);
 	assert_true(in->boot2.magic_ok);
 	assert_int_equal(in->boot2.hash_state, BLR_HASH_OK);

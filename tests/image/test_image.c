@@ -19,7 +19,7 @@ static struct blr_image_info *inspect(const uint8_t *b, size_t n)
 {
 	struct blr_image_info *in = NULL;
 
-	assert_int_equal(blr_image_inspect(b, n, &in), 0);
+	assert_int_equal(blr_image_inspect(b, n, &in), BLR_OK);
 	assert_non_null(in);
 	return in;
 }
@@ -28,7 +28,7 @@ static enum blr_verdict verdict(const uint8_t *b, size_t n, char *summary)
 {
 	struct blr_check_result r;
 
-	assert_int_equal(blr_image_check(b, n, 0, &r), 0);
+	assert_int_equal(blr_image_check(b, n, 0, &r), BLR_OK);
 	if (summary)
 		strcpy(summary, r.summary);
 	return r.verdict;
@@ -178,7 +178,7 @@ static void header_crc_rules(void **state)
 	(void)state;
 
 	syn_header(h, 0x3300, 16, 0x2000, NULL);
-	assert_int_equal(blr_bootheader_parse(h, 176, 0, &d), 0);
+	assert_int_equal(blr_bootheader_parse(h, 176, 0, &d), BLR_OK);
 	assert_int_equal(d.crc_state, BLR_CRC_OK);
 	/* wrong CRC */
 	h[172] ^= 1;
@@ -223,9 +223,11 @@ static void header_crc_rules(void **state)
 	blr_bootheader_parse(h, 176, 0, &d);
 	assert_false(d.magic_ok);
 	/* too short */
-	assert_int_equal(blr_bootheader_parse(h, 175, 0, &d), -1);
+	assert_int_equal(blr_bootheader_parse(h, 175, 0, &d), BLR_E_FORMAT);
 	assert_false(d.complete);
-	assert_int_equal(blr_bootheader_parse(h, 176, 1, &d), -1);
+	assert_int_equal(blr_bootheader_parse(h, 176, 1, &d), BLR_E_FORMAT);
+	assert_int_equal(blr_bootheader_parse(NULL, 176, 0, &d), BLR_E_INVAL);
+	assert_int_equal(blr_bootheader_parse(h, 176, 0, NULL), BLR_E_INVAL);
 }
 
 static void header_bits(void **state)
@@ -413,7 +415,8 @@ static void ptable_rules(void **state)
 	assert_true(a.e[1].absent);
 	assert_string_equal(a.e[1].name, "mfg");
 	/* truncated buffer */
-	assert_int_equal(blr_ptable_parse(img, 0xE00F, 0xE000, &a), -1);
+	assert_int_equal(blr_ptable_parse(img, 0xE00F, 0xE000, &a), BLR_E_FORMAT);
+	assert_int_equal(blr_ptable_parse(NULL, 0xE010, 0xE000, &a), BLR_E_INVAL);
 	assert_false(a.present);
 	free(img);
 }
@@ -601,13 +604,21 @@ static void size_rules(void **state)
 	/* chip size known and different */
 	struct blr_check_result r;
 
-	assert_int_equal(blr_image_check(img, SYN_SIZE, 4u << 20, &r), 0);
+	assert_int_equal(blr_image_check(img, SYN_SIZE, 4u << 20, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK); /* a 2 MiB image fits a 4 MiB chip */
-	assert_int_equal(blr_image_check(img, SYN_SIZE, 1u << 20, &r), 0);
+	assert_int_equal(blr_image_check(img, SYN_SIZE, 1u << 20, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_SUSPICIOUS);
 	assert_non_null(strstr(r.summary, "only 1 MiB"));
-	assert_int_equal(blr_image_check(img, SYN_SIZE, SYN_SIZE, &r), 0);
+	assert_int_equal(blr_image_check(img, SYN_SIZE, SYN_SIZE, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK);
+	/* bad arguments: enum blr_err like the rest of the API */
+	struct blr_image_info *none = NULL;
+
+	assert_int_equal(blr_image_check(img, SYN_SIZE, 0, NULL), BLR_E_INVAL);
+	assert_int_equal(blr_image_check(NULL, 5, 0, &r), BLR_E_INVAL);
+	assert_int_equal(blr_image_inspect(NULL, 5, &none), BLR_E_INVAL);
+	assert_null(none);
+	assert_int_equal(blr_image_inspect(img, SYN_SIZE, NULL), BLR_E_INVAL);
 	free(big);
 	free(img);
 }
@@ -845,7 +856,7 @@ static void fdt_walk(void **state)
 
 	assert_true(n > 0);
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(blr_fdt_walk(f, n, 0x100, &fi, c_prop, &p), 0);
+	assert_int_equal(blr_fdt_walk(f, n, 0x100, &fi, c_prop, &p), BLR_OK);
 	assert_true(fi.magic_ok && fi.size_ok && fi.walk_ok);
 	assert_int_equal(fi.totalsize, n);
 	assert_int_equal(p.n, 6);
@@ -857,18 +868,19 @@ static void fdt_walk(void **state)
 	assert_string_equal(p.names[3], "/wifi/sta/pwd");
 	assert_string_equal(p.names[5], "/wifi/ap/pwd");
 	/* totalsize larger than the partition */
-	assert_int_not_equal(blr_fdt_walk(f, n - 1, 0, &fi, NULL, NULL), 0);
+	assert_int_equal(blr_fdt_walk(f, n - 1, 0, &fi, NULL, NULL), BLR_E_FORMAT);
 	assert_true(fi.magic_ok);
 	assert_false(fi.size_ok);
 	/* bad magic */
 	f[0] = 0;
-	assert_int_not_equal(blr_fdt_walk(f, n, 0, &fi, NULL, NULL), 0);
+	assert_int_equal(blr_fdt_walk(f, n, 0, &fi, NULL, NULL), BLR_E_FORMAT);
 	assert_false(fi.magic_ok);
 	f[0] = 0xD0;
 	/* corrupt a token: walk fails, no crash */
 	f[56] = 0x7F;
-	assert_int_not_equal(blr_fdt_walk(f, n, 0, &fi, NULL, NULL), 0);
+	assert_int_equal(blr_fdt_walk(f, n, 0, &fi, NULL, NULL), BLR_E_FORMAT);
 	assert_false(fi.walk_ok);
+	assert_int_equal(blr_fdt_walk(NULL, n, 0, &fi, NULL, NULL), BLR_E_INVAL);
 }
 
 static void factory_missing(void **state)

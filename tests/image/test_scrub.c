@@ -56,10 +56,10 @@ static void pmk_vector(void **state)
 	(void)state;
 
 	/* IEEE 802.11i-2004 H.4 test vector */
-	assert_int_equal(blr_wpa_pmk("IEEE", "password", pmk), 0);
+	assert_int_equal(blr_wpa_pmk("IEEE", "password", pmk), BLR_OK);
 	hex(pmk, 32, false, h);
 	assert_string_equal(h, "f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e");
-	assert_int_equal(blr_wpa_pmk(NULL, "x", pmk), -1);
+	assert_int_equal(blr_wpa_pmk(NULL, "x", pmk), BLR_E_INVAL);
 }
 
 struct planted {
@@ -80,7 +80,7 @@ static void plant(struct planted *p)
 
 	assert_non_null(img);
 	assert_non_null(cfg);
-	assert_int_equal(blr_wpa_pmk(SSID, PSK, pmk), 0);
+	assert_int_equal(blr_wpa_pmk(SSID, PSK, pmk), BLR_OK);
 	hex(pmk, 32, false, pmkhex);
 	/* sector 0: SDK, AT, BLE keys, fcdata, a user note, boot_times */
 	s = img + SYN_PSM;
@@ -192,7 +192,7 @@ static void scrub_planted(void **state)
 	(void)state;
 
 	plant(&p);
-	assert_int_equal(blr_image_check(p.img, SYN_SIZE, 0, &r), 0);
+	assert_int_equal(blr_image_check(p.img, SYN_SIZE, 0, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK);
 	uint8_t *orig = malloc(SYN_SIZE);
 
@@ -202,7 +202,7 @@ static void scrub_planted(void **state)
 	blr_ef_walk(orig + SYN_PSM, SYN_PSM_LEN, SYN_PSM, NULL, grab, &before);
 	assert_int_equal(before.n, 15);
 
-	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, &o, &rep), 0);
+	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, &o, &rep), BLR_OK);
 	const uint8_t *b = p.img;
 
 	/* the user's strings survive only inside the firmware image, reported */
@@ -210,7 +210,7 @@ static void scrub_planted(void **state)
 	assert_int_equal(first, p.fw_hit);
 	assert_int_equal(rep.reported, 1);
 	assert_int_equal(count(b, SYN_SIZE, PSK, sizeof(PSK) - 1, NULL), 0);
-	assert_int_equal(blr_wpa_pmk(SSID, PSK, pmk), 0);
+	assert_int_equal(blr_wpa_pmk(SSID, PSK, pmk), BLR_OK);
 	assert_int_equal(count(b, SYN_SIZE, pmk, 32, NULL), 0);
 	hex(pmk, 32, false, hx);
 	assert_int_equal(count(b, SYN_SIZE, hx, 64, NULL), 0);
@@ -227,7 +227,7 @@ static void scrub_planted(void **state)
 	assert_int_equal(count(b, SYN_SIZE, "apsecret9", 9, NULL), 0);
 	assert_int_equal(count(b, SYN_SIZE, "\xA0\xA1\xA2\xA3", 4, NULL), 0); /* LOCAL_IRK */
 	/* still OK, and every changed byte is in the report */
-	assert_int_equal(blr_image_check(b, SYN_SIZE, 0, &r), 0);
+	assert_int_equal(blr_image_check(b, SYN_SIZE, 0, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK);
 	all_changes_reported(orig, b, SYN_SIZE, &rep);
 	/* EasyFlash still valid: same entries, same states, CRCs good where they were */
@@ -262,7 +262,7 @@ static void scrub_planted(void **state)
 	blr_scrub_report_free(&rep);
 
 	/* idempotent */
-	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, &o, &rep), 0);
+	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, &o, &rep), BLR_OK);
 	assert_int_equal(rep.edited, 0);
 	blr_scrub_report_free(&rep);
 	free(orig);
@@ -277,7 +277,7 @@ static void scrub_no_strings(void **state)
 
 	plant(&p);
 	/* key-name rules alone; user strings in raw areas then stay */
-	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, NULL, &rep), 0);
+	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, NULL, &rep), BLR_OK);
 	assert_int_equal(rep.reported, 0);
 	assert_int_equal(count(p.img + SYN_PSM, SYN_PSM_LEN, PSK, sizeof(PSK) - 1, NULL), 0);
 	assert_int_equal(count(p.img + SYN_KEY, 0x2000, SSID, sizeof(SSID) - 1, NULL), 1);
@@ -288,7 +288,7 @@ static void scrub_no_strings(void **state)
 	free(p.img);
 	plant(&p);
 	memset(p.img + 0xE000, 0xFF, 0x2000);
-	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, NULL, &rep), 0);
+	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, NULL, &rep), BLR_OK);
 	assert_int_equal(count(p.img + SYN_PSM, SYN_PSM_LEN, PSK, sizeof(PSK) - 1, NULL), 0);
 	assert_int_equal(count(p.img + SYN_FACTORY, SYN_FACTORY_LEN, PSK, sizeof(PSK) - 1, NULL),
 			 0);
@@ -296,9 +296,9 @@ static void scrub_no_strings(void **state)
 	/* too-short strings are refused */
 	struct blr_scrub_opts o = {"abc", NULL};
 
-	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, &o, &rep), -2);
+	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, &o, &rep), BLR_E_RANGE);
 	assert_int_equal(rep.n, 0);
-	assert_int_equal(blr_image_scrub(NULL, 0, NULL, &rep), -1);
+	assert_int_equal(blr_image_scrub(NULL, 0, NULL, &rep), BLR_E_INVAL);
 	free(p.img);
 }
 
@@ -317,7 +317,7 @@ static void scrub_openbeken_fixture(void **state)
 
 	assert_non_null(orig);
 	memcpy(orig, b, len);
-	assert_int_equal(blr_image_scrub(b, len, NULL, &rep), 0);
+	assert_int_equal(blr_image_scrub(b, len, NULL, &rep), BLR_OK);
 	all_changes_reported(orig, b, len, &rep);
 	memset(&k, 0, sizeof(k));
 	blr_ef_walk(b + 0x1E9000, 0x8000, 0x1E9000, NULL, grab, &k);
@@ -344,7 +344,7 @@ static void scrub_openbeken_fixture(void **state)
 		assert_memory_equal(v + 0x33E, orig + k.e[i].value_off + 0x33E, 160);
 	}
 	assert_true(found);
-	assert_int_equal(blr_image_check(b, len, 0, &r), 0);
+	assert_int_equal(blr_image_check(b, len, 0, &r), BLR_OK);
 	assert_int_equal(r.verdict, BLR_VERDICT_OK);
 	/* only the PSM and the factory partition changed */
 	for (size_t i = 0; i < len; i++)

@@ -505,6 +505,80 @@ static void late_write_error_with_timing(void **state)
 	del_fx(f);
 }
 
+/* blr_flash_read_verified and blr_flash_verify: the chip's SHA-256 against the host's. */
+static void verified_read_and_verify(void **state)
+{
+	const uint32_t at = 0x1234;
+	const size_t n = 0x9123;
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	uint8_t *buf = malloc(n), d[32], want[32];
+	bool eq = false;
+	uint64_t cmds;
+	(void)state;
+
+	assert_non_null(buf);
+	host_sha(f->flash + at, n, want);
+	/* not connected yet */
+	assert_int_equal(blr_flash_read_verified(f->dev, at, buf, n, d), BLR_E_INVAL);
+	assert_int_equal(blr_flash_verify(f->dev, at, f->flash + at, n, &eq, d), BLR_E_INVAL);
+	assert_int_equal(fx_connect(f), BLR_OK);
+	memset(d, 0, sizeof(d));
+	assert_int_equal(blr_flash_read_verified(f->dev, at, buf, n, d), BLR_OK);
+	assert_memory_equal(buf, f->flash + at, n);
+	assert_memory_equal(d, want, 32);
+	assert_int_equal(blr_flash_read_verified(f->dev, at, buf, n, NULL), BLR_OK);
+	/* verify sends one SHA-256 command and nothing else */
+	cmds = emu_commands_served(f->e);
+	memset(d, 0, sizeof(d));
+	assert_int_equal(blr_flash_verify(f->dev, at, buf, n, &eq, d), BLR_OK);
+	assert_int_equal(emu_commands_served(f->e) - cmds, 1);
+	assert_true(eq);
+	assert_memory_equal(d, want, 32);
+	/* one bit differs: not equal (not an error), the digest is still the chip's */
+	buf[n - 1] ^= 0x40;
+	memset(d, 0, sizeof(d));
+	assert_int_equal(blr_flash_verify(f->dev, at, buf, n, &eq, d), BLR_OK);
+	assert_false(eq);
+	assert_memory_equal(d, want, 32);
+	assert_int_equal(blr_flash_verify(f->dev, at, buf, n, &eq, NULL), BLR_OK);
+	assert_false(eq);
+	/* arguments and range */
+	assert_int_equal(blr_flash_verify(f->dev, at, buf, n, NULL, d), BLR_E_INVAL);
+	assert_int_equal(blr_flash_verify(f->dev, at, NULL, n, &eq, d), BLR_E_INVAL);
+	assert_int_equal(blr_flash_verify(f->dev, 0x1FF000, buf, 0x2000, &eq, d), BLR_E_RANGE);
+	assert_int_equal(blr_flash_read_verified(f->dev, 0x1FF000, buf, 0x2000, d), BLR_E_RANGE);
+	free(buf);
+	del_fx(f);
+}
+
+static void verified_read_catches_corruption(void **state)
+{
+	struct fx *f = new_fx(NULL, FX_PATTERN);
+	/* every flash_read reply gets a data byte flipped on the way: the read cannot tell */
+	struct slow_adapter a = {.corrupt_reply_id = 0x32};
+	struct blr_transport t = {&slow_ops, &a};
+	uint8_t buf[0x2000], d[32], want[32];
+	(void)state;
+
+	a.inner = f->t;
+	f->dev->t = t;
+	assert_int_equal(fx_connect(f), BLR_OK);
+	host_sha(f->flash + 0x3000, sizeof(buf), want);
+	assert_int_equal(blr_flash_read(f->dev, 0x3000, buf, sizeof(buf)), BLR_OK);
+	assert_memory_not_equal(buf, f->flash + 0x3000, sizeof(buf));
+	memset(d, 0, sizeof(d));
+	assert_int_equal(blr_flash_read_verified(f->dev, 0x3000, buf, sizeof(buf), d),
+			 BLR_E_VERIFY);
+	assert_memory_equal(d, want, 32); /* the chip's digest, for the report */
+	/* the chip's hash is not affected: verify against the real contents says equal */
+	bool eq = false;
+
+	assert_int_equal(blr_flash_verify(f->dev, 0x3000, f->flash + 0x3000, sizeof(buf), &eq, d),
+			 BLR_OK);
+	assert_true(eq);
+	del_fx(f);
+}
+
 static void old_loader_mode(void **state)
 {
 	struct emu_config cfg;
@@ -863,7 +937,8 @@ static void prog_rec_fn(void *user, enum blr_stage stage, uint64_t done, uint64_
 {
 	struct prog_rec *p = user;
 
-	if (done > total || (p->seen[stage] && p->total[stage] == total && done < p->last_done[stage]))
+	if (done > total ||
+	    (p->seen[stage] && p->total[stage] == total && done < p->last_done[stage]))
 		p->bad = true;
 	p->seen[stage] = true;
 	p->last_done[stage] = done;
@@ -879,9 +954,9 @@ static void update_progress_totals(void **state)
 
 	assert_non_null(want);
 	memcpy(want, f->flash, 2 * MIB);
-	want[0x10] ^= 0xFF;	     /* sector 0 */
-	want[0x40000 + 7] ^= 0x01;   /* sector 0x40, its own run */
-	want[0x41000 + 9] ^= 0x80;   /* sector 0x41, same run */
+	want[0x10] ^= 0xFF;	   /* sector 0 */
+	want[0x40000 + 7] ^= 0x01; /* sector 0x40, its own run */
+	want[0x41000 + 9] ^= 0x80; /* sector 0x41, same run */
 	assert_int_equal(fx_connect(f), BLR_OK);
 	memset(&pr, 0, sizeof(pr));
 	blr_dev_set_progress(f->dev, prog_rec_fn, &pr);
@@ -1020,8 +1095,8 @@ static void pd_extends_the_wait(void **state)
 		unsigned erase_s;
 		int want;
 	} cases[] = {
-	    {false, 200, BLR_OK},	/* longer than the table's wait: PD keeps it alive */
-	    {true, 200, BLR_E_TIMEOUT}, /* the same without PD */
+	    {false, 200, BLR_OK},	  /* longer than the table's wait: PD keeps it alive */
+	    {true, 200, BLR_E_TIMEOUT},	  /* the same without PD */
 	    {false, 1800, BLR_E_TIMEOUT}, /* PD for ever: given up after the overall cap */
 	};
 	(void)state;
@@ -1124,7 +1199,9 @@ static void cancel_during_chip_erase(void **state)
 	struct emu_config cfg;
 	struct fx *f;
 	struct vclock_cancel c;
-	uint8_t buf[16];
+	uint8_t buf[16], mac[6], junk[8];
+	size_t got;
+	unsigned long cmds;
 	(void)state;
 
 	/* a single command that the device takes long to answer (a 40 s chip erase, old
@@ -1144,7 +1221,13 @@ static void cancel_during_chip_erase(void **state)
 	/* the abandoned session asks for a new connect, which works once the erase is over */
 	blr_dev_set_cancel(f->dev, NULL, NULL);
 	assert_int_equal(blr_flash_read(f->dev, 0, buf, sizeof(buf)), BLR_E_INVAL);
+	/* nothing at all is sent to the busy loader, not even through the other calls */
+	cmds = emu_commands_served(f->e);
+	assert_int_equal(blr_read_mac(f->dev, mac), BLR_E_INVAL);
+	assert_int_equal(blr_reset(f->dev), BLR_E_INVAL);
 	f->t.ops->sleep_ms(f->t.ctx, 45000);
+	f->t.ops->read(f->t.ctx, junk, sizeof(junk), 0, &got); /* the emulator catches up */
+	assert_int_equal(emu_commands_served(f->e), cmds);
 	assert_int_equal(fx_connect(f), BLR_OK);
 	assert_int_equal(blr_flash_read(f->dev, 0x1000, buf, sizeof(buf)), BLR_OK);
 	for (size_t i = 0; i < sizeof(buf); i++)
@@ -1344,6 +1427,8 @@ int main(void)
 	    cmocka_unit_test(lost_and_corrupted_frames),
 	    cmocka_unit_test(late_write_error_with_timing),
 	    cmocka_unit_test(old_loader_mode),
+	    cmocka_unit_test(verified_read_and_verify),
+	    cmocka_unit_test(verified_read_catches_corruption),
 	    cmocka_unit_test(read_fixture_back),
 	    cmocka_unit_test(erase_write_range),
 	    cmocka_unit_test(erase_end_sector_aligned),

@@ -15,6 +15,7 @@
 #include "blrescue/blrescue.h"
 #include "common/bytes.h"
 #include "common/hash.h"
+#include "lib/bootheader.h"
 #include "lib/codec.h"
 #include "lib/isp.h"
 
@@ -41,7 +42,7 @@ static void encode_rom_frames(void **state)
 	static const uint8_t seghdr[] = {0x17, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01,
 					 0x22, 0x60, 0x93, 0x00, 0x00, 0xE5, 0xCD,
 					 0x88, 0x66, 0x59, 0xA9, 0x86, 0x19};
-	uint8_t hdr[ISP_BOOT_HEADER_LEN] = {0x42, 0x46, 0x4E, 0x50};
+	uint8_t hdr[BH_LEN] = {0x42, 0x46, 0x4E, 0x50};
 	uint8_t *big = malloc(ISP_REQ_HDR_LEN + ISP_SEG_CHUNK);
 	uint8_t data[ISP_SEG_CHUNK];
 	(void)state;

@@ -196,10 +196,11 @@ static void known_build_table(void **state)
 			assert_non_null(strchr("0123456789abcdef", b[i].sha256_hex[k]));
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(b[i].sha256_hex, b[j].sha256_hex);
-		bool is_new = b[i].ncommands == 24;
+		bool is_new = b[i].has_get_boot_info;
 
-		assert_true(b[i].ncommands == 21 || is_new);
-		/* §5.5: PD, DEADBEEF style and the 0x4008 buffer go with the new command set */
+		/* §5.5: decompress-write, PD, DEADBEEF style and the 0x4008 buffer go with the new
+		 * (24-command) set */
+		assert_int_equal(b[i].has_decompress_write, is_new);
 		assert_int_equal(b[i].has_pd, is_new);
 		assert_int_equal(b[i].deadbeef_style, is_new);
 		assert_int_equal(b[i].frame_limit, is_new ? 0x4004 : 0x2404);

@@ -7,12 +7,10 @@
 #include "common/bytes.h"
 #include "common/hash.h"
 #include "image/internal.h"
+#include "lib/bootheader.h"
 
-#define MAGIC_BFNP 0x504E4642u
-#define MAGIC_BFAP 0x50414642u
-#define MAGIC_FCFG 0x47464346u
-#define MAGIC_PCFG 0x47464350u
-#define DEADBEEF   0xDEADBEEFu
+_Static_assert(sizeof(((struct blr_bootheader *)0)->fcfg) == BH_FCFG_LEN, "fcfg[] size");
+_Static_assert(sizeof(((struct blr_bootheader *)0)->hash) == BH_HASH_LEN, "hash[] size");
 
 /* Flash-config fields (§2.2); offsets are relative to header byte 12. */
 static const struct blr_fcfg_field fcfg_fields[] = {
@@ -119,65 +117,69 @@ uint32_t blr_fcfg_field_value(const struct blr_bootheader *h, size_t i)
 
 int blr_bootheader_parse(const uint8_t *buf, size_t len, uint32_t off, struct blr_bootheader *h)
 {
+	if (!h)
+		return BLR_E_INVAL;
 	memset(h, 0, sizeof(*h));
 	h->offset = off;
-	if (!buf || off > len || len - off < BLR_BOOTHDR_LEN)
-		return -1;
+	if (!buf)
+		return BLR_E_INVAL;
+	if (off > len || len - off < BH_LEN)
+		return BLR_E_FORMAT;
 	const uint8_t *p = buf + off;
 
 	h->complete = true;
-	h->magic = get_le32(p);
-	h->magic_ok = h->magic == MAGIC_BFNP || h->magic == MAGIC_BFAP;
-	h->cpu1 = h->magic == MAGIC_BFAP;
-	h->revision = get_le32(p + 4);
+	h->magic = get_le32(p + BH_MAGIC);
+	h->magic_ok = h->magic == BH_MAGIC_BFNP || h->magic == BH_MAGIC_BFAP;
+	h->cpu1 = h->magic == BH_MAGIC_BFAP;
+	h->revision = get_le32(p + BH_REVISION);
 
-	h->fcfg_magic_ok = get_le32(p + 8) == MAGIC_FCFG;
-	memcpy(h->fcfg, p + 12, 84);
-	h->fcfg_crc = get_le32(p + 96);
-	h->fcfg_crc_calc = blr_crc32(p + 12, 84);
+	h->fcfg_magic_ok = get_le32(p + BH_FCFG_MAGIC) == BH_MAGIC_FCFG;
+	memcpy(h->fcfg, p + BH_FCFG, BH_FCFG_LEN);
+	h->fcfg_crc = get_le32(p + BH_FCFG_CRC);
+	h->fcfg_crc_calc = blr_crc32(p + BH_FCFG, BH_FCFG_LEN);
 	h->fcfg_crc_ok = h->fcfg_crc == h->fcfg_crc_calc;
 
-	h->pcfg_magic_ok = get_le32(p + 100) == MAGIC_PCFG;
-	h->xtal_type = p[104];
-	h->pll_clk = p[105];
-	h->hclk_div = p[106];
-	h->bclk_div = p[107];
-	h->flash_clk_type = p[108];
-	h->flash_clk_div = p[109];
-	h->pcfg_crc = get_le32(p + 112);
-	h->pcfg_crc_calc = blr_crc32(p + 104, 8);
+	h->pcfg_magic_ok = get_le32(p + BH_PCFG_MAGIC) == BH_MAGIC_PCFG;
+	h->xtal_type = p[BH_PCFG + BH_PCFG_XTAL];
+	h->pll_clk = p[BH_PCFG + BH_PCFG_PLL];
+	h->hclk_div = p[BH_PCFG + BH_PCFG_HCLK_DIV];
+	h->bclk_div = p[BH_PCFG + BH_PCFG_BCLK_DIV];
+	h->flash_clk_type = p[BH_PCFG + BH_PCFG_FLASH_CLK];
+	h->flash_clk_div = p[BH_PCFG + BH_PCFG_FLASH_CLKDV];
+	h->pcfg_crc = get_le32(p + BH_PCFG_CRC);
+	h->pcfg_crc_calc = blr_crc32(p + BH_PCFG, BH_PCFG_LEN);
 	h->pcfg_crc_ok = h->pcfg_crc == h->pcfg_crc_calc;
 
-	uint32_t c = get_le32(p + 116);
+	uint32_t c = get_le32(p + BH_BOOTCFG);
 
 	h->boot_cfg = c;
-	h->sign = c & 3u;
-	h->encrypt_type = (c >> 2) & 3u;
-	h->key_sel = (c >> 4) & 3u;
-	h->no_segment = (c >> 8) & 1u;
-	h->cache_enable = (c >> 9) & 1u;
-	h->not_load_in_boot = (c >> 10) & 1u;
-	h->aes_region_lock = (c >> 11) & 1u;
-	h->cache_way_disable = (c >> 12) & 0xFu;
-	h->crc_ignore = (c >> 16) & 1u;
-	h->hash_ignore = (c >> 17) & 1u;
-	h->halt_cpu1 = (c >> 18) & 1u;
+	h->sign = (c >> BH_CFG_SIGN_SHIFT) & 3u;
+	h->encrypt_type = (c >> BH_CFG_ENCRYPT_SHIFT) & 3u;
+	h->key_sel = (c >> BH_CFG_KEY_SEL_SHIFT) & 3u;
+	h->no_segment = c & BH_CFG_NO_SEGMENT;
+	h->cache_enable = c & BH_CFG_CACHE_ENABLE;
+	h->not_load_in_boot = c & BH_CFG_NOT_LOAD;
+	h->aes_region_lock = c & BH_CFG_AES_LOCK;
+	h->cache_way_disable = (c >> BH_CFG_CACHE_WAY_SHIFT) & 0xFu;
+	h->crc_ignore = c & BH_CFG_CRC_IGNORE;
+	h->hash_ignore = c & BH_CFG_HASH_IGNORE;
+	h->halt_cpu1 = c & BH_CFG_HALT_CPU1;
 
-	h->img_len = get_le32(p + 120);
-	h->boot_entry = get_le32(p + 124);
-	h->img_start = get_le32(p + 128);
-	memcpy(h->hash, p + 132, 32);
-	h->rsv1 = get_le32(p + 164);
-	h->rsv2 = get_le32(p + 168);
-	h->crc = get_le32(p + 172);
-	h->crc_calc = blr_crc32(p, 172);
+	h->img_len = get_le32(p + BH_SEG_INFO);
+	h->boot_entry = get_le32(p + BH_BOOT_ENTRY);
+	h->img_start = get_le32(p + BH_IMG_START);
+	memcpy(h->hash, p + BH_HASH, BH_HASH_LEN);
+	h->rsv1 = get_le32(p + BH_RSV1);
+	h->rsv2 = get_le32(p + BH_RSV2);
+	h->crc = get_le32(p + BH_CRC);
+	h->crc_calc = blr_crc32(p, BH_CRC);
 	if (h->crc == h->crc_calc)
 		h->crc_state = BLR_CRC_OK;
-	else if (h->crc_ignore && h->crc == DEADBEEF)
+	else if (h->crc_ignore && h->crc == BH_DEADBEEF)
 		h->crc_state = BLR_CRC_IGNORED;
 	else
 		h->crc_state = BLR_CRC_BAD;
-	return 0;
+	return BLR_OK;
 }
 
 void blr_bootheader_check_image(const uint8_t *buf, size_t len, uint32_t data_off,
@@ -189,7 +191,7 @@ void blr_bootheader_check_image(const uint8_t *buf, size_t len, uint32_t data_of
 		h->hash_state = BLR_HASH_NOT_CHECKED;
 		return;
 	}
-	if (h->hash_ignore && get_le32(h->hash) == DEADBEEF) {
+	if (h->hash_ignore && get_le32(h->hash) == BH_DEADBEEF) {
 		h->hash_state = BLR_HASH_IGNORED;
 		return;
 	}
@@ -201,7 +203,8 @@ void blr_bootheader_check_image(const uint8_t *buf, size_t len, uint32_t data_of
 		h->hash_state = BLR_HASH_ERROR;
 		return;
 	}
-	h->hash_state = memcmp(h->hash_calc, h->hash, 32) == 0 ? BLR_HASH_OK : BLR_HASH_MISMATCH;
+	h->hash_state =
+	    memcmp(h->hash_calc, h->hash, BH_HASH_LEN) == 0 ? BLR_HASH_OK : BLR_HASH_MISMATCH;
 }
 
 /* ---- version strings (§4.3) ---- */
@@ -262,7 +265,7 @@ static const uint8_t *find_bytes(const uint8_t *hay, size_t hlen, const char *ne
 	return NULL;
 }
 
-void blr_find_versions(const uint8_t *img, size_t n, struct blr_fw_slot *s)
+void img_find_versions(const uint8_t *img, size_t n, struct blr_fw_slot *s)
 {
 	const uint8_t *end = img + n, *q;
 
@@ -313,7 +316,7 @@ static bool is_time(const char *s)
 	return strlen(s) == 8 && s[2] == ':' && s[5] == ':';
 }
 
-void blr_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, char *tim,
+void img_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, char *tim,
 			 size_t tcap)
 {
 	const uint8_t *q = find_bytes(img, n, "BLSP_Boot2_");
@@ -337,14 +340,6 @@ void blr_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, 
 }
 
 /* ---- firmware slots ---- */
-
-static bool all_byte(const uint8_t *p, size_t n, uint8_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
-}
 
 void blr_fw_slot_parse(const uint8_t *buf, size_t len, uint32_t addr, uint32_t max_len,
 		       struct blr_fw_slot *s)
@@ -373,7 +368,7 @@ void blr_fw_slot_parse(const uint8_t *buf, size_t len, uint32_t addr, uint32_t m
 		s->kind = BLR_SLOT_XZ;
 		return;
 	}
-	if (blr_bootheader_parse(buf, len, addr, &s->hdr) == 0 && s->hdr.magic_ok) {
+	if (blr_bootheader_parse(buf, len, addr, &s->hdr) == BLR_OK && s->hdr.magic_ok) {
 		s->kind = BLR_SLOT_IMAGE;
 		blr_bootheader_check_image(buf, len, addr + BLR_FW_DATA_OFFSET, &s->hdr);
 		uint64_t end = (uint64_t)addr + BLR_FW_DATA_OFFSET + s->hdr.img_len;
@@ -386,9 +381,9 @@ void blr_fw_slot_parse(const uint8_t *buf, size_t len, uint32_t addr, uint32_t m
 
 			if (dn > s->hdr.img_len)
 				dn = s->hdr.img_len;
-			blr_find_versions(buf + addr + BLR_FW_DATA_OFFSET, dn, s);
+			img_find_versions(buf + addr + BLR_FW_DATA_OFFSET, dn, s);
 		}
 		return;
 	}
-	s->kind = all_byte(buf + addr, slot_n, 0xFF) ? BLR_SLOT_ERASED : BLR_SLOT_GARBAGE;
+	s->kind = img_all_byte(buf + addr, slot_n, 0xFF) ? BLR_SLOT_ERASED : BLR_SLOT_GARBAGE;
 }

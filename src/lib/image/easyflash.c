@@ -50,14 +50,15 @@ const char *blr_ef_state_name(enum blr_ef_state s)
 	return "?";
 }
 
-/* First m in [from, n-4] with "KV40" at m and m >= 8; returns the entry start m - 8 or n. */
+/* First m in [from, n-4] with "KV40" at m and m >= EF_ENT_MAGIC; returns the entry start
+ * m - EF_ENT_MAGIC or n. */
 static size_t find_kv40(const uint8_t *s, size_t n, size_t from)
 {
-	if (from < 8)
-		from = 8;
+	if (from < EF_ENT_MAGIC)
+		from = EF_ENT_MAGIC;
 	for (size_t m = from; m + 4 <= n; m++)
 		if (s[m] == 'K' && get_le32(s + m) == MAGIC_KV40)
-			return m - 8;
+			return m - EF_ENT_MAGIC;
 	return n;
 }
 
@@ -76,9 +77,9 @@ static int walk_sector(const uint8_t *s, size_t n, uint32_t off, size_t area, bl
 		return 0;
 	}
 	while (p < free_start) {
-		if (p + 12 > n || get_le32(s + p + 8) != MAGIC_KV40) {
+		if (p + EF_ENT_MAGIC + 4 > n || get_le32(s + p + EF_ENT_MAGIC) != MAGIC_KV40) {
 			sec->garbage = true;
-			p = find_kv40(s, n, p + 9);
+			p = find_kv40(s, n, p + EF_ENT_MAGIC + 1);
 			if (p >= n)
 				break;
 			resynced = true;
@@ -90,35 +91,36 @@ static int walk_sector(const uint8_t *s, size_t n, uint32_t off, size_t area, bl
 		e.offset = off + (uint32_t)p;
 		e.resynced = resynced;
 		resynced = false;
-		memcpy(e.status_raw, s + p, 5);
-		e.state = (uint8_t)blr_ef_status(s + p, 5);
-		e.status_odd = status_odd(s + p, 5);
+		memcpy(e.status_raw, s + p, EF_STATUS_LEN);
+		e.state = (uint8_t)blr_ef_status(s + p, EF_STATUS_LEN);
+		e.status_odd = status_odd(s + p, EF_STATUS_LEN);
 		if (p + BLR_EF_ENTRY_HDR > n) {
 			e.header_broken = true;
-			e.len = p + 16 <= n ? get_le32(s + p + 12) : 0;
+			e.len = p + EF_ENT_LEN + 4 <= n ? get_le32(s + p + EF_ENT_LEN) : 0;
 		} else {
-			e.len = get_le32(s + p + 12);
-			e.crc = get_le32(s + p + 16);
-			e.name_len = s[p + 20];
-			e.value_len = get_le32(s + p + 24);
-			if (e.len == 0xFFFFFFFFu || e.len > area || e.len < 20)
+			e.len = get_le32(s + p + EF_ENT_LEN);
+			e.crc = get_le32(s + p + EF_ENT_CRC);
+			e.name_len = s[p + EF_ENT_NAME_LEN];
+			e.value_len = get_le32(s + p + EF_ENT_VALUE_LEN);
+			if (e.len == 0xFFFFFFFFu || e.len > area || e.len < EF_ENT_NAME_LEN)
 				e.header_broken = true;
 			size_t nl = e.name_len;
 
 			if (nl > 64)
 				nl = 64;
-			for (size_t k = 0; k < nl && p + 28 + k < n; k++) {
-				uint8_t c = s[p + 28 + k];
+			for (size_t k = 0; k < nl && p + EF_ENT_NAME + k < n; k++) {
+				uint8_t c = s[p + EF_ENT_NAME + k];
 
 				e.name[k] = (c >= 0x20 && c < 0x7F) ? (char)c : '?';
 			}
-			e.name_off = e.offset + 28;
+			e.name_off = e.offset + EF_ENT_NAME;
 			e.value_off = e.name_off + e.name_len;
 			if (!e.header_broken && p + e.len <= n) {
-				e.crc_calc = blr_crc32(s + p + 20, e.len - 20);
+				e.crc_calc =
+				    blr_crc32(s + p + EF_ENT_NAME_LEN, e.len - EF_ENT_NAME_LEN);
 				e.crc_ok = e.crc_calc == e.crc;
-				e.fits = e.len >= 28 && e.name_len <= 64 &&
-					 (uint64_t)28 + e.name_len + e.value_len <= e.len;
+				e.fits = e.len >= EF_ENT_NAME && e.name_len <= 64 &&
+					 (uint64_t)EF_ENT_NAME + e.name_len + e.value_len <= e.len;
 			}
 		}
 		(*count)++;
@@ -128,7 +130,7 @@ static int walk_sector(const uint8_t *s, size_t n, uint32_t off, size_t area, bl
 		if (e.crc_ok) {
 			p += e.len;
 		} else {
-			size_t q = find_kv40(s, n, p + 9);
+			size_t q = find_kv40(s, n, p + EF_ENT_MAGIC + 1);
 
 			if (q >= n)
 				break;
@@ -154,11 +156,11 @@ size_t blr_ef_walk(const uint8_t *part, size_t len, uint32_t base, blr_ef_sector
 		memset(&sec, 0, sizeof(sec));
 		sec.offset = base + (uint32_t)so;
 		if (n >= BLR_EF_SECTOR_HDR) {
-			sec.magic_ok = get_le32(s + 8) == MAGIC_EF40;
+			sec.magic_ok = get_le32(s + EF_SEC_MAGIC) == MAGIC_EF40;
 			sec.store = (uint8_t)blr_ef_status(s, 3);
 			sec.dirty = (uint8_t)blr_ef_status(s + 3, 3);
 			sec.status_odd = status_odd(s, 3) || status_odd(s + 3, 3);
-			sec.combined = get_le32(s + 12);
+			sec.combined = get_le32(s + EF_SEC_COMBINED);
 		}
 		int stop = walk_sector(s, n, sec.offset, len, efn, ctx, &sec, &count);
 
@@ -186,9 +188,9 @@ uint8_t blr_crc8_obk(const uint8_t *buf, size_t len)
 
 size_t blr_obk_cfg_size(const uint8_t *val, size_t vlen)
 {
-	if (vlen < 8)
+	if (vlen < OBK_CFG_VERSION + 4)
 		return 0;
-	return get_le32(val + 4) == 3 ? 2016 : 3584;
+	return get_le32(val + OBK_CFG_VERSION) == 3 ? 2016 : 3584;
 }
 
 bool blr_obk_cfg_valid(const uint8_t *val, size_t vlen)
@@ -197,10 +199,10 @@ bool blr_obk_cfg_valid(const uint8_t *val, size_t vlen)
 
 	if (sz == 0 || vlen < sz || memcmp(val, "CFG", 3) != 0)
 		return false;
-	return blr_crc8_obk(val + 4, sz - 4) == val[3];
+	return blr_crc8_obk(val + OBK_CFG_VERSION, sz - OBK_CFG_VERSION) == val[OBK_CFG_CRC8];
 }
 
-const struct blr_obk_field_info blr_obk_fields[] = {
+const struct blr_obk_field_info img_obk_fields[] = {
     {"wifi_ssid", 0x14, 64, true},	   {"wifi_pass", 0x54, 64, true},
     {"mqtt_host", 0x94, 256, true},	   {"mqtt_clientId", 0x194, 64, false},
     {"mqtt_userName", 0x1D4, 64, true},	   {"mqtt_pass", 0x214, 128, true},
@@ -208,20 +210,20 @@ const struct blr_obk_field_info blr_obk_fields[] = {
     {"wifi_ssid2", 0xC00, 64, true},	   {"wifi_pass2", 0xC40, 68, true},
     {"webPassword", 0xC84, 33, true},
 };
-const size_t blr_obk_field_cnt = sizeof(blr_obk_fields) / sizeof(blr_obk_fields[0]);
+const size_t img_obk_field_cnt = sizeof(img_obk_fields) / sizeof(img_obk_fields[0]);
 
 size_t blr_obk_field_count(void)
 {
-	return blr_obk_field_cnt;
+	return img_obk_field_cnt;
 }
 
 const struct blr_obk_field_info *blr_obk_field_at(size_t i)
 {
-	return i < blr_obk_field_cnt ? &blr_obk_fields[i] : NULL;
+	return i < img_obk_field_cnt ? &img_obk_fields[i] : NULL;
 }
 
 /* §5.5: station credentials (SDK demo apps, AT firmware), BLE keys, OpenBeken fast-connect. */
-bool blr_secret_key(const char *name, size_t name_len)
+bool img_secret_key(const char *name, size_t name_len)
 {
 	static const char *const exact[] = {
 	    "wifi_ssid", "wifi_pask", "LOCAL_IRK", "KEY_POOL", "bt/mesh/NetInfo", "fcdata",

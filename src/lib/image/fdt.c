@@ -5,14 +5,21 @@
 #include "blrescue/image.h"
 #include "common/bytes.h"
 
-#define FDT_MAGIC      0xD00DFEEDu
-#define FDT_BEGIN_NODE 1u
-#define FDT_END_NODE   2u
-#define FDT_PROP       3u
-#define FDT_NOP	       4u
-#define FDT_END	       9u
-#define MAX_DEPTH      16
-#define MAX_PATH       256
+#define FDT_MAGIC	0xD00DFEEDu
+#define FDT_BEGIN_NODE	1u
+#define FDT_END_NODE	2u
+#define FDT_PROP	3u
+#define FDT_NOP		4u
+#define FDT_END		9u
+#define FDT_HDR_LEN	40u /* header fields below, big-endian u32 */
+#define FDT_TOTALSIZE	4u
+#define FDT_OFF_STRUCT	8u
+#define FDT_OFF_STRS	12u
+#define FDT_VERSION	20u
+#define FDT_SIZE_STRS	32u
+#define FDT_SIZE_STRUCT 36u
+#define MAX_DEPTH	16
+#define MAX_PATH	256
 
 static size_t align4(size_t v)
 {
@@ -30,20 +37,24 @@ int blr_fdt_walk(const uint8_t *fdt, size_t len, uint32_t base, struct blr_fdt_i
 	if (!info)
 		info = &dummy;
 	memset(info, 0, sizeof(*info));
-	if (!fdt || len < 40)
-		return -1;
+	if (!fdt)
+		return BLR_E_INVAL;
+	if (len < FDT_HDR_LEN)
+		return BLR_E_FORMAT;
 	info->magic_ok = get_be32(fdt) == FDT_MAGIC;
-	info->totalsize = get_be32(fdt + 4);
-	info->size_ok = info->totalsize >= 40 && info->totalsize <= len;
+	info->totalsize = get_be32(fdt + FDT_TOTALSIZE);
+	info->size_ok = info->totalsize >= FDT_HDR_LEN && info->totalsize <= len;
 	if (!info->magic_ok || !info->size_ok)
-		return -1;
+		return BLR_E_FORMAT;
 	size_t total = info->totalsize;
-	size_t off_struct = get_be32(fdt + 8), off_strings = get_be32(fdt + 12);
-	size_t size_strings = get_be32(fdt + 32), size_struct = get_be32(fdt + 36);
-	uint32_t version = get_be32(fdt + 20);
+	size_t off_struct = get_be32(fdt + FDT_OFF_STRUCT),
+	       off_strings = get_be32(fdt + FDT_OFF_STRS);
+	size_t size_strings = get_be32(fdt + FDT_SIZE_STRS);
+	size_t size_struct = get_be32(fdt + FDT_SIZE_STRUCT);
+	uint32_t version = get_be32(fdt + FDT_VERSION);
 
 	if (off_struct > total || off_strings > total)
-		return -1;
+		return BLR_E_FORMAT;
 	if (size_strings > total - off_strings)
 		size_strings = total - off_strings;
 	size_t end = total;
@@ -64,18 +75,18 @@ int blr_fdt_walk(const uint8_t *fdt, size_t len, uint32_t base, struct blr_fdt_i
 			while (p < end && fdt[p])
 				p++;
 			if (p >= end)
-				return -1;
+				return BLR_E_FORMAT;
 			size_t nl = p - s;
 
 			p = align4(p + 1);
 			if (depth >= MAX_DEPTH)
-				return -1;
+				return BLR_E_FORMAT;
 			size_t cur = plen[depth];
 
 			/* root node has an empty name: path "/" only once children appear */
 			if (depth > 0 || nl > 0) {
 				if (cur + 1 + nl + 1 > MAX_PATH)
-					return -1;
+					return BLR_E_FORMAT;
 				path[cur] = '/';
 				memcpy(path + cur + 1, fdt + s, nl);
 				cur += 1 + nl;
@@ -85,35 +96,35 @@ int blr_fdt_walk(const uint8_t *fdt, size_t len, uint32_t base, struct blr_fdt_i
 			info->nodes++;
 		} else if (tok == FDT_END_NODE) {
 			if (depth == 0)
-				return -1;
+				return BLR_E_FORMAT;
 			depth--;
 			path[plen[depth]] = 0;
 		} else if (tok == FDT_PROP) {
 			if (p + 8 > end || depth == 0)
-				return -1;
+				return BLR_E_FORMAT;
 			size_t vlen = get_be32(fdt + p), noff = get_be32(fdt + p + 4);
 
 			p += 8;
 			if (vlen > end - p || noff >= size_strings)
-				return -1;
+				return BLR_E_FORMAT;
 			const char *nm = (const char *)fdt + off_strings + noff;
 			size_t maxn = size_strings - noff;
 
 			if (!memchr(nm, 0, maxn))
-				return -1;
+				return BLR_E_FORMAT;
 			info->props++;
 			if (fn && fn(ctx, plen[depth] ? path : "/", nm, base + (uint32_t)p,
 				     (uint32_t)vlen) != 0)
-				return 0;
+				return BLR_OK;
 			p = align4(p + vlen);
 		} else if (tok == FDT_NOP) {
 			continue;
 		} else if (tok == FDT_END) {
 			info->walk_ok = depth == 0;
-			return info->walk_ok ? 0 : -1;
+			return info->walk_ok ? BLR_OK : BLR_E_FORMAT;
 		} else {
-			return -1;
+			return BLR_E_FORMAT;
 		}
 	}
-	return -1;
+	return BLR_E_FORMAT;
 }

@@ -6,71 +6,85 @@
 #include "blrescue/image.h"
 #include "common/bytes.h"
 #include "common/hash.h"
+#include "image/internal.h"
 
-#define MAGIC_BFPT 0x54504642u
-#define PT_HDR	   16u
-#define PT_ENTRY   36u
+/* entry fields (§3.2) */
+#define PE_TYPE	    0u
+#define PE_DEVICE   1u
+#define PE_ACTIVE   2u
+#define PE_NAME	    3u /* 9 bytes, NUL-padded */
+#define PE_ADDR0    12u
+#define PE_ADDR1    16u
+#define PE_LEN0	    20u
+#define PE_LEN1	    24u
+#define PE_LEN	    28u
+#define PE_AGE	    32u
+#define PE_NAME_MAX 9u
 
 int blr_ptable_parse(const uint8_t *buf, size_t len, uint32_t off, struct blr_ptable *pt)
 {
+	if (!pt)
+		return BLR_E_INVAL;
 	memset(pt, 0, sizeof(*pt));
 	pt->offset = off;
-	if (!buf || off > len || len - off < PT_HDR)
-		return -1;
+	if (!buf)
+		return BLR_E_INVAL;
+	if (off > len || len - off < PT_HDR_LEN)
+		return BLR_E_FORMAT;
 	const uint8_t *p = buf + off;
 	size_t avail = len - off;
 
 	pt->present = true;
-	pt->magic_ok = get_le32(p) == MAGIC_BFPT;
-	pt->version = get_le16(p + 4);
-	pt->entry_cnt = get_le16(p + 6);
-	pt->age = get_le32(p + 8);
-	pt->hdr_crc = get_le32(p + 12);
-	pt->hdr_crc_calc = blr_crc32(p, 12);
+	pt->magic_ok = get_le32(p + PT_OFF_MAGIC) == PT_MAGIC;
+	pt->version = get_le16(p + PT_OFF_VER);
+	pt->entry_cnt = get_le16(p + PT_OFF_CNT);
+	pt->age = get_le32(p + PT_OFF_AGE);
+	pt->hdr_crc = get_le32(p + PT_OFF_CRC);
+	pt->hdr_crc_calc = blr_crc32(p, PT_OFF_CRC);
 	pt->hdr_crc_ok = pt->hdr_crc == pt->hdr_crc_calc;
 
 	size_t cnt = pt->entry_cnt;
 
-	pt->count_ok = cnt <= BLR_PT_MAX_ENTRIES && PT_HDR + PT_ENTRY * cnt + 4 <= avail;
+	pt->count_ok = cnt <= BLR_PT_MAX_ENTRIES && PT_SIZE(cnt) <= avail;
 	if (cnt > BLR_PT_MAX_ENTRIES)
 		cnt = BLR_PT_MAX_ENTRIES;
 	/* decode as many entries as the dump holds */
-	size_t fit = (avail - PT_HDR) / PT_ENTRY;
+	size_t fit = (avail - PT_HDR_LEN) / PT_ENTRY_LEN;
 
 	if (cnt > fit)
 		cnt = fit;
 	pt->n = cnt;
 	for (size_t i = 0; i < cnt; i++) {
-		const uint8_t *e = p + PT_HDR + PT_ENTRY * i;
+		const uint8_t *e = p + PT_HDR_LEN + PT_ENTRY_LEN * i;
 		struct blr_pt_entry *d = &pt->e[i];
 
-		d->type = e[0];
-		d->device = e[1];
-		d->active_index = e[2];
-		for (size_t k = 0; k < 9; k++) {
-			uint8_t c = e[3 + k];
+		d->type = e[PE_TYPE];
+		d->device = e[PE_DEVICE];
+		d->active_index = e[PE_ACTIVE];
+		for (size_t k = 0; k < PE_NAME_MAX; k++) {
+			uint8_t c = e[PE_NAME + k];
 
 			if (c == 0)
 				break;
 			d->name[k] = (c >= 0x20 && c < 0x7F) ? (char)c : '?';
 		}
-		d->addr[0] = get_le32(e + 12);
-		d->addr[1] = get_le32(e + 16);
-		d->max_len[0] = get_le32(e + 20);
-		d->max_len[1] = get_le32(e + 24);
-		d->len = get_le32(e + 28);
-		d->age = get_le32(e + 32);
+		d->addr[0] = get_le32(e + PE_ADDR0);
+		d->addr[1] = get_le32(e + PE_ADDR1);
+		d->max_len[0] = get_le32(e + PE_LEN0);
+		d->max_len[1] = get_le32(e + PE_LEN1);
+		d->len = get_le32(e + PE_LEN);
+		d->age = get_le32(e + PE_AGE);
 		d->absent = d->addr[0] == 0 && d->max_len[0] == 0;
 	}
 	if (pt->count_ok) {
-		size_t n = PT_ENTRY * (size_t)pt->entry_cnt;
+		size_t n = PT_ENTRY_LEN * (size_t)pt->entry_cnt;
 
-		pt->ent_crc = get_le32(p + PT_HDR + n);
-		pt->ent_crc_calc = blr_crc32(p + PT_HDR, n);
+		pt->ent_crc = get_le32(p + PT_HDR_LEN + n);
+		pt->ent_crc_calc = blr_crc32(p + PT_HDR_LEN, n);
 		pt->ent_crc_ok = pt->ent_crc == pt->ent_crc_calc;
 	}
 	pt->valid = pt->magic_ok && pt->hdr_crc_ok && pt->count_ok && pt->ent_crc_ok;
-	return 0;
+	return BLR_OK;
 }
 
 int blr_ptable_active(const struct blr_ptable *pt0, const struct blr_ptable *pt1)

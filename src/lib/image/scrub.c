@@ -55,7 +55,7 @@ static void rec(struct sctx *c, enum blr_scrub_action a, uint32_t off, uint32_t 
 		struct blr_scrub_change *nc = realloc(r->c, ncap * sizeof(*nc));
 
 		if (!nc) {
-			c->err = -1;
+			c->err = BLR_E_NOMEM;
 			return;
 		}
 		r->c = nc;
@@ -86,7 +86,7 @@ static void protect(struct sctx *c, uint64_t start, uint64_t end)
 		struct range *nr = realloc(c->prot, ncap * sizeof(*nr));
 
 		if (!nr) {
-			c->err = -1;
+			c->err = BLR_E_NOMEM;
 			return;
 		}
 		c->prot = nr;
@@ -165,7 +165,7 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 	bool changed = false;
 
 	/* headers and names are structure: never edited */
-	protect(c, e->offset, (uint64_t)e->offset + BLR_EF_ENTRY_HDR + (e->fits ? e->name_len : 0));
+	protect(c, e->offset, (uint64_t)e->offset + EF_ENT_NAME + (e->fits ? e->name_len : 0));
 	if (!e->fits)
 		return 0;
 	const uint8_t *nm = c->b + e->name_off;
@@ -173,20 +173,21 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 	uint32_t vl = e->value_len;
 
 	snprintf(where, sizeof(where), "value of '%s' (%s)", e->name, st);
-	if (blr_secret_key((const char *)nm, e->name_len)) {
+	if (img_secret_key((const char *)nm, e->name_len)) {
 		if (zero(c, e->value_off, vl)) {
 			rec(c, BLR_SCRUB_KV_VALUE, e->value_off, vl, "%s: secret setting", where);
 			changed = true;
 		}
-	} else if (e->name_len == 7 && memcmp(nm, BLR_OBK_CFG_KEY, 7) == 0) {
+	} else if (e->name_len == OBK_CFG_KEY_LEN &&
+		   memcmp(nm, BLR_OBK_CFG_KEY, OBK_CFG_KEY_LEN) == 0) {
 		bool valid = blr_obk_cfg_valid(v, vl);
 		size_t sz = blr_obk_cfg_size(v, vl);
 		bool cfg_changed = false;
 
 		if (sz > vl)
 			sz = vl;
-		for (size_t i = 0; i < blr_obk_field_cnt; i++) {
-			const struct blr_obk_field_info *f = &blr_obk_fields[i];
+		for (size_t i = 0; i < img_obk_field_cnt; i++) {
+			const struct blr_obk_field_info *f = &img_obk_fields[i];
 
 			if (!f->secret || (size_t)f->off + f->size > sz)
 				continue;
@@ -200,11 +201,12 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 		if (wipe_needles_in(c, e->value_off, vl, where))
 			cfg_changed = true;
 		if (cfg_changed && valid) {
-			uint8_t crc8 = blr_crc8_obk(v + 4, blr_obk_cfg_size(v, vl) - 4);
+			uint8_t crc8 = blr_crc8_obk(v + OBK_CFG_VERSION,
+						    blr_obk_cfg_size(v, vl) - OBK_CFG_VERSION);
 
-			if (v[3] != crc8) {
-				v[3] = crc8;
-				rec(c, BLR_SCRUB_OBK_CRC8, e->value_off + 3, 1,
+			if (v[OBK_CFG_CRC8] != crc8) {
+				v[OBK_CFG_CRC8] = crc8;
+				rec(c, BLR_SCRUB_OBK_CRC8, e->value_off + OBK_CFG_CRC8, 1,
 				    "OpenBeken config CRC-8 recomputed");
 			}
 		}
@@ -213,10 +215,11 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 		changed = true;
 	}
 	if (changed && e->crc_ok) {
-		uint32_t crc = blr_crc32(c->b + e->offset + 20, e->len - 20);
+		uint32_t crc =
+		    blr_crc32(c->b + e->offset + EF_ENT_NAME_LEN, e->len - EF_ENT_NAME_LEN);
 
-		put_le32(c->b + e->offset + 16, crc);
-		rec(c, BLR_SCRUB_KV_CRC, e->offset + 16, 4, "EasyFlash CRC-32 of '%s' (%s)",
+		put_le32(c->b + e->offset + EF_ENT_CRC, crc);
+		rec(c, BLR_SCRUB_KV_CRC, e->offset + EF_ENT_CRC, 4, "EasyFlash CRC-32 of '%s' (%s)",
 		    e->name, st);
 	}
 	return 0;
@@ -266,17 +269,17 @@ static int on_prop(void *ctx, const char *path, const char *name, uint32_t voff,
 static int add_needle(struct sctx *c, const uint8_t *p, size_t n, const char *label)
 {
 	if (c->nnd >= MAX_NEEDLES)
-		return 0;
+		return BLR_OK;
 	uint8_t *d = malloc(n);
 
 	if (!d)
-		return -1;
+		return BLR_E_NOMEM;
 	memcpy(d, p, n);
 	c->nd[c->nnd].p = d;
 	c->nd[c->nnd].n = n;
 	c->nd[c->nnd].label = label;
 	c->nnd++;
-	return 0;
+	return BLR_OK;
 }
 
 static int add_hex(struct sctx *c, const uint8_t *p, size_t n, bool upper, const char *label)
@@ -287,7 +290,7 @@ static int add_hex(struct sctx *c, const uint8_t *p, size_t n, bool upper, const
 	int r;
 
 	if (!h)
-		return -1;
+		return BLR_E_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		h[2 * i] = (uint8_t)digits[p[i] >> 4];
 		h[2 * i + 1] = (uint8_t)digits[p[i] & 15];
@@ -299,47 +302,52 @@ static int add_hex(struct sctx *c, const uint8_t *p, size_t n, bool upper, const
 
 int blr_wpa_pmk(const char *ssid, const char *psk, uint8_t pmk[32])
 {
-	if (!ssid || !psk)
-		return -1;
+	if (!ssid || !psk || !pmk)
+		return BLR_E_INVAL;
 	return PKCS5_PBKDF2_HMAC_SHA1(psk, (int)strlen(psk), (const unsigned char *)ssid,
 				      (int)strlen(ssid), 4096, 32, pmk) == 1
-		   ? 0
-		   : -1;
+		   ? BLR_OK
+		   : BLR_E_NOMEM;
+}
+
+/* The needles of one user string: itself and its hex spellings. */
+static int add_string(struct sctx *c, const char *str, const char *label, const char *hexlabel)
+{
+	const uint8_t *s = (const uint8_t *)str;
+	size_t n = strlen(str);
+	int r = add_needle(c, s, n, label);
+
+	if (r == BLR_OK)
+		r = add_hex(c, s, n, true, hexlabel);
+	if (r == BLR_OK)
+		r = add_hex(c, s, n, false, hexlabel);
+	return r;
 }
 
 static int build_needles(struct sctx *c, const struct blr_scrub_opts *o)
 {
+	int r = BLR_OK;
+
 	if (!o)
-		return 0;
+		return BLR_OK;
 	if ((o->ssid && strlen(o->ssid) < 4) || (o->psk && strlen(o->psk) < 4))
-		return -2;
-	if (o->ssid) {
-		const uint8_t *s = (const uint8_t *)o->ssid;
-		size_t n = strlen(o->ssid);
-
-		if (add_needle(c, s, n, "SSID") || add_hex(c, s, n, true, "SSID (hex)") ||
-		    add_hex(c, s, n, false, "SSID (hex)"))
-			return -1;
-	}
-	if (o->psk) {
-		const uint8_t *s = (const uint8_t *)o->psk;
-		size_t n = strlen(o->psk);
-
-		if (add_needle(c, s, n, "passphrase") ||
-		    add_hex(c, s, n, true, "passphrase (hex)") ||
-		    add_hex(c, s, n, false, "passphrase (hex)"))
-			return -1;
-	}
-	if (o->ssid && o->psk) {
+		return BLR_E_RANGE;
+	if (o->ssid)
+		r = add_string(c, o->ssid, "SSID", "SSID (hex)");
+	if (r == BLR_OK && o->psk)
+		r = add_string(c, o->psk, "passphrase", "passphrase (hex)");
+	if (r == BLR_OK && o->ssid && o->psk) {
 		uint8_t pmk[32];
 
-		if (blr_wpa_pmk(o->ssid, o->psk, pmk) != 0)
-			return -1;
-		if (add_needle(c, pmk, 32, "PMK") || add_hex(c, pmk, 32, true, "PMK (hex)") ||
-		    add_hex(c, pmk, 32, false, "PMK (hex)"))
-			return -1;
+		r = blr_wpa_pmk(o->ssid, o->psk, pmk);
+		if (r == BLR_OK)
+			r = add_needle(c, pmk, 32, "PMK");
+		if (r == BLR_OK)
+			r = add_hex(c, pmk, 32, true, "PMK (hex)");
+		if (r == BLR_OK)
+			r = add_hex(c, pmk, 32, false, "PMK (hex)");
 	}
-	return 0;
+	return r;
 }
 
 /* ---- main ---- */
@@ -405,14 +413,14 @@ int blr_image_scrub(uint8_t *buf, size_t len, const struct blr_scrub_opts *opts,
 	int r;
 
 	if (!buf || !rep || len > 0xFFFFFFFFu)
-		return -1;
+		return BLR_E_INVAL;
 	memset(rep, 0, sizeof(*rep));
 	memset(&c, 0, sizeof(c));
 	c.b = buf;
 	c.n = len;
 	c.rep = rep;
 	r = build_needles(&c, opts);
-	if (r != 0)
+	if (r != BLR_OK)
 		goto out;
 
 	/* boot2 (header + image) and the partition tables: never edited */
@@ -464,7 +472,7 @@ out:
 	for (size_t k = 0; k < c.nnd; k++)
 		free(c.nd[k].p);
 	free(c.prot);
-	if (r != 0) {
+	if (r != BLR_OK) {
 		blr_scrub_report_free(rep);
 		memset(rep, 0, sizeof(*rep));
 	}

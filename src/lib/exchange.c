@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command exchange: one command at a time over the transport (protocol.md §3.5), the
+ * link state, handshakes (§2), the late FL of early-OK writes (§3.5) and recovery when the
+ * loader has dropped back to its handshake state (§3.5, §3.6, §12.3 L2/L7/L20/L21).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/codec.h"
+#include "lib/exchange.h"
+#include "lib/isp.h"
+
+#define RECOVER_PROBE_MS      300u
+#define LDR_FAILS_TO_SYNC     3u     /* third failing command -> handshake mode (L7) */
+#define LDR_SYNC_MARGIN_MS    500u   /* around the loader's 2 x rx timeout (L21) */
+#define LDR_MAX_RX_TIMEOUT_MS 10000u /* 38 784-byte build (§3.6) */
+#define PENDING_SCAN_MAX      64u
+#define RX_CHUNK	      4096u
+#define RECOVER_DRAIN_MS      20u
+
+/* ---- link state ---------------------------------------------------------------------------- */
+
+void link_set(struct blr_dev *dev, enum link_state to)
+{
+	static const char *const names[] = {
+	    [LINK_UNKNOWN] = "unknown",
+	    [LINK_ROM] = "ROM in command mode",
+	    [LINK_LOADER] = "loader in command mode",
+	    [LINK_LOADER_SYNC] = "loader in handshake mode",
+	};
+
+	if (to == LINK_LOADER)
+		dev->fails = 0;
+	if (dev->link == to)
+		return;
+	dev_dbg(dev, "link: %s -> %s", names[dev->link], names[to]);
+	dev->link = to;
+}
+
+void exchange_begin(struct blr_dev *dev)
+{
+	link_set(dev, LINK_UNKNOWN);
+	dev->late = (struct late_fl){0};
+}
+
+/* ---- replies that answer something else: late FL, handshake leftovers -------------------- */
+
+static bool late_code(uint16_t code)
+{
+	return code == ISP_FL_FLASH_WRITE_ERROR || code == ISP_FL_DECOMPRESS_WRITE_ERROR;
+}
+
+/* A late FL 06 00 / FL 0B 00 (early-OK write that failed, §3.5) or a handshake leftover
+ * FL 02 01 (§2.1) is not the answer to the command just sent. */
+static bool stray_fl(struct blr_dev *dev, uint8_t id, uint16_t code)
+{
+	if (code == ISP_FL_CMD_LEN_ERROR)
+		return true;
+	return late_code(code) && dev->late.window && id != ISP_FLASH_WRITE_CHECK;
+}
+
+static void note_fl(struct blr_dev *dev, uint16_t code)
+{
+	dev->last_dev_err = code;
+	if (late_code(code))
+		dev->late.seen = true;
+	if (dev->link == LINK_LOADER && code != ISP_FL_CMD_CRC_ERROR &&
+	    ++dev->fails >= LDR_FAILS_TO_SYNC) {
+		dev_dbg(dev, "loader counted %u failures: back in handshake mode", dev->fails);
+		link_set(dev, LINK_LOADER_SYNC);
+	}
+}
+
+int ldr_late_fl(struct blr_dev *dev, uint8_t id, int r)
+{
+	if (r == BLR_OK && dev->late.seen) {
+		if (id == ISP_FLASH_WRITE)
+			dev_err(dev, "flash programming failed (late FL after the early OK)");
+		dev->last_dev_err = ISP_FL_FLASH_WRITE_ERROR;
+		r = BLR_E_DEVICE;
+	}
+	if (r == BLR_OK && id == ISP_FLASH_WRITE_CHECK)
+		dev->late.window = false;
+	return r;
+}
+
+/* Read and classify whatever arrived unasked (strays) before sending a loader command. */
+static void scan_pending(struct blr_dev *dev)
+{
+	uint8_t buf[PENDING_SCAN_MAX];
+	struct isp_decoder d;
+	size_t got = 0, off = 0;
+	enum isp_ev ev;
+
+	dev->t.ops->read(dev->t.ctx, buf, sizeof(buf), 0, &got);
+	if (!got)
+		return;
+	dev_log_hex(dev, "stray", buf, got);
+	isp_dec_init(&d, false, NULL, 0);
+	while (off < got) {
+		off += isp_dec_feed(&d, buf + off, got - off, &ev);
+		if (ev == ISP_EV_FL) {
+			dev_warn(dev, "stray reply FL %04x (%s) before the next command", d.code,
+				 blr_device_error_name(d.code));
+			note_fl(dev, d.code);
+		}
+	}
+}
+
+/* ---- one command ------------------------------------------------------------------------- */
+
+struct reply_wait {
+	uint8_t id;
+	const struct isp_cmd_spec *spec;
+	unsigned timeout_ms; /* for one reply, restarted by PD */
+	uint64_t deadline, pd_cap;
+	uint16_t stray_code; /* a stray FL skipped: the answer if nothing else comes */
+	bool sync_lost;	     /* a stray FL was the loader's third failure: our frame is lost */
+};
+
+static int send_frame(struct blr_dev *dev, enum frame_sum sum, uint8_t id, const uint8_t *payload,
+		      size_t n)
+{
+	size_t limit = sum == SUM_COMPUTED ? dev->frame_limit : ISP_ROM_MAX_PAYLOAD;
+	uint8_t *frame;
+	size_t flen;
+	int r;
+
+	if (n > limit)
+		return BLR_E_INVAL;
+	frame = malloc(ISP_REQ_HDR_LEN + n);
+	if (!frame)
+		return BLR_E_NOMEM;
+	flen = isp_encode(frame, ISP_REQ_HDR_LEN + n, id, payload, n, sum == SUM_COMPUTED);
+	r = dev_tx(dev, frame, flen);
+	free(frame);
+	if (r == BLR_OK && (id == ISP_FLASH_WRITE || id == ISP_FLASH_DECOMPRESS_WRITE))
+		dev->late.window = true;
+	return r;
+}
+
+/* Feed rx[0..got) to the decoder: PD extends an erase's wait, stray FLs are skipped. Returns
+ * the event that answers the command, or ISP_EV_NONE to read on. */
+static enum isp_ev feed(struct blr_dev *dev, struct isp_decoder *d, const uint8_t *rx, size_t got,
+			struct reply_wait *w)
+{
+	size_t used = 0;
+	enum isp_ev ev;
+
+	while (used < got) {
+		used += isp_dec_feed(d, rx + used, got - used, &ev);
+		if (ev == ISP_EV_NONE)
+			break;
+		if (ev == ISP_EV_PD) {
+			/* PD restarts the clock of an erase (§3.5), within an overall cap */
+			uint64_t t = dev_now_ms(dev);
+
+			if ((w->id == ISP_FLASH_ERASE || w->id == ISP_FLASH_CHIP_ERASE) &&
+			    t + w->timeout_ms < w->pd_cap)
+				w->deadline = t + w->timeout_ms;
+			dev_dbg(dev, "%s: PD", w->spec->name);
+			continue;
+		}
+		if (ev == ISP_EV_FL && stray_fl(dev, w->id, d->code)) {
+			dev_warn(dev, "%s: stray FL %04x (%s) skipped", w->spec->name, d->code,
+				 blr_device_error_name(d->code));
+			note_fl(dev, d->code);
+			w->stray_code = d->code;
+			if (dev->link == LINK_LOADER_SYNC) {
+				w->sync_lost = true; /* our frame went to a loader in sync mode */
+				return ISP_EV_NONE;
+			}
+			continue;
+		}
+		if (used < got)
+			dev_log_hex(dev, "rx extra", rx + used, got - used);
+		return ev;
+	}
+	return ISP_EV_NONE;
+}
+
+static int reply_event(struct blr_dev *dev, const struct isp_decoder *d, const struct reply_wait *w,
+		       enum isp_ev ev, size_t *rsp_len)
+{
+	dev->last_rx_ms = dev_now_ms(dev);
+	if (d->skipped)
+		dev_dbg(dev, "%s: skipped %zu garbage bytes", w->spec->name, d->skipped);
+	switch (ev) {
+	case ISP_EV_OK:
+		dev_log(dev, BLR_LOG_TRACE, "rx %s: OK", w->spec->name);
+		return BLR_OK;
+	case ISP_EV_DATA:
+		dev_log_hex(dev, "rx data", d->buf, d->len);
+		if (rsp_len)
+			*rsp_len = d->len;
+		return BLR_OK;
+	case ISP_EV_FL:
+		dev_dbg(dev, "%s: FL %04x (%s)", w->spec->name, d->code,
+			blr_device_error_name(d->code));
+		note_fl(dev, d->code);
+		return BLR_E_DEVICE;
+	default:
+		dev_warn(dev, "%s: reply length %zu exceeds %zu", w->spec->name, d->len, d->cap);
+		return BLR_E_PROTOCOL;
+	}
+}
+
+static int await_reply(struct blr_dev *dev, struct isp_decoder *d, struct reply_wait *w,
+		       size_t *rsp_len)
+{
+	uint8_t rx[RX_CHUNK];
+
+	for (;;) {
+		uint64_t now = dev_now_ms(dev);
+		size_t want = isp_dec_want(d), got = 0;
+		enum isp_ev ev;
+		unsigned slice;
+		int r;
+
+		if (now >= w->deadline)
+			break;
+		if (want > sizeof(rx))
+			want = sizeof(rx);
+		/* waits of minutes (erases, SHA of big ranges) are read in slices so that a
+		 * cancel request is seen while the device is silent */
+		slice = w->deadline - now > DEV_WAIT_SLICE_MS ? DEV_WAIT_SLICE_MS
+							      : (unsigned)(w->deadline - now);
+		r = dev_read(dev, rx, want, slice, &got);
+		if (r != BLR_OK && r != BLR_E_TIMEOUT)
+			return r;
+		if (!got && dev_cancelled(dev)) {
+			dev_warn(dev, "%s: cancelled while waiting for the reply", w->spec->name);
+			link_set(dev, LINK_UNKNOWN); /* the reply is still to come: reconnect */
+			return BLR_E_CANCELLED;
+		}
+		ev = feed(dev, d, rx, got, w);
+		if (w->sync_lost)
+			return BLR_E_TIMEOUT;
+		if (ev != ISP_EV_NONE)
+			return reply_event(dev, d, w, ev, rsp_len);
+	}
+	if (w->stray_code) {
+		/* the "stray" FL was the only answer after all */
+		dev->last_dev_err = w->stray_code;
+		return BLR_E_DEVICE;
+	}
+	dev_dbg(dev, "%s: no reply within %u ms", w->spec->name, w->timeout_ms);
+	return BLR_E_TIMEOUT;
+}
+
+int isp_command(struct blr_dev *dev, enum frame_sum sum, uint8_t id, const uint8_t *payload,
+		size_t n, uint8_t *rsp, size_t cap, size_t *rsp_len, unsigned timeout_ms)
+{
+	struct reply_wait w = {.id = id, .spec = isp_cmd_spec(id)};
+	struct isp_decoder d;
+	int r;
+
+	if (rsp_len)
+		*rsp_len = 0;
+	if (!rsp)
+		cap = 0;
+	r = send_frame(dev, sum, id, payload, n);
+	if (r != BLR_OK)
+		return r;
+	w.timeout_ms = timeout_ms ? timeout_ms : isp_timeout_ms(id, 0, cap, dev->cur_baud);
+	isp_dec_init(&d, w.spec->reply == ISP_REPLY_DATA, rsp, cap);
+	/* the request itself may still be on the line */
+	w.deadline = dev_now_ms(dev) + w.timeout_ms + dev_line_ms(dev, ISP_REQ_HDR_LEN + n);
+	w.pd_cap = w.deadline + ISP_PD_MAX_WAIT_MS;
+	return await_reply(dev, &d, &w, rsp_len);
+}
+
+/* ---- handshakes (§2.1) ----------------------------------------------------------------- */
+
+/* *answered: some bytes came back (the device may be in command mode, not in sync). */
+static int handshake_once(struct blr_dev *dev, unsigned baud, bool *answered)
+{
+	size_t n = (size_t)((uint64_t)baud * ISP_SYNC_BURST_US / 10u / 1000000u);
+	size_t most = (size_t)((uint64_t)baud * ISP_SYNC_MAX_US / 10u / 1000000u);
+	uint8_t *burst, rx[PENDING_SCAN_MAX];
+	size_t have = 0;
+	uint64_t deadline;
+	int r;
+
+	*answered = false;
+	/* 0x55s that arrive after ~8 ms (ROM) / ~13 ms (loader) are parsed as frames (R2, L2) */
+	if (n < ISP_SYNC_MIN_BYTES)
+		n = most < ISP_SYNC_MIN_BYTES ? most : ISP_SYNC_MIN_BYTES;
+	if (n == 0)
+		n = 1;
+	r = dev_set_baud(dev, baud);
+	if (r != BLR_OK)
+		return r;
+	dev_flush_input(dev);
+	burst = malloc(n);
+	if (!burst)
+		return BLR_E_NOMEM;
+	memset(burst, ISP_SYNC_BYTE, n);
+	dev_dbg(dev, "handshake: %zu x 0x55 at %u baud", n, baud);
+	r = dev_write(dev, burst, n);
+	free(burst);
+	if (r != BLR_OK)
+		return r;
+	deadline = dev_now_ms(dev) + dev_line_ms(dev, n) + ISP_SYNC_REPLY_MS;
+	while (have < sizeof(rx)) {
+		uint64_t now = dev_now_ms(dev);
+		size_t got = 0;
+
+		if (now >= deadline)
+			break;
+		r = dev_read(dev, rx + have, 1, (unsigned)(deadline - now), &got);
+		if (r != BLR_OK && r != BLR_E_TIMEOUT)
+			return r;
+		have += got;
+		if (have >= 2 && rx[have - 2] == ISP_TAG_OK_0 && rx[have - 1] == ISP_TAG_OK_1) {
+			dev_log_hex(dev, "handshake rx", rx, have);
+			dev_sleep_ms(dev, ISP_SYNC_SETTLE_MS);
+			dev_flush_input(dev);
+			dev->last_rx_ms = dev_now_ms(dev);
+			return BLR_OK;
+		}
+	}
+	*answered = have > 0;
+	if (have)
+		dev_log_hex(dev, "handshake rx (no OK)", rx, have);
+	return BLR_E_NO_RESPONSE;
+}
+
+int isp_handshake(struct blr_dev *dev, unsigned baud, unsigned tries, unsigned idle_ms)
+{
+	int r = BLR_E_NO_RESPONSE;
+
+	for (unsigned i = 0; i < tries; i++) {
+		bool answered;
+
+		if (dev_cancelled(dev))
+			return BLR_E_CANCELLED;
+		r = handshake_once(dev, baud, &answered);
+		if (r != BLR_E_NO_RESPONSE)
+			break;
+		if (i + 1 < tries && dev_wait_ms(dev, answered ? idle_ms : ISP_SYNC_REPLY_MS))
+			return BLR_E_CANCELLED;
+	}
+	return r;
+}
+
+unsigned ldr_idle_ms(const struct blr_dev *dev)
+{
+	return 2 * dev->rx_timeout_ms + LDR_SYNC_MARGIN_MS;
+}
+
+int ldr_handshake(struct blr_dev *dev)
+{
+	int r = isp_handshake(dev, dev->baud, 1, 0);
+
+	if (r == BLR_OK) {
+		link_set(dev, LINK_LOADER);
+		dev_dbg(dev, "loader handshake OK at %u baud", dev->baud);
+	}
+	return r;
+}
+
+/* ---- loader commands with recovery ----------------------------------------------------------- */
+
+int ldr_recover(struct blr_dev *dev)
+{
+	uint8_t j[ISP_JEDEC_LEN];
+	size_t jl;
+	int r;
+
+	dev_info(dev, "re-synchronising with the loader");
+	/* let the rest of a broken reply arrive, then drop it */
+	dev_sleep_ms(dev, RECOVER_DRAIN_MS);
+	dev_flush_input(dev);
+	if (dev->link != LINK_LOADER_SYNC &&
+	    isp_command(dev, SUM_COMPUTED, ISP_FLASH_READ_JEDEC_ID, NULL, 0, j, sizeof(j), &jl,
+			RECOVER_PROBE_MS) == BLR_OK)
+		return BLR_OK;
+	r = ldr_handshake(dev);
+	if (r != BLR_E_NO_RESPONSE)
+		return r;
+	/* Stuck in a frame that can never complete (L2, L20): it gives up after two receive
+	 * timeouts and waits for a handshake. */
+	r = dev_wait_ms(dev, ldr_idle_ms(dev));
+	if (r == BLR_OK)
+		r = ldr_handshake(dev);
+	if (r != BLR_E_NO_RESPONSE || dev->rx_timeout_ms >= LDR_MAX_RX_TIMEOUT_MS)
+		return r;
+	r = dev_wait_ms(dev, 2 * LDR_MAX_RX_TIMEOUT_MS + LDR_SYNC_MARGIN_MS);
+	if (r == BLR_OK)
+		r = ldr_handshake(dev);
+	if (r == BLR_OK) {
+		/* only the long wait helped: a build with 10 s receive timeouts (§3.6) */
+		dev_info(dev, "the loader uses %u ms receive timeouts", LDR_MAX_RX_TIMEOUT_MS);
+		dev->rx_timeout_ms = LDR_MAX_RX_TIMEOUT_MS;
+	}
+	return r;
+}
+
+/* Before a loader command: re-handshake when the loader is known to be in handshake mode
+ * (third failure) or has been idle for its two receive timeouts (L21). */
+static int ldr_ready(struct blr_dev *dev)
+{
+	bool sync = dev->link == LINK_LOADER_SYNC;
+	uint64_t idle = dev_now_ms(dev) - dev->last_rx_ms;
+	uint64_t sure = ldr_idle_ms(dev);
+	uint64_t maybe = 2 * (uint64_t)dev->rx_timeout_ms - LDR_SYNC_MARGIN_MS;
+
+	if (!sync && idle < maybe)
+		return BLR_OK;
+	if (!sync && idle < sure &&
+	    dev_wait_ms(dev, (unsigned)(sure - idle)) != BLR_OK) /* ambiguous: wait until sure */
+		return BLR_E_CANCELLED;
+	if (!sync)
+		dev_dbg(dev, "loader idle %llu ms: handshake again", (unsigned long long)idle);
+	if (ldr_handshake(dev) == BLR_OK)
+		return BLR_OK;
+	return ldr_recover(dev);
+}
+
+static bool retryable(const struct blr_dev *dev, int r)
+{
+	if (r == BLR_E_TIMEOUT || r == BLR_E_PROTOCOL)
+		return true;
+	return r == BLR_E_DEVICE && (dev->last_dev_err == ISP_FL_CMD_CRC_ERROR ||
+				     dev->last_dev_err == ISP_FL_CMD_LEN_ERROR);
+}
+
+int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t n, uint8_t *rsp,
+		size_t cap, size_t *rsp_len, unsigned timeout_ms, unsigned tries)
+{
+	int r = BLR_E_INVAL;
+
+	if (dev->link != LINK_LOADER && dev->link != LINK_LOADER_SYNC)
+		return BLR_E_INVAL;
+	if (id == ISP_FLASH_ERASE || id == ISP_FLASH_CHIP_ERASE)
+		dev->late.seen = false; /* the loader's erase clears its latched error */
+	for (unsigned i = 0; i < tries; i++) {
+		if (i && dev_cancelled(dev))
+			return BLR_E_CANCELLED;
+		scan_pending(dev);
+		r = ldr_ready(dev);
+		if (r == BLR_OK)
+			r = isp_command(dev, SUM_COMPUTED, id, payload, n, rsp, cap, rsp_len,
+					timeout_ms);
+		if (r == BLR_OK || !retryable(dev, r) || i + 1 == tries)
+			break;
+		dev_warn(dev, "%s failed (%s), retrying", isp_cmd_spec(id)->name, blr_strerror(r));
+		if (r != BLR_E_DEVICE && dev->link != LINK_LOADER_SYNC) {
+			int rr = ldr_recover(dev);
+
+			if (rr != BLR_OK)
+				return rr;
+		}
+	}
+	return r;
+}
