@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the blrescue command (main.c, util.c, opts.c, loader.c, session.c and the
- * device commands). Not used by the offline commands in cmd_image.c.
+ * Internals of the blrescue command shared by its files: option parsing, files, sizes,
+ * progress, reset presets, loader discovery and the device session.
  */
 #ifndef BLR_CLI_INT_H
 #define BLR_CLI_INT_H
@@ -117,6 +117,12 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 void cli_progress_end(struct cli_progress *pr);
 uint64_t cli_now_ms(void);
 
+/* ---- reset presets (reset.c) ----------------------------------------------------------- */
+
+/* Resolve a reset preset name or validate a step string. Returns the step string (static or
+ * the argument), "" for none, or NULL when invalid. when: 0 = before, 1 = after. */
+const char *cli_reset_steps(const char *spec, int when);
+
 /* ---- loader discovery (loader.c) -------------------------------------------------------- */
 
 #define CLI_LOADER_NAME "eflash_loader_40m.bin"
@@ -155,9 +161,5 @@ void cli_session_close(struct cli_session *s);
 int cli_session_fail(struct cli_session *s, const char *what, int err);
 /* Exit code for an enum blr_err (without printing). */
 int cli_exit_for(int err);
-
-/* Resolve a reset preset name or validate a step string. Returns the step string (static or
- * the argument), "" for none, or NULL when invalid. when: 0 = before, 1 = after. */
-const char *cli_reset_steps(const char *spec, int when);
 
 #endif
