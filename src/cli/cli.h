@@ -98,7 +98,7 @@ int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_scrub(struct cli *cli, int argc, char **argv);
 int cmd_chips(struct cli *cli, int argc, char **argv);
 
-/* Device commands. */
+/* Device commands (cmd_info.c, cmd_read.c, cmd_write.c, monitor.c, loader.c). */
 int cmd_info(struct cli *cli, int argc, char **argv);
 int cmd_read(struct cli *cli, int argc, char **argv);
 int cmd_write(struct cli *cli, int argc, char **argv);

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the flash commands share (info, read, write, erase, verify): their options, address
+ * ranges, input and output files (flash_args.c), and reading a range into a file (cmd_read.c).
+ */
+#ifndef BLR_CLI_FLASH_CMD_H
+#define BLR_CLI_FLASH_CMD_H
+
+#include "cli/cli_int.h"
+
+/* Option ids of the flash commands. */
+enum {
+	O_JSON = 1,
+	O_START,
+	O_SIZE,
+	O_END,
+	O_FORCE,
+	O_ADDR,
+	O_BACKUP,
+	O_RESET,
+	O_FULL,
+	O_NO_VERIFY,
+	O_ALL,
+	O_DIFF,
+};
+
+/* One option value that is parsed and checked later. */
+struct cli_numopt {
+	bool set;
+	uint32_t v;
+};
+
+struct cli_range_opts {
+	struct cli_numopt start, size, end, addr;
+	bool json, force, reset, full, no_verify, all, diff;
+	const char *backup;
+};
+
+/* The option handler (cli_parse_cmd) of every flash command; st is a struct cli_range_opts. */
+int cli_range_opt(struct cli *cli, void *st, int id, const char *arg);
+
+/* --start/--size/--end to [*a, *a + *n), before the flash size is known (to_end: up to the
+ * end of the flash). Returns 0 or EXIT_USAGE after a message. */
+int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_range_opts *r, uint32_t *a,
+		    uint64_t *n, bool *to_end);
+/* The range within a flash of size flash (fills *n when to_end). Returns 0 or EXIT_USAGE. */
+int cli_range_fit(struct cli *cli, const char *cmd, uint32_t flash, uint32_t a, uint64_t *n,
+		  bool to_end);
+
+/* FILE '-': the data goes to standard output, so results and messages go to stderr (and
+ * binary data not to a terminal). Returns 0 or an exit code. */
+int cli_data_to_stdout(struct cli *cli, const char *what, const char *path);
+/* Before connecting: an output path must not exist (unless force) and its directory must be
+ * writable, so that a long read does not end in "cannot write". Returns 0 or an exit code. */
+int cli_check_output(struct cli *cli, const char *what, const char *path, bool force);
+/* write and verify: read FILE (not empty), connect, and check that FILE fits the flash at
+ * addr. Returns 0 with *buf and the session open, or an exit code with everything freed. */
+int cli_open_with_file(struct cli *cli, const char *what, const char *path, uint32_t addr,
+		       struct cli_session *s, uint8_t **buf, size_t *len);
+
+/* Read [addr, addr+len) into a new buffer, check it against the chip's SHA-256, and write it
+ * atomically to path. Prints "<sha256>  <path>". Returns an exit code. (cmd_read.c) */
+int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const char *path,
+		     bool force, const char *what);
+
+#endif
