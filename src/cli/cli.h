@@ -92,7 +92,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
  * Returns 0 or -1 with errno set; never leaves the temp file behind. */
 int cli_write_file_atomic(const char *path, const uint8_t *buf, size_t len, bool force);
 
-/* Offline commands (src/cli/cmd_image.c). */
+/* Offline commands (cmd_image.c). */
 int cmd_inspect(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_scrub(struct cli *cli, int argc, char **argv);

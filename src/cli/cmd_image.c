@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Offline commands: inspect, check, scrub, chips (issue 4; image-format.md). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,102 +9,7 @@
 #include "blrescue/chipdb.h"
 #include "blrescue/image.h"
 #include "cli/cli_int.h"
-
-/* ---- a tiny JSON writer ---- */
-
-struct jw {
-	FILE *f;
-	int depth;
-	bool first[32];
-};
-
-static void jw_sep(struct jw *j, const char *key)
-{
-	if (j->depth > 0) {
-		if (!j->first[j->depth])
-			fputc(',', j->f);
-		j->first[j->depth] = false;
-	}
-	if (key) {
-		fputc('"', j->f);
-		fputs(key, j->f);
-		fputs("\":", j->f);
-	}
-}
-
-static void jw_raw_str(FILE *f, const char *s, size_t n)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c >= 0x7F)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void jw_open(struct jw *j, const char *key, char brace)
-{
-	jw_sep(j, key);
-	fputc(brace, j->f);
-	if (j->depth < 31)
-		j->depth++;
-	j->first[j->depth] = true;
-}
-
-static void jw_close(struct jw *j, char brace)
-{
-	if (j->depth > 0)
-		j->depth--;
-	fputc(brace, j->f);
-	if (j->depth == 0)
-		fputc('\n', j->f);
-}
-
-static void jw_str(struct jw *j, const char *key, const char *s)
-{
-	jw_sep(j, key);
-	if (s)
-		jw_raw_str(j->f, s, strlen(s));
-	else
-		fputs("null", j->f);
-}
-
-static void jw_u(struct jw *j, const char *key, unsigned long long v)
-{
-	jw_sep(j, key);
-	fprintf(j->f, "%llu", v);
-}
-
-static void jw_i(struct jw *j, const char *key, long long v)
-{
-	jw_sep(j, key);
-	fprintf(j->f, "%lld", v);
-}
-
-static void jw_b(struct jw *j, const char *key, bool v)
-{
-	jw_sep(j, key);
-	fputs(v ? "true" : "false", j->f);
-}
-
-static void jw_hex(struct jw *j, const char *key, const uint8_t *p, size_t n)
-{
-	jw_sep(j, key);
-	fputc('"', j->f);
-	for (size_t i = 0; i < n; i++)
-		fprintf(j->f, "%02x", p[i]);
-	fputc('"', j->f);
-}
+#include "cli/json.h"
 
 /* ---- shared helpers ---- */
 
@@ -470,215 +374,216 @@ problems:
 		fprintf(f, "  ... %zu more\n", in->problems_dropped);
 }
 
-static void json_header(struct jw *j, const char *key, const struct blr_bootheader *h)
+static void json_header(struct cli_json *j, const char *key, const struct blr_bootheader *h)
 {
-	jw_open(j, key, '{');
-	jw_u(j, "offset", h->offset);
-	jw_b(j, "complete", h->complete);
-	jw_b(j, "magic_ok", h->magic_ok);
+	cli_json_open(j, key, '{');
+	cli_json_u(j, "offset", h->offset);
+	cli_json_b(j, "complete", h->complete);
+	cli_json_b(j, "magic_ok", h->magic_ok);
 	if (h->complete && h->magic_ok) {
-		jw_str(j, "magic", h->cpu1 ? "BFAP" : "BFNP");
-		jw_u(j, "revision", h->revision);
-		jw_open(j, "flash_cfg", '{');
-		jw_b(j, "magic_ok", h->fcfg_magic_ok);
-		jw_b(j, "crc_ok", h->fcfg_crc_ok);
-		jw_u(j, "crc", h->fcfg_crc);
-		jw_open(j, "fields", '{');
+		cli_json_str(j, "magic", h->cpu1 ? "BFAP" : "BFNP");
+		cli_json_u(j, "revision", h->revision);
+		cli_json_open(j, "flash_cfg", '{');
+		cli_json_b(j, "magic_ok", h->fcfg_magic_ok);
+		cli_json_b(j, "crc_ok", h->fcfg_crc_ok);
+		cli_json_u(j, "crc", h->fcfg_crc);
+		cli_json_open(j, "fields", '{');
 		for (size_t i = 0; i < blr_fcfg_field_count(); i++)
-			jw_u(j, blr_fcfg_field_at(i)->name, blr_fcfg_field_value(h, i));
-		jw_close(j, '}');
-		jw_close(j, '}');
-		jw_open(j, "clock_cfg", '{');
-		jw_b(j, "magic_ok", h->pcfg_magic_ok);
-		jw_b(j, "crc_ok", h->pcfg_crc_ok);
-		jw_u(j, "xtal_type", h->xtal_type);
-		jw_u(j, "pll_clk", h->pll_clk);
-		jw_u(j, "hclk_div", h->hclk_div);
-		jw_u(j, "bclk_div", h->bclk_div);
-		jw_u(j, "flash_clk_type", h->flash_clk_type);
-		jw_u(j, "flash_clk_div", h->flash_clk_div);
-		jw_close(j, '}');
-		jw_open(j, "boot_cfg", '{');
-		jw_u(j, "value", h->boot_cfg);
-		jw_u(j, "sign", h->sign);
-		jw_u(j, "encrypt_type", h->encrypt_type);
-		jw_u(j, "key_sel", h->key_sel);
-		jw_b(j, "no_segment", h->no_segment);
-		jw_b(j, "cache_enable", h->cache_enable);
-		jw_b(j, "not_load_in_boot", h->not_load_in_boot);
-		jw_b(j, "aes_region_lock", h->aes_region_lock);
-		jw_u(j, "cache_way_disable", h->cache_way_disable);
-		jw_b(j, "crc_ignore", h->crc_ignore);
-		jw_b(j, "hash_ignore", h->hash_ignore);
-		jw_b(j, "halt_cpu1", h->halt_cpu1);
-		jw_close(j, '}');
-		jw_u(j, "img_len", h->img_len);
-		jw_u(j, "boot_entry", h->boot_entry);
-		jw_u(j, "img_start", h->img_start);
-		jw_hex(j, "hash", h->hash, 32);
-		jw_u(j, "crc", h->crc);
-		jw_u(j, "crc_calc", h->crc_calc);
-		jw_str(j, "crc_state", crc_name(h->crc_state));
-		jw_u(j, "data_offset", h->data_offset);
-		jw_str(j, "hash_state", hash_name(h->hash_state));
+			cli_json_u(j, blr_fcfg_field_at(i)->name, blr_fcfg_field_value(h, i));
+		cli_json_close(j, '}');
+		cli_json_close(j, '}');
+		cli_json_open(j, "clock_cfg", '{');
+		cli_json_b(j, "magic_ok", h->pcfg_magic_ok);
+		cli_json_b(j, "crc_ok", h->pcfg_crc_ok);
+		cli_json_u(j, "xtal_type", h->xtal_type);
+		cli_json_u(j, "pll_clk", h->pll_clk);
+		cli_json_u(j, "hclk_div", h->hclk_div);
+		cli_json_u(j, "bclk_div", h->bclk_div);
+		cli_json_u(j, "flash_clk_type", h->flash_clk_type);
+		cli_json_u(j, "flash_clk_div", h->flash_clk_div);
+		cli_json_close(j, '}');
+		cli_json_open(j, "boot_cfg", '{');
+		cli_json_u(j, "value", h->boot_cfg);
+		cli_json_u(j, "sign", h->sign);
+		cli_json_u(j, "encrypt_type", h->encrypt_type);
+		cli_json_u(j, "key_sel", h->key_sel);
+		cli_json_b(j, "no_segment", h->no_segment);
+		cli_json_b(j, "cache_enable", h->cache_enable);
+		cli_json_b(j, "not_load_in_boot", h->not_load_in_boot);
+		cli_json_b(j, "aes_region_lock", h->aes_region_lock);
+		cli_json_u(j, "cache_way_disable", h->cache_way_disable);
+		cli_json_b(j, "crc_ignore", h->crc_ignore);
+		cli_json_b(j, "hash_ignore", h->hash_ignore);
+		cli_json_b(j, "halt_cpu1", h->halt_cpu1);
+		cli_json_close(j, '}');
+		cli_json_u(j, "img_len", h->img_len);
+		cli_json_u(j, "boot_entry", h->boot_entry);
+		cli_json_u(j, "img_start", h->img_start);
+		cli_json_hex(j, "hash", h->hash, 32);
+		cli_json_u(j, "crc", h->crc);
+		cli_json_u(j, "crc_calc", h->crc_calc);
+		cli_json_str(j, "crc_state", crc_name(h->crc_state));
+		cli_json_u(j, "data_offset", h->data_offset);
+		cli_json_str(j, "hash_state", hash_name(h->hash_state));
 	}
-	jw_close(j, '}');
+	cli_json_close(j, '}');
 }
 
 static void json_inspect(struct cli *cli, const char *path, const struct blr_image_info *in,
 			 const struct blr_check_result *res, const uint8_t *buf, bool show)
 {
-	struct jw j = {cli->out, 0, {false}};
+	struct cli_json j;
 
-	jw_open(&j, NULL, '{');
-	jw_str(&j, "file", path);
-	jw_u(&j, "size", in->len);
-	jw_str(&j, "verdict", verdict_name(res->verdict));
-	jw_str(&j, "summary", res->summary);
-	jw_u(&j, "flash_size_implied", in->flash_size_implied);
-	jw_u(&j, "layout_end", in->layout_end);
-	jw_b(&j, "all_ff", in->all_ff);
-	jw_b(&j, "all_00", in->all_00);
-	jw_b(&j, "mirrored", in->mirrored);
+	cli_json_init(&j, cli->out, false);
+
+	cli_json_open(&j, NULL, '{');
+	cli_json_str(&j, "file", path);
+	cli_json_u(&j, "size", in->len);
+	cli_json_str(&j, "verdict", verdict_name(res->verdict));
+	cli_json_str(&j, "summary", res->summary);
+	cli_json_u(&j, "flash_size_implied", in->flash_size_implied);
+	cli_json_u(&j, "layout_end", in->layout_end);
+	cli_json_b(&j, "all_ff", in->all_ff);
+	cli_json_b(&j, "all_00", in->all_00);
+	cli_json_b(&j, "mirrored", in->mirrored);
 	json_header(&j, "boot2", &in->boot2);
-	jw_str(&j, "boot2_date", in->boot2_date);
-	jw_str(&j, "boot2_time", in->boot2_time);
-	jw_open(&j, "partition_tables", '[');
+	cli_json_str(&j, "boot2_date", in->boot2_date);
+	cli_json_str(&j, "boot2_time", in->boot2_time);
+	cli_json_open(&j, "partition_tables", '[');
 	for (int i = 0; i < 2; i++) {
 		const struct blr_ptable *p = &in->pt[i];
 
-		jw_open(&j, NULL, '{');
-		jw_u(&j, "offset", p->offset);
-		jw_b(&j, "present", p->present);
-		jw_b(&j, "magic_ok", p->magic_ok);
-		jw_b(&j, "valid", p->valid);
-		jw_b(&j, "active", in->active_pt == i);
-		jw_u(&j, "version", p->version);
-		jw_u(&j, "entry_count", p->entry_cnt);
-		jw_u(&j, "age", p->age);
-		jw_b(&j, "header_crc_ok", p->hdr_crc_ok);
-		jw_b(&j, "entries_crc_ok", p->ent_crc_ok);
-		jw_open(&j, "entries", '[');
+		cli_json_open(&j, NULL, '{');
+		cli_json_u(&j, "offset", p->offset);
+		cli_json_b(&j, "present", p->present);
+		cli_json_b(&j, "magic_ok", p->magic_ok);
+		cli_json_b(&j, "valid", p->valid);
+		cli_json_b(&j, "active", in->active_pt == i);
+		cli_json_u(&j, "version", p->version);
+		cli_json_u(&j, "entry_count", p->entry_cnt);
+		cli_json_u(&j, "age", p->age);
+		cli_json_b(&j, "header_crc_ok", p->hdr_crc_ok);
+		cli_json_b(&j, "entries_crc_ok", p->ent_crc_ok);
+		cli_json_open(&j, "entries", '[');
 		for (size_t k = 0; k < p->n; k++) {
 			const struct blr_pt_entry *e = &p->e[k];
 
-			jw_open(&j, NULL, '{');
-			jw_str(&j, "name", e->name);
-			jw_u(&j, "type", e->type);
-			jw_u(&j, "device", e->device);
-			jw_u(&j, "active_index", e->active_index);
-			jw_u(&j, "address0", e->addr[0]);
-			jw_u(&j, "size0", e->max_len[0]);
-			jw_u(&j, "address1", e->addr[1]);
-			jw_u(&j, "size1", e->max_len[1]);
-			jw_u(&j, "len", e->len);
-			jw_u(&j, "age", e->age);
-			jw_b(&j, "absent", e->absent);
-			jw_close(&j, '}');
+			cli_json_open(&j, NULL, '{');
+			cli_json_str(&j, "name", e->name);
+			cli_json_u(&j, "type", e->type);
+			cli_json_u(&j, "device", e->device);
+			cli_json_u(&j, "active_index", e->active_index);
+			cli_json_u(&j, "address0", e->addr[0]);
+			cli_json_u(&j, "size0", e->max_len[0]);
+			cli_json_u(&j, "address1", e->addr[1]);
+			cli_json_u(&j, "size1", e->max_len[1]);
+			cli_json_u(&j, "len", e->len);
+			cli_json_u(&j, "age", e->age);
+			cli_json_b(&j, "absent", e->absent);
+			cli_json_close(&j, '}');
 		}
-		jw_close(&j, ']');
-		jw_close(&j, '}');
+		cli_json_close(&j, ']');
+		cli_json_close(&j, '}');
 	}
-	jw_close(&j, ']');
-	jw_b(&j, "tables_differ", in->pt_differ);
-	jw_b(&j, "layout_assumed", in->layout_assumed);
-	jw_b(&j, "mfg_start_request", in->mfg_request);
-	jw_open(&j, "firmware", '[');
+	cli_json_close(&j, ']');
+	cli_json_b(&j, "tables_differ", in->pt_differ);
+	cli_json_b(&j, "layout_assumed", in->layout_assumed);
+	cli_json_b(&j, "mfg_start_request", in->mfg_request);
+	cli_json_open(&j, "firmware", '[');
 	for (int s = 0; in->have_fw && s < 2; s++) {
 		const struct blr_fw_slot *sl = &in->fw[s];
 
-		jw_open(&j, NULL, '{');
-		jw_i(&j, "slot", s);
-		jw_u(&j, "address", sl->addr);
-		jw_u(&j, "size", sl->max_len);
-		jw_b(&j, "active", sl->active);
-		jw_str(&j, "content", slot_kind_name(sl->kind));
+		cli_json_open(&j, NULL, '{');
+		cli_json_i(&j, "slot", s);
+		cli_json_u(&j, "address", sl->addr);
+		cli_json_u(&j, "size", sl->max_len);
+		cli_json_b(&j, "active", sl->active);
+		cli_json_str(&j, "content", slot_kind_name(sl->kind));
 		if (sl->kind == BLR_SLOT_IMAGE) {
 			json_header(&j, "header", &sl->hdr);
-			jw_u(&j, "overhang", sl->overhang);
-			jw_str(&j, "sdk_version", sl->sdk_version);
-			jw_str(&j, "build_date", sl->build_date);
-			jw_str(&j, "build_time", sl->build_time);
-			jw_str(&j, "app_version", sl->app_version);
+			cli_json_u(&j, "overhang", sl->overhang);
+			cli_json_str(&j, "sdk_version", sl->sdk_version);
+			cli_json_str(&j, "build_date", sl->build_date);
+			cli_json_str(&j, "build_time", sl->build_time);
+			cli_json_str(&j, "app_version", sl->app_version);
 		}
-		jw_close(&j, '}');
+		cli_json_close(&j, '}');
 	}
-	jw_close(&j, ']');
-	jw_open(&j, "psm", '{');
-	jw_b(&j, "present", in->have_psm);
-	jw_u(&j, "offset", in->psm_offset);
-	jw_u(&j, "size", in->psm_len);
-	jw_open(&j, "sectors", '[');
+	cli_json_close(&j, ']');
+	cli_json_open(&j, "psm", '{');
+	cli_json_b(&j, "present", in->have_psm);
+	cli_json_u(&j, "offset", in->psm_offset);
+	cli_json_u(&j, "size", in->psm_len);
+	cli_json_open(&j, "sectors", '[');
 	for (size_t i = 0; i < in->n_sectors; i++) {
 		const struct blr_ef_sector *s = &in->sectors[i];
 
-		jw_open(&j, NULL, '{');
-		jw_u(&j, "offset", s->offset);
-		jw_b(&j, "erased", s->blank);
-		jw_b(&j, "magic_ok", s->magic_ok);
-		jw_str(&j, "store", store_names[s->store & 3]);
-		jw_str(&j, "dirty", dirty_names[s->dirty & 3]);
-		jw_u(&j, "entries", s->entries);
-		jw_close(&j, '}');
+		cli_json_open(&j, NULL, '{');
+		cli_json_u(&j, "offset", s->offset);
+		cli_json_b(&j, "erased", s->blank);
+		cli_json_b(&j, "magic_ok", s->magic_ok);
+		cli_json_str(&j, "store", store_names[s->store & 3]);
+		cli_json_str(&j, "dirty", dirty_names[s->dirty & 3]);
+		cli_json_u(&j, "entries", s->entries);
+		cli_json_close(&j, '}');
 	}
-	jw_close(&j, ']');
-	jw_open(&j, "entries", '[');
+	cli_json_close(&j, ']');
+	cli_json_open(&j, "entries", '[');
 	for (size_t i = 0; i < in->n_kv; i++) {
 		const struct blr_ef_entry *e = &in->kv[i];
 
-		jw_open(&j, NULL, '{');
-		jw_u(&j, "offset", e->offset);
-		jw_str(&j, "key", e->name);
-		jw_str(&j, "state", blr_ef_state_name((enum blr_ef_state)e->state));
-		jw_hex(&j, "status_bytes", e->status_raw, 5);
-		jw_b(&j, "header_broken", e->header_broken);
-		jw_b(&j, "crc_ok", e->crc_ok);
-		jw_u(&j, "len", e->len);
-		jw_u(&j, "value_length", e->value_len);
-		jw_u(&j, "value_offset", e->value_off);
+		cli_json_open(&j, NULL, '{');
+		cli_json_u(&j, "offset", e->offset);
+		cli_json_str(&j, "key", e->name);
+		cli_json_str(&j, "state", blr_ef_state_name((enum blr_ef_state)e->state));
+		cli_json_hex(&j, "status_bytes", e->status_raw, 5);
+		cli_json_b(&j, "header_broken", e->header_broken);
+		cli_json_b(&j, "crc_ok", e->crc_ok);
+		cli_json_u(&j, "len", e->len);
+		cli_json_u(&j, "value_length", e->value_len);
+		cli_json_u(&j, "value_offset", e->value_off);
 		if (show && e->fits) {
 			if (printable(buf + e->value_off, e->value_len)) {
 				size_t l = strnlen((const char *)buf + e->value_off, e->value_len);
 
-				jw_sep(&j, "value");
-				jw_raw_str(j.f, (const char *)buf + e->value_off, l);
+				cli_json_strn(&j, "value", (const char *)buf + e->value_off, l);
 			} else {
-				jw_hex(&j, "value_hex", buf + e->value_off, e->value_len);
+				cli_json_hex(&j, "value_hex", buf + e->value_off, e->value_len);
 			}
 		}
-		jw_close(&j, '}');
+		cli_json_close(&j, '}');
 	}
-	jw_close(&j, ']');
-	jw_b(&j, "openbeken_config", in->obk_cfg_found);
+	cli_json_close(&j, ']');
+	cli_json_b(&j, "openbeken_config", in->obk_cfg_found);
 	if (in->obk_cfg_found) {
-		jw_u(&j, "openbeken_config_version", in->obk_cfg_version);
-		jw_b(&j, "openbeken_config_crc_ok", in->obk_cfg_crc_ok);
+		cli_json_u(&j, "openbeken_config_version", in->obk_cfg_version);
+		cli_json_b(&j, "openbeken_config_crc_ok", in->obk_cfg_crc_ok);
 	}
-	jw_u(&j, "openbeken_fcdata_length", in->fcdata_len);
-	jw_close(&j, '}');
-	jw_open(&j, "factory", '{');
-	jw_b(&j, "present", in->have_factory);
-	jw_u(&j, "offset", in->factory_offset);
-	jw_b(&j, "fdt", in->fdt.magic_ok);
-	jw_u(&j, "fdt_totalsize", in->fdt.totalsize);
-	jw_b(&j, "fdt_ok", in->fdt.magic_ok && in->fdt.size_ok && in->fdt.walk_ok);
-	jw_close(&j, '}');
-	jw_b(&j, "media_romfs", in->media_romfs);
-	jw_b(&j, "media_erased", in->media_erased);
-	jw_open(&j, "problems", '[');
+	cli_json_u(&j, "openbeken_fcdata_length", in->fcdata_len);
+	cli_json_close(&j, '}');
+	cli_json_open(&j, "factory", '{');
+	cli_json_b(&j, "present", in->have_factory);
+	cli_json_u(&j, "offset", in->factory_offset);
+	cli_json_b(&j, "fdt", in->fdt.magic_ok);
+	cli_json_u(&j, "fdt_totalsize", in->fdt.totalsize);
+	cli_json_b(&j, "fdt_ok", in->fdt.magic_ok && in->fdt.size_ok && in->fdt.walk_ok);
+	cli_json_close(&j, '}');
+	cli_json_b(&j, "media_romfs", in->media_romfs);
+	cli_json_b(&j, "media_erased", in->media_erased);
+	cli_json_open(&j, "problems", '[');
 	for (size_t i = 0; i < in->n_problems; i++) {
 		const struct blr_problem *p = &in->problems[i];
 
-		jw_open(&j, NULL, '{');
-		jw_str(&j, "severity", sev_name(p->sev));
-		jw_u(&j, "code", (unsigned)p->code);
+		cli_json_open(&j, NULL, '{');
+		cli_json_str(&j, "severity", sev_name(p->sev));
+		cli_json_u(&j, "code", (unsigned)p->code);
 		if (p->offset != 0xFFFFFFFFu)
-			jw_u(&j, "offset", p->offset);
-		jw_str(&j, "text", p->text);
-		jw_close(&j, '}');
+			cli_json_u(&j, "offset", p->offset);
+		cli_json_str(&j, "text", p->text);
+		cli_json_close(&j, '}');
 	}
-	jw_close(&j, ']');
-	jw_close(&j, '}');
+	cli_json_close(&j, ']');
+	cli_json_close(&j, '}');
 }
 
 int cmd_inspect(struct cli *cli, int argc, char **argv)
@@ -756,14 +661,16 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	}
 	cli->json = json;
 	if (json) {
-		struct jw j = {cli->out, 0, {false}};
+		struct cli_json j;
 
-		jw_open(&j, NULL, '{');
-		jw_str(&j, "file", path);
-		jw_u(&j, "size", len);
-		jw_str(&j, "verdict", verdict_name(res.verdict));
-		jw_str(&j, "summary", res.summary);
-		jw_close(&j, '}');
+		cli_json_init(&j, cli->out, false);
+
+		cli_json_open(&j, NULL, '{');
+		cli_json_str(&j, "file", path);
+		cli_json_u(&j, "size", len);
+		cli_json_str(&j, "verdict", verdict_name(res.verdict));
+		cli_json_str(&j, "summary", res.summary);
+		cli_json_close(&j, '}');
 	} else {
 		fprintf(cli->out, "%s: %s\n", path, res.summary);
 	}
@@ -917,37 +824,39 @@ int cmd_chips(struct cli *cli, int argc, char **argv)
 		return r < 0 ? EXIT_OK_ : r;
 	cli->json = json;
 	if (json) {
-		struct jw j = {f, 0, {false}};
+		struct cli_json j;
 		char id[8];
 
-		jw_open(&j, NULL, '{');
-		jw_open(&j, "markings", '[');
+		cli_json_init(&j, f, false);
+
+		cli_json_open(&j, NULL, '{');
+		cli_json_open(&j, "markings", '[');
 		for (size_t i = 0; i < blr_chip_marking_count(); i++) {
 			const struct blr_chip_marking *m = blr_chip_marking_at(i);
 
-			jw_open(&j, NULL, '{');
-			jw_str(&j, "marking", m->marking);
-			jw_u(&j, "flash_size", m->flash_size);
-			jw_str(&j, "note", m->note);
-			jw_close(&j, '}');
+			cli_json_open(&j, NULL, '{');
+			cli_json_str(&j, "marking", m->marking);
+			cli_json_u(&j, "flash_size", m->flash_size);
+			cli_json_str(&j, "note", m->note);
+			cli_json_close(&j, '}');
 		}
-		jw_close(&j, ']');
-		jw_open(&j, "flash", '[');
+		cli_json_close(&j, ']');
+		cli_json_open(&j, "flash", '[');
 		for (size_t i = 0; i < blr_flash_part_count(); i++) {
 			const struct blr_flash_part *p = blr_flash_part_at(i);
 
 			snprintf(id, sizeof(id), "%02x%02x%02x", p->jedec[0], p->jedec[1],
 				 p->jedec[2]);
-			jw_open(&j, NULL, '{');
-			jw_str(&j, "jedec", id);
-			jw_str(&j, "vendor", p->vendor);
-			jw_str(&j, "part", p->part);
-			jw_u(&j, "size", p->size);
-			jw_str(&j, "source", p->source);
-			jw_close(&j, '}');
+			cli_json_open(&j, NULL, '{');
+			cli_json_str(&j, "jedec", id);
+			cli_json_str(&j, "vendor", p->vendor);
+			cli_json_str(&j, "part", p->part);
+			cli_json_u(&j, "size", p->size);
+			cli_json_str(&j, "source", p->source);
+			cli_json_close(&j, '}');
 		}
-		jw_close(&j, ']');
-		jw_close(&j, '}');
+		cli_json_close(&j, ']');
+		cli_json_close(&j, '}');
 		return EXIT_OK_;
 	}
 	fprintf(f, "chip markings (flash in the package):\n");

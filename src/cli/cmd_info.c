@@ -6,6 +6,7 @@
 
 #include "blrescue/chipdb.h"
 #include "cli/flash_cmd.h"
+#include "cli/json.h"
 
 /* What both renderings show, formatted once. */
 struct info_view {
@@ -30,52 +31,31 @@ static void fmt_hex_bytes(const uint8_t *b, size_t n, char sep, char *out)
 	out[k] = '\0';
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void info_json(FILE *o, const struct info_view *v)
 {
 	const struct blr_chip_info *in = v->in;
+	struct cli_json j;
+	char rom[16];
 
-	fprintf(o, "{\"port\": ");
-	json_str(o, v->port);
-	fprintf(o, ", \"chip_id\": \"%s\", \"mac\": \"%s\", \"rom_version\": ", v->chip, v->mac);
-	if (in->rom_version) /* 0: not read, a loader was already running */
-		fprintf(o, "\"0x%08" PRIx32 "\"", in->rom_version);
-	else
-		fputs("null", o);
-	fprintf(o, ", \"sign_type\": %u, \"encrypted\": %u", in->sign_type, in->encrypted);
-	fprintf(o, ", \"loader_build\": ");
-	if (in->loader_build)
-		json_str(o, in->loader_build);
-	else
-		fputs("null", o);
-	fprintf(o, ", \"loader_was_running\": %s, \"baud\": %u, \"frame_limit\": %" PRIu32,
-		in->loader_was_running ? "true" : "false", in->baud, in->frame_limit);
-	fprintf(o, ", \"flash_jedec\": \"%s\", \"flash_vendor\": ", v->jedec);
-	if (v->vendor)
-		json_str(o, v->vendor);
-	else
-		fputs("null", o);
-	fprintf(o, ", \"flash_part\": ");
-	if (v->part && v->part->part)
-		json_str(o, v->part->part);
-	else
-		fputs("null", o);
-	fprintf(o, ", \"flash_size\": %" PRIu32 "}\n", in->flash_size);
+	snprintf(rom, sizeof(rom), "0x%08" PRIx32, in->rom_version);
+	cli_json_init(&j, o, true);
+	cli_json_open(&j, NULL, '{');
+	cli_json_str(&j, "port", v->port);
+	cli_json_str(&j, "chip_id", v->chip);
+	cli_json_str(&j, "mac", v->mac);
+	/* 0: not read, a loader was already running */
+	cli_json_str(&j, "rom_version", in->rom_version ? rom : NULL);
+	cli_json_u(&j, "sign_type", in->sign_type);
+	cli_json_u(&j, "encrypted", in->encrypted);
+	cli_json_str(&j, "loader_build", in->loader_build);
+	cli_json_b(&j, "loader_was_running", in->loader_was_running);
+	cli_json_u(&j, "baud", in->baud);
+	cli_json_u(&j, "frame_limit", in->frame_limit);
+	cli_json_str(&j, "flash_jedec", v->jedec);
+	cli_json_str(&j, "flash_vendor", v->vendor);
+	cli_json_str(&j, "flash_part", v->part ? v->part->part : NULL);
+	cli_json_u(&j, "flash_size", in->flash_size);
+	cli_json_close(&j, '}');
 }
 
 static void info_text(FILE *o, const struct info_view *v)
