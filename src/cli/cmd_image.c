@@ -16,18 +16,16 @@
 /* ---- shared helpers ---- */
 
 /* Options: the shared parser (opts.c), so the global options are accepted here too, as
- * 'blrescue --help' says. Returns 0, an exit code, or -1 when --help was printed. The
- * positional arguments land in pos; exactly npos_want of them are required. */
+ * 'blrescue --help' says. Returns 0, an exit code, or -1 when --help was printed. Exactly
+ * npos_want positional arguments are required. */
 static int parse_opts(struct cli *cli, int argc, char **argv, const struct cli_opt *opts,
-		      cli_opt_handler on, void *ctx, const char **pos, size_t npos_want,
-		      const char *what)
+		      struct cli_args *a, size_t npos_want, const char *what)
 {
-	size_t n;
-	int rc = cli_parse_cmd(cli, argc, argv, argv[0], opts, on, ctx, pos, npos_want, &n);
+	int rc = cli_parse_cmd(cli, argc, argv, argv[0], opts, npos_want, a);
 
 	if (rc)
 		return rc;
-	if (n != npos_want) {
+	if (a->npos != npos_want) {
 		cli_err(cli, "%s: %s", argv[0], what);
 		cli_usage(argv[0], stderr);
 		return EXIT_USAGE;
@@ -44,33 +42,15 @@ static int verdict_exit(enum blr_verdict v)
 
 /* ---- inspect ---- */
 
-struct inspect_opts {
-	bool json, show;
-};
-
-static int inspect_opt(struct cli *cli, void *ctx, int c, const char *arg)
-{
-	struct inspect_opts *o = ctx;
-
-	(void)cli;
-	(void)arg;
-	if (c == 'j')
-		o->json = true;
-	else if (c == 's')
-		o->show = true;
-	return 0;
-}
-
 int cmd_inspect(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_opt lo[] = {
-	    {"json", 0, OPT_NONE, 'j'},
-	    {"show-values", 0, OPT_NONE, 's'},
+	    {"json", 0, OPT_NONE, O_JSON},
+	    {"show-values", 0, OPT_NONE, O_SHOW_VALUES},
 	    {NULL, 0, 0, 0},
 	};
-	struct inspect_opts o = {false, false};
-	const char *path;
-	int r = parse_opts(cli, argc, argv, lo, inspect_opt, &o, &path, 1, "expected one FILE");
+	struct cli_args o;
+	int r = parse_opts(cli, argc, argv, lo, &o, 1, "expected one FILE");
 
 	if (r != 0)
 		return r < 0 ? EXIT_OK_ : r;
@@ -78,6 +58,8 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	size_t len;
 	struct blr_image_info *in;
 	struct blr_check_result res;
+
+	const char *path = o.pos[0];
 
 	r = cli_read_input(cli, argv[0], path, &buf, &len);
 	if (r != 0)
@@ -88,10 +70,9 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 		return EXIT_SOFTWARE;
 	}
 	blr_image_judge(in, 0, &res);
-	struct cli_inspect x = {path, buf, in, &res, o.show};
+	struct cli_inspect x = {path, buf, in, &res, o.has[O_SHOW_VALUES]};
 
-	cli->json = o.json;
-	if (o.json)
+	if (o.has[O_JSON])
 		cli_inspect_json(cli->out, &x);
 	else
 		cli_inspect_text(cli, &x);
@@ -102,30 +83,21 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 
 /* ---- check ---- */
 
-static int json_opt(struct cli *cli, void *ctx, int c, const char *arg)
-{
-	(void)cli;
-	(void)arg;
-	if (c == 'j')
-		*(bool *)ctx = true;
-	return 0;
-}
-
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_opt lo[] = {
-	    {"json", 0, OPT_NONE, 'j'},
+	    {"json", 0, OPT_NONE, O_JSON},
 	    {NULL, 0, 0, 0},
 	};
-	bool json = false;
-	const char *path;
-	int r = parse_opts(cli, argc, argv, lo, json_opt, &json, &path, 1, "expected one FILE");
+	struct cli_args o;
+	int r = parse_opts(cli, argc, argv, lo, &o, 1, "expected one FILE");
 
 	if (r != 0)
 		return r < 0 ? EXIT_OK_ : r;
 	uint8_t *buf;
 	size_t len;
 	struct blr_check_result res;
+	const char *path = o.pos[0];
 
 	r = cli_read_input(cli, argv[0], path, &buf, &len);
 	if (r != 0)
@@ -136,11 +108,9 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		cli_err(cli, "check: out of memory");
 		return EXIT_SOFTWARE;
 	}
-	cli->json = json;
-	if (json) {
-		struct cli_json j;
+	if (o.has[O_JSON]) {
+		struct cli_json j = {.f = cli->out};
 
-		cli_json_init(&j, cli->out, false);
 		cli_json_open(&j, NULL, '{');
 		cli_json_str(&j, "file", path);
 		cli_json_u(&j, "size", len);
@@ -154,25 +124,6 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 }
 
 /* ---- scrub ---- */
-
-struct scrub_opts {
-	const char *ssid, *psk;
-	bool force;
-};
-
-static int scrub_opt(struct cli *cli, void *ctx, int c, const char *arg)
-{
-	struct scrub_opts *o = ctx;
-
-	(void)cli;
-	if (c == 's')
-		o->ssid = arg;
-	else if (c == 'p')
-		o->psk = arg;
-	else if (c == 'f')
-		o->force = true;
-	return 0;
-}
 
 static const char *action_name(enum blr_scrub_action a)
 {
@@ -194,18 +145,17 @@ static const char *action_name(enum blr_scrub_action a)
 int cmd_scrub(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_opt lo[] = {
-	    {"ssid", 0, OPT_ARG, 's'},
-	    {"psk", 0, OPT_ARG, 'p'},
-	    {"force", 0, OPT_NONE, 'f'},
+	    {"ssid", 0, OPT_ARG, O_SSID},
+	    {"psk", 0, OPT_ARG, O_PSK},
+	    {"force", 0, OPT_NONE, O_FORCE},
 	    {NULL, 0, 0, 0},
 	};
-	struct scrub_opts o = {NULL, NULL, false};
-	const char *pos[2];
-	int r = parse_opts(cli, argc, argv, lo, scrub_opt, &o, pos, 2, "expected IN and OUT");
+	struct cli_args o;
+	int r = parse_opts(cli, argc, argv, lo, &o, 2, "expected IN and OUT");
 
 	if (r != 0)
 		return r < 0 ? EXIT_OK_ : r;
-	const char *inp = pos[0], *outp = pos[1];
+	const char *inp = o.pos[0], *outp = o.pos[1];
 	struct stat si, so;
 
 	if (strcmp(outp, "-") == 0 || strcmp(inp, "-") == 0) {
@@ -218,7 +168,7 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 			     "name a new OUT");
 		return EXIT_USAGE;
 	}
-	if (!o.force && access(outp, F_OK) == 0) {
+	if (!o.has[O_FORCE] && access(outp, F_OK) == 0) {
 		cli_err(cli, "scrub: %s exists; use --force to overwrite it", outp);
 		return EXIT_CANTCREAT;
 	}
@@ -226,7 +176,7 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 	size_t len;
 	struct blr_check_result before, after;
 	struct blr_scrub_report rep;
-	struct blr_scrub_opts so2 = {o.ssid, o.psk};
+	struct blr_scrub_opts so2 = {o.val[O_SSID], o.val[O_PSK]};
 
 	r = cli_read_input(cli, "scrub", inp, &buf, &len);
 	if (r != 0)
@@ -235,7 +185,7 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 		free(buf);
 		return EXIT_SOFTWARE;
 	}
-	if (before.verdict == BLR_VERDICT_NOT_BL602 && !o.ssid && !o.psk) {
+	if (before.verdict == BLR_VERDICT_NOT_BL602 && !o.val[O_SSID] && !o.val[O_PSK]) {
 		cli_err(cli, "scrub: %s: %s", inp, before.summary);
 		free(buf);
 		return EXIT_DATAERR;
@@ -267,7 +217,7 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 			 rep.reported);
 	blr_scrub_report_free(&rep);
 	blr_image_check(buf, len, 0, &after);
-	r = cli_write_file_atomic(outp, buf, len, o.force);
+	r = cli_write_file_atomic(outp, buf, len, o.has[O_FORCE]);
 	int e = errno; /* before free() */
 
 	free(buf);
@@ -288,22 +238,19 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 int cmd_chips(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_opt lo[] = {
-	    {"json", 0, OPT_NONE, 'j'},
+	    {"json", 0, OPT_NONE, O_JSON},
 	    {NULL, 0, 0, 0},
 	};
-	bool json = false;
+	struct cli_args o;
 	FILE *f = cli->out;
 	char sz[32];
-	int r = parse_opts(cli, argc, argv, lo, json_opt, &json, NULL, 0, "takes no arguments");
+	int r = parse_opts(cli, argc, argv, lo, &o, 0, "takes no arguments");
 
 	if (r != 0)
 		return r < 0 ? EXIT_OK_ : r;
-	cli->json = json;
-	if (json) {
-		struct cli_json j;
+	if (o.has[O_JSON]) {
+		struct cli_json j = {.f = f};
 		char id[8];
-
-		cli_json_init(&j, f, false);
 
 		cli_json_open(&j, NULL, '{');
 		cli_json_open(&j, "markings", '[');

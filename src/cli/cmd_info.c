@@ -34,11 +34,10 @@ static void fmt_hex_bytes(const uint8_t *b, size_t n, char sep, char *out)
 static void info_json(FILE *o, const struct info_view *v)
 {
 	const struct blr_chip_info *in = v->in;
-	struct cli_json j;
+	struct cli_json j = {.f = o, .spaced = true};
 	char rom[16];
 
 	snprintf(rom, sizeof(rom), "0x%08" PRIx32, in->rom_version);
-	cli_json_init(&j, o, true);
 	cli_json_open(&j, NULL, '{');
 	cli_json_str(&j, "port", v->port);
 	cli_json_str(&j, "chip_id", v->chip);
@@ -83,18 +82,14 @@ static void info_text(FILE *o, const struct info_view *v)
 int cmd_info(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {{"json", 0, OPT_NONE, O_JSON}, {NULL, 0, 0, 0}};
-	struct cli_range_opts r;
+	struct cli_args args;
 	struct cli_session s;
 	struct info_view v;
-	const char *pos[1];
-	size_t npos;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	rc = cli_parse_cmd(cli, argc, argv, "info", opts, cli_range_opt, &r, pos, 0, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "info", opts, 0, &args);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
-	cli->json = r.json;
 	rc = cli_session_open(cli, &s);
 	if (rc)
 		return rc;
@@ -107,7 +102,7 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 	snprintf(v.jedec, sizeof(v.jedec), "%02X%02X%02X", s.info.jedec[0], s.info.jedec[1],
 		 s.info.jedec[2]);
 	cli_fmt_size(s.info.flash_size, v.size, sizeof(v.size));
-	if (r.json)
+	if (args.has[O_JSON])
 		info_json(cli->out, &v);
 	else
 		info_text(cli->out, &v);

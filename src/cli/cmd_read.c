@@ -87,40 +87,37 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 }
 
 static const struct cli_opt read_opts[] = {
-    {"start", 0, OPT_ARG, O_START},
-    {"size", 0, OPT_ARG, O_SIZE},
-    {"end", 0, OPT_ARG, O_END},
+    {"start", 0, OPT_NUM, O_START},
+    {"size", 0, OPT_NUM, O_SIZE},
+    {"end", 0, OPT_NUM, O_END},
     {"force", 'f', OPT_NONE, O_FORCE},
     {NULL, 0, 0, 0},
 };
 
 int cmd_read(struct cli *cli, int argc, char **argv)
 {
-	struct cli_range_opts r;
+	struct cli_args args;
 	struct cli_session s;
-	const char *pos[1];
-	size_t npos;
 	uint32_t a;
 	uint64_t n;
 	bool to_end;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	rc = cli_parse_cmd(cli, argc, argv, "read", read_opts, cli_range_opt, &r, pos, 1, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "read", read_opts, 1, &args);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
-	if (npos != 1) {
+	if (args.npos != 1) {
 		cli_err(cli, "read: which file? usage: blrescue read FILE (use - for standard "
 			     "output)");
 		return EXIT_USAGE;
 	}
-	rc = cli_range_shape(cli, "read", &r, &a, &n, &to_end);
+	rc = cli_range_shape(cli, "read", &args, &a, &n, &to_end);
 	if (rc)
 		return rc;
-	rc = cli_data_to_stdout(cli, "read", pos[0]);
+	rc = cli_data_to_stdout(cli, "read", args.pos[0]);
 	if (rc)
 		return rc;
-	rc = cli_check_output(cli, "read", pos[0], r.force);
+	rc = cli_check_output(cli, "read", args.pos[0], args.has[O_FORCE]);
 	if (rc)
 		return rc;
 	rc = cli_session_open(cli, &s);
@@ -128,12 +125,12 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		return rc;
 	rc = cli_range_fit(cli, "read", s.info.flash_size, a, &n, to_end);
 	if (rc == 0)
-		rc = cli_read_to_file(&s, a, (uint32_t)n, pos[0], r.force, "read");
-	if (rc == 0 && n == s.info.flash_size && strcmp(pos[0], "-"))
+		rc = cli_read_to_file(&s, a, (uint32_t)n, args.pos[0], args.has[O_FORCE], "read");
+	if (rc == 0 && n == s.info.flash_size && strcmp(args.pos[0], "-"))
 		cli_info(cli,
 			 "Keep this backup private: it may hold Wi-Fi passwords. Check it with "
 			 "'blrescue check %s'; 'blrescue scrub' makes a copy safe to share.",
-			 pos[0]);
+			 args.pos[0]);
 	cli_session_close(&s);
 	return rc;
 }

@@ -12,7 +12,7 @@
 /* ---- write -------------------------------------------------------------------------------- */
 
 static const struct cli_opt write_opts[] = {
-    {"addr", 'a', OPT_ARG, O_ADDR},
+    {"addr", 'a', OPT_NUM, O_ADDR},
     {"backup", 0, OPT_ARG, O_BACKUP},
     {"force", 'f', OPT_NONE, O_FORCE},
     {"reset", 0, OPT_NONE, O_RESET},
@@ -66,83 +66,86 @@ static void run_firmware(struct cli_session *s, bool reset)
 		cli_info(cli, "Chip reset.");
 }
 
-int cmd_write(struct cli *cli, int argc, char **argv)
+/* The session is open and FILE read: back up (--backup), write, report. Returns an exit code. */
+static int write_file(struct cli_session *s, const struct cli_args *args, const uint8_t *buf,
+		      size_t len)
 {
-	struct cli_range_opts r;
-	struct cli_session s;
+	struct cli *cli = s->cli;
+	const char *file = args->pos[0], *backup = args->val[O_BACKUP];
+	uint32_t a = args->num[O_ADDR];
+	bool force = args->has[O_FORCE], no_verify = args->has[O_NO_VERIFY];
 	struct blr_update_stats st;
-	const char *pos[1];
-	uint8_t *buf = NULL;
-	size_t npos, len;
-	uint32_t a;
-	uint64_t t0;
+	uint64_t t0, dt;
 	char sz[32];
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	rc = cli_parse_cmd(cli, argc, argv, "write", write_opts, cli_range_opt, &r, pos, 1, &npos);
-	if (rc)
-		return rc < 0 ? EXIT_OK_ : rc;
-	if (npos != 1) {
-		cli_err(cli, "write: which file? usage: blrescue write FILE [--addr ADDR]");
-		return EXIT_USAGE;
-	}
-	a = r.addr.set ? r.addr.v : 0;
-	if (r.backup) {
-		rc = cli_data_to_stdout(cli, "write --backup", r.backup);
-		if (rc)
-			return rc;
-		rc = cli_check_output(cli, "write --backup", r.backup, r.force);
-		if (rc)
-			return rc;
-	}
-	rc = cli_open_with_file(cli, "write", pos[0], a, &s, &buf, &len);
-	if (rc)
-		return rc;
-	cli_fmt_size(len, sz, sizeof(sz));
-	if (a == 0 && !bootable(cli, pos[0], buf, len, s.info.flash_size, r.force)) {
-		rc = EXIT_DATAERR;
-		goto out;
-	}
-	if (r.backup) {
+	if (a == 0 && !bootable(cli, file, buf, len, s->info.flash_size, force))
+		return EXIT_DATAERR;
+	if (backup) {
 		cli_info(cli, "Saving 0x%08" PRIx32 "..0x%08" PRIx32 " to %s first", a,
-			 (uint32_t)(a + len), r.backup);
-		rc = cli_read_to_file(&s, a, (uint32_t)len, r.backup, r.force, "backup");
+			 (uint32_t)(a + len), backup);
+		rc = cli_read_to_file(s, a, (uint32_t)len, backup, force, "backup");
 		if (rc) {
 			cli_err(cli, "write: nothing was written because the backup failed");
-			goto out;
+			return rc;
 		}
 	}
-	cli_info(cli, "Writing %s (%s) at 0x%08" PRIx32, pos[0], sz, a);
+	cli_fmt_size(len, sz, sizeof(sz));
+	cli_info(cli, "Writing %s (%s) at 0x%08" PRIx32, file, sz, a);
 	memset(&st, 0, sizeof(st));
 	t0 = cli_now_ms();
-	rc = blr_flash_update(
-	    s.dev, a, buf, len,
-	    (r.full ? BLR_UPDATE_FULL : 0u) | (r.no_verify ? BLR_UPDATE_NO_VERIFY : 0u), &st);
+	rc = blr_flash_update(s->dev, a, buf, len,
+			      (args->has[O_FULL] ? BLR_UPDATE_FULL : 0u) |
+				  (no_verify ? BLR_UPDATE_NO_VERIFY : 0u),
+			      &st);
 	if (rc) {
-		rc = cli_session_fail(&s, "write", rc);
+		rc = cli_session_fail(s, "write", rc);
 		if (rc != EXIT_INTERRUPTED || st.sectors_erased)
 			cli_info(cli,
 				 "the flash may now hold a mix of old and new data; run the "
 				 "write again%s",
-				 r.backup ? " or restore the backup" : "");
-		goto out;
+				 backup ? " or restore the backup" : "");
+		return rc;
 	}
-	cli_progress_end(&s.progress);
-	{
-		uint64_t dt = cli_now_ms() - t0;
+	cli_progress_end(&s->progress);
+	dt = cli_now_ms() - t0;
+	fprintf(cli->out,
+		"wrote %s at 0x%08" PRIx32 ": %zu sectors, %zu unchanged, %zu erased, %zu "
+		"bytes programmed, %s, %" PRIu64 ".%01" PRIu64 " s\n",
+		file, a, st.sectors_total, st.sectors_skipped, st.sectors_erased, st.bytes_written,
+		no_verify ? "not verified" : "verified by the chip's SHA-256", dt / 1000,
+		dt % 1000 / 100);
+	run_firmware(s, args->has[O_RESET]);
+	return EXIT_OK_;
+}
 
-		fprintf(cli->out,
-			"wrote %s at 0x%08" PRIx32 ": %zu sectors, %zu unchanged, %zu erased, %zu "
-			"bytes programmed, %s, %" PRIu64 ".%01" PRIu64 " s\n",
-			pos[0], a, st.sectors_total, st.sectors_skipped, st.sectors_erased,
-			st.bytes_written,
-			r.no_verify ? "not verified" : "verified by the chip's SHA-256", dt / 1000,
-			dt % 1000 / 100);
+int cmd_write(struct cli *cli, int argc, char **argv)
+{
+	struct cli_args args;
+	struct cli_session s;
+	const char *backup;
+	uint8_t *buf;
+	size_t len;
+	int rc = cli_parse_cmd(cli, argc, argv, "write", write_opts, 1, &args);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK_ : rc;
+	if (args.npos != 1) {
+		cli_err(cli, "write: which file? usage: blrescue write FILE [--addr ADDR]");
+		return EXIT_USAGE;
 	}
-	run_firmware(&s, r.reset);
-	rc = EXIT_OK_;
-out:
+	backup = args.val[O_BACKUP];
+	if (backup) {
+		rc = cli_data_to_stdout(cli, "write --backup", backup);
+		if (!rc)
+			rc = cli_check_output(cli, "write --backup", backup, args.has[O_FORCE]);
+		if (rc)
+			return rc;
+	}
+	rc = cli_open_with_file(cli, "write", args.pos[0], args.num[O_ADDR], &s, &buf, &len);
+	if (rc)
+		return rc;
+	rc = write_file(&s, &args, buf, len);
 	free(buf);
 	cli_session_close(&s);
 	return rc;
@@ -151,40 +154,37 @@ out:
 /* ---- erase -------------------------------------------------------------------------------- */
 
 static const struct cli_opt erase_opts[] = {
-    {"start", 0, OPT_ARG, O_START},
-    {"size", 0, OPT_ARG, O_SIZE},
-    {"end", 0, OPT_ARG, O_END},
+    {"start", 0, OPT_NUM, O_START},
+    {"size", 0, OPT_NUM, O_SIZE},
+    {"end", 0, OPT_NUM, O_END},
     {"all", 0, OPT_NONE, O_ALL},
     {NULL, 0, 0, 0},
 };
 
 int cmd_erase(struct cli *cli, int argc, char **argv)
 {
-	struct cli_range_opts r;
+	struct cli_args args;
 	struct cli_session s;
-	const char *pos[1];
-	size_t npos;
 	uint32_t a;
 	uint64_t n;
 	bool to_end;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	rc = cli_parse_cmd(cli, argc, argv, "erase", erase_opts, cli_range_opt, &r, pos, 0, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "erase", erase_opts, 0, &args);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
-	if (r.all && (r.start.set || r.size.set || r.end.set)) {
+	if (args.has[O_ALL] && (args.has[O_START] || args.has[O_SIZE] || args.has[O_END])) {
 		cli_err(cli, "erase: --all cannot be combined with --start/--size/--end");
 		return EXIT_USAGE;
 	}
-	if (!r.all) {
-		if (!r.start.set || (!r.size.set && !r.end.set)) {
+	if (!args.has[O_ALL]) {
+		if (!args.has[O_START] || (!args.has[O_SIZE] && !args.has[O_END])) {
 			cli_err(cli,
 				"erase: say what to erase: --start ADDR with --size N or --end "
 				"ADDR, or --all for the whole chip");
 			return EXIT_USAGE;
 		}
-		rc = cli_range_shape(cli, "erase", &r, &a, &n, &to_end);
+		rc = cli_range_shape(cli, "erase", &args, &a, &n, &to_end);
 		if (rc)
 			return rc;
 		if (a % BLR_SECTOR_SIZE || n % BLR_SECTOR_SIZE) {
@@ -203,7 +203,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 	rc = cli_session_open(cli, &s);
 	if (rc)
 		return rc;
-	if (r.all) {
+	if (args.has[O_ALL]) {
 		cli_info(cli, "Erasing the whole chip (this can take a minute)...");
 		rc = blr_flash_erase_all(s.dev);
 		if (rc) {
@@ -234,33 +234,30 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 /* ---- verify ------------------------------------------------------------------------------- */
 
 static const struct cli_opt verify_opts[] = {
-    {"addr", 'a', OPT_ARG, O_ADDR},
+    {"addr", 'a', OPT_NUM, O_ADDR},
     {"diff", 0, OPT_NONE, O_DIFF},
     {NULL, 0, 0, 0},
 };
 
 int cmd_verify(struct cli *cli, int argc, char **argv)
 {
-	struct cli_range_opts r;
+	struct cli_args args;
 	struct cli_session s;
-	const char *pos[1];
 	uint8_t *buf = NULL, chip[32], host[32];
 	char hex[65];
-	size_t npos, len;
+	size_t len;
 	uint32_t a;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	rc =
-	    cli_parse_cmd(cli, argc, argv, "verify", verify_opts, cli_range_opt, &r, pos, 1, &npos);
+	rc = cli_parse_cmd(cli, argc, argv, "verify", verify_opts, 1, &args);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
-	if (npos != 1) {
+	if (args.npos != 1) {
 		cli_err(cli, "verify: which file? usage: blrescue verify FILE [--addr ADDR]");
 		return EXIT_USAGE;
 	}
-	a = r.addr.set ? r.addr.v : 0;
-	rc = cli_open_with_file(cli, "verify", pos[0], a, &s, &buf, &len);
+	a = args.num[O_ADDR];
+	rc = cli_open_with_file(cli, "verify", args.pos[0], a, &s, &buf, &len);
 	if (rc)
 		return rc;
 	rc = blr_flash_sha256(s.dev, a, len, chip);
@@ -276,16 +273,16 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	if (!memcmp(chip, host, 32)) {
 		fprintf(cli->out,
 			"match: %s equals flash 0x%08" PRIx32 "..0x%08" PRIx64 " (sha256 %s)\n",
-			pos[0], a, (uint64_t)a + len, hex);
+			args.pos[0], a, (uint64_t)a + len, hex);
 		rc = EXIT_OK_;
 		goto out;
 	}
 	fprintf(cli->out,
 		"MISMATCH: %s differs from flash 0x%08" PRIx32 "..0x%08" PRIx64
 		" (flash sha256 %s)\n",
-		pos[0], a, (uint64_t)a + len, hex);
+		args.pos[0], a, (uint64_t)a + len, hex);
 	rc = EXIT_MISMATCH;
-	if (r.diff) {
+	if (args.has[O_DIFF]) {
 		size_t first = a / BLR_SECTOR_SIZE;
 		size_t nsec = ((uint64_t)a + len + BLR_SECTOR_SIZE - 1) / BLR_SECTOR_SIZE - first;
 		uint8_t *diff = calloc(nsec, 1);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The flash commands' options, address ranges and file checks (flash_cmd.h). */
+/* The flash commands' address ranges and file checks (flash_cmd.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,82 +10,30 @@
 
 #include "cli/flash_cmd.h"
 
-static int take_num(struct cli *cli, const char *opt, const char *arg, struct cli_numopt *n)
-{
-	int rc = cli_opt_u32(cli, opt, arg, &n->v);
-
-	if (rc)
-		return rc;
-	n->set = true;
-	return 0;
-}
-
-int cli_range_opt(struct cli *cli, void *st, int id, const char *arg)
-{
-	struct cli_range_opts *r = st;
-
-	switch (id) {
-	case O_START:
-		return take_num(cli, "--start", arg, &r->start);
-	case O_SIZE:
-		return take_num(cli, "--size", arg, &r->size);
-	case O_END:
-		return take_num(cli, "--end", arg, &r->end);
-	case O_ADDR:
-		return take_num(cli, "--addr", arg, &r->addr);
-	case O_JSON:
-		r->json = true;
-		return 0;
-	case O_FORCE:
-		r->force = true;
-		return 0;
-	case O_RESET:
-		r->reset = true;
-		return 0;
-	case O_FULL:
-		r->full = true;
-		return 0;
-	case O_NO_VERIFY:
-		r->no_verify = true;
-		return 0;
-	case O_ALL:
-		r->all = true;
-		return 0;
-	case O_DIFF:
-		r->diff = true;
-		return 0;
-	case O_BACKUP:
-		r->backup = arg;
-		return 0;
-	default:
-		return EXIT_SOFTWARE;
-	}
-}
-
-int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_range_opts *r, uint32_t *a,
+int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, uint32_t *a,
 		    uint64_t *n, bool *to_end)
 {
-	*a = r->start.set ? r->start.v : 0;
+	*a = r->num[O_START];
 	*to_end = false;
-	if (r->size.set && r->end.set) {
+	if (r->has[O_SIZE] && r->has[O_END]) {
 		cli_err(cli, "%s: use either --size or --end, not both", cmd);
 		return EXIT_USAGE;
 	}
-	if (r->end.set) {
-		if (r->end.v <= *a) {
+	if (r->has[O_END]) {
+		if (r->num[O_END] <= *a) {
 			cli_err(cli,
 				"%s: --end 0x%" PRIx32 " must be above --start 0x%" PRIx32
 				" (the end is exclusive)",
-				cmd, r->end.v, *a);
+				cmd, r->num[O_END], *a);
 			return EXIT_USAGE;
 		}
-		*n = r->end.v - *a;
-	} else if (r->size.set) {
-		if (r->size.v == 0) {
+		*n = r->num[O_END] - *a;
+	} else if (r->has[O_SIZE]) {
+		if (r->num[O_SIZE] == 0) {
 			cli_err(cli, "%s: --size 0 is empty", cmd);
 			return EXIT_USAGE;
 		}
-		*n = r->size.v;
+		*n = r->num[O_SIZE];
 	} else {
 		*n = 0;
 		*to_end = true;

@@ -1,47 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the flash commands share (info, read, write, erase, verify): their options, address
- * ranges, input and output files (flash_args.c), and reading a range into a file (cmd_read.c).
+ * What the flash commands share (info, read, write, erase, verify): address ranges, input and
+ * output files (flash_args.c), and reading a range into a file (cmd_read.c).
  */
 #ifndef BLR_CLI_FLASH_CMD_H
 #define BLR_CLI_FLASH_CMD_H
 
 #include "cli/cli_int.h"
 
-/* Option ids of the flash commands. */
-enum {
-	O_JSON = 1,
-	O_START,
-	O_SIZE,
-	O_END,
-	O_FORCE,
-	O_ADDR,
-	O_BACKUP,
-	O_RESET,
-	O_FULL,
-	O_NO_VERIFY,
-	O_ALL,
-	O_DIFF,
-};
-
-/* One option value that is parsed and checked later. */
-struct cli_numopt {
-	bool set;
-	uint32_t v;
-};
-
-struct cli_range_opts {
-	struct cli_numopt start, size, end, addr;
-	bool json, force, reset, full, no_verify, all, diff;
-	const char *backup;
-};
-
-/* The option handler (cli_parse_cmd) of every flash command; st is a struct cli_range_opts. */
-int cli_range_opt(struct cli *cli, void *st, int id, const char *arg);
-
 /* --start/--size/--end to [*a, *a + *n), before the flash size is known (to_end: up to the
  * end of the flash). Returns 0 or EXIT_USAGE after a message. */
-int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_range_opts *r, uint32_t *a,
+int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, uint32_t *a,
 		    uint64_t *n, bool *to_end);
 /* The range within a flash of size flash (fills *n when to_end). Returns 0 or EXIT_USAGE. */
 int cli_range_fit(struct cli *cli, const char *cmd, uint32_t flash, uint32_t a, uint64_t *n,

@@ -113,7 +113,7 @@ static void json_firmware(struct cli_json *j, const struct blr_image_info *in)
 		const struct blr_fw_slot *sl = &in->fw[s];
 
 		cli_json_open(j, NULL, '{');
-		cli_json_i(j, "slot", s);
+		cli_json_u(j, "slot", (unsigned)s);
 		cli_json_u(j, "address", sl->addr);
 		cli_json_u(j, "size", sl->max_len);
 		cli_json_b(j, "active", sl->active);
@@ -215,9 +215,8 @@ static void json_problems(struct cli_json *j, const struct blr_image_info *in)
 void cli_inspect_json(FILE *f, const struct cli_inspect *x)
 {
 	const struct blr_image_info *in = x->in;
-	struct cli_json j;
+	struct cli_json j = {.f = f};
 
-	cli_json_init(&j, f, false);
 	cli_json_open(&j, NULL, '{');
 	cli_json_str(&j, "file", x->path);
 	cli_json_u(&j, "size", in->len);

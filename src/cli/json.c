@@ -4,13 +4,6 @@
 
 #include <string.h>
 
-void cli_json_init(struct cli_json *j, FILE *f, bool spaced)
-{
-	memset(j, 0, sizeof(*j));
-	j->f = f;
-	j->spaced = spaced;
-}
-
 /* Length of the valid UTF-8 sequence of 2 to 4 bytes at s (n bytes left), or 0: the
  * well-formed byte sequences of RFC 3629, section 4 (no overlong forms, no surrogates,
  * nothing above U+10FFFF). */
@@ -123,12 +116,6 @@ void cli_json_u(struct cli_json *j, const char *key, unsigned long long v)
 {
 	sep(j, key);
 	fprintf(j->f, "%llu", v);
-}
-
-void cli_json_i(struct cli_json *j, const char *key, long long v)
-{
-	sep(j, key);
-	fprintf(j->f, "%lld", v);
 }
 
 void cli_json_b(struct cli_json *j, const char *key, bool v)

@@ -16,14 +16,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Start with {.f = FILE} (and .spaced = true for ", " and ": " between items, as info
+ * writes them, instead of "," and ":"); the rest zero. */
 struct cli_json {
 	FILE *f;
-	bool spaced; /* ", " and ": " between items (info) instead of "," and ":" */
+	bool spaced;
 	int depth;
 	bool first[32];
 };
 
-void cli_json_init(struct cli_json *j, FILE *f, bool spaced);
 /* Open an object ('{') or array ('['); key NULL inside an array and at the top. Closing the
  * outermost one ends the line. */
 void cli_json_open(struct cli_json *j, const char *key, char brace);
@@ -33,7 +34,6 @@ void cli_json_str(struct cli_json *j, const char *key, const char *s);
 /* The n bytes at s as a string (they may hold NULs). */
 void cli_json_strn(struct cli_json *j, const char *key, const char *s, size_t n);
 void cli_json_u(struct cli_json *j, const char *key, unsigned long long v);
-void cli_json_i(struct cli_json *j, const char *key, long long v);
 void cli_json_b(struct cli_json *j, const char *key, bool v);
 /* n bytes as one string of lower-case hex digits. */
 void cli_json_hex(struct cli_json *j, const char *key, const uint8_t *p, size_t n);
