@@ -10,11 +10,6 @@
 #include "cli/flash_cmd.h"
 #include "common/hash.h"
 
-static bool interrupted(const struct cli *cli)
-{
-	return cli->interrupted && *cli->interrupted;
-}
-
 int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const char *path,
 		     bool force, const char *what)
 {
@@ -55,7 +50,7 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 			what, addr, (uint32_t)(addr + len));
 		return EXIT_IOERR;
 	}
-	if (interrupted(cli)) {
+	if (cli->interrupted && *cli->interrupted) {
 		free(buf);
 		cli_err(cli, "%s: interrupted", what);
 		return EXIT_INTERRUPTED;
@@ -112,9 +107,6 @@ int cmd_read(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc = cli_range_shape(cli, "read", &args, &a, &n, &to_end);
-	if (rc)
-		return rc;
-	rc = cli_data_to_stdout(cli, "read", args.pos[0]);
 	if (rc)
 		return rc;
 	rc = cli_check_output(cli, "read", args.pos[0], args.has[O_FORCE]);

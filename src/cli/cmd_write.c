@@ -136,9 +136,7 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 	}
 	backup = args.val[O_BACKUP];
 	if (backup) {
-		rc = cli_data_to_stdout(cli, "write --backup", backup);
-		if (!rc)
-			rc = cli_check_output(cli, "write --backup", backup, args.has[O_FORCE]);
+		rc = cli_check_output(cli, "write --backup", backup, args.has[O_FORCE]);
 		if (rc)
 			return rc;
 	}

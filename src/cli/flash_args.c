@@ -111,29 +111,23 @@ int cli_open_with_file(struct cli *cli, const char *what, const char *path, uint
 	return EXIT_DATAERR;
 }
 
-int cli_data_to_stdout(struct cli *cli, const char *what, const char *path)
-{
-	if (strcmp(path, "-"))
-		return 0;
-	if (isatty(STDOUT_FILENO)) {
-		cli_err(cli,
-			"%s: not writing binary data to a terminal; redirect standard "
-			"output (e.g. '| xxd') or give a file name",
-			what);
-		return EXIT_USAGE;
-	}
-	cli->out = stderr;
-	return 0;
-}
-
 int cli_check_output(struct cli *cli, const char *what, const char *path, bool force)
 {
 	struct stat st;
 	char dir[4096];
 	const char *slash;
 
-	if (!strcmp(path, "-"))
+	if (!strcmp(path, "-")) {
+		if (isatty(STDOUT_FILENO)) {
+			cli_err(cli,
+				"%s: not writing binary data to a terminal; redirect standard "
+				"output (e.g. '| xxd') or give a file name",
+				what);
+			return EXIT_USAGE;
+		}
+		cli->out = stderr;
 		return 0;
+	}
 	if (lstat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			cli_err(cli, "%s: %s is a directory", what, path);

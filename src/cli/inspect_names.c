@@ -21,21 +21,10 @@ const char *cli_crc_name(enum blr_crc_state s)
 
 const char *cli_hash_name(enum blr_hash_state s)
 {
-	switch (s) {
-	case BLR_HASH_OK:
-		return "ok";
-	case BLR_HASH_MISMATCH:
-		return "mismatch";
-	case BLR_HASH_IGNORED:
-		return "ignored";
-	case BLR_HASH_TRUNCATED:
-		return "truncated";
-	case BLR_HASH_ERROR:
-		return "error";
-	case BLR_HASH_NOT_CHECKED:
-		break;
-	}
-	return "not_checked";
+	static const char *const n[] = {"not_checked", "ok",	    "mismatch",
+					"ignored",     "truncated", "error"};
+
+	return (unsigned)s < 6 ? n[s] : "not_checked";
 }
 
 const char *cli_slot_kind_name(enum blr_slot_kind k)
