@@ -19,41 +19,58 @@
 /* Exit codes, sysexits style (documented in blrescue(1), EXIT STATUS). */
 enum cli_exit {
 	EXIT_OK_ = 0,
-	EXIT_MISMATCH = 1,  /* verify mismatch; check: suspicious dump */
-	EXIT_NOT_DUMP = 2,  /* check: not a BL602 dump */
-	EXIT_USAGE = 64,    /* EX_USAGE: bad command line, bad number */
-	EXIT_DATAERR = 65,  /* EX_DATAERR: bad input file contents (wrong size, not an image) */
-	EXIT_NOINPUT = 66,  /* EX_NOINPUT: input file or loader missing / unreadable */
-	EXIT_UNAVAIL = 69,  /* EX_UNAVAILABLE: no answer from the chip, port missing or busy */
-	EXIT_SOFTWARE = 70, /* EX_SOFTWARE: internal error */
-	EXIT_CANTCREAT = 73,/* EX_CANTCREAT: output cannot be created */
-	EXIT_IOERR = 74,    /* EX_IOERR: I/O error on the port or a file */
-	EXIT_PROTOCOL = 76, /* EX_PROTOCOL: device error (FL code) or protocol failure */
-	EXIT_NOPERM = 77,   /* EX_NOPERM: permission denied (e.g. not in group dialout) */
+	EXIT_MISMATCH = 1,   /* verify mismatch; check: suspicious dump */
+	EXIT_NOT_DUMP = 2,   /* check: not a BL602 dump */
+	EXIT_USAGE = 64,     /* EX_USAGE: bad command line, bad number */
+	EXIT_DATAERR = 65,   /* EX_DATAERR: bad input file contents (wrong size, not an image) */
+	EXIT_NOINPUT = 66,   /* EX_NOINPUT: input file or loader missing / unreadable */
+	EXIT_UNAVAIL = 69,   /* EX_UNAVAILABLE: no answer from the chip, port missing or busy */
+	EXIT_SOFTWARE = 70,  /* EX_SOFTWARE: internal error */
+	EXIT_CANTCREAT = 73, /* EX_CANTCREAT: output cannot be created */
+	EXIT_IOERR = 74,     /* EX_IOERR: I/O error on the port or a file */
+	EXIT_PROTOCOL = 76,  /* EX_PROTOCOL: device error (FL code) or protocol failure */
+	EXIT_NOPERM = 77,    /* EX_NOPERM: permission denied (e.g. not in group dialout) */
 	EXIT_INTERRUPTED = 130,
 };
 
 /* Global options and shared state, filled by main.c. */
 struct cli {
-	FILE *out;            /* results: stdout (stderr when data goes to stdout) */
-	int verbose;          /* -v count; 0 = normal */
-	bool quiet;           /* -q */
-	bool json;            /* command-level --json sets this before printing */
-	const char *port;     /* -p/--port or $BLRESCUE_PORT */
-	unsigned baud;        /* -b/--baud, default 2000000 */
-	unsigned rom_baud;    /* --rom-baud, default 500000 */
-	const char *loader;   /* --loader FILE */
-	const char *before;   /* --before: none | preset | step string */
-	const char *after;    /* --after */
+	FILE *out;			    /* results: stdout (stderr when data goes to stdout) */
+	int verbose;			    /* -v count; 0 = normal */
+	bool quiet;			    /* -q */
+	bool json;			    /* command-level --json sets this before printing */
+	const char *port;		    /* -p/--port or $BLRESCUE_PORT */
+	unsigned baud;			    /* -b/--baud, default 2000000 */
+	unsigned rom_baud;		    /* --rom-baud, default 500000 */
+	const char *loader;		    /* --loader FILE */
+	const char *before;		    /* --before: none | preset | step string */
+	const char *after;		    /* --after */
 	volatile sig_atomic_t *interrupted; /* set by the SIGINT/SIGTERM handler */
-	const char *devcube;  /* --devcube DIR or $BLRESCUE_DEVCUBE (loader discovery) */
-	const char *prog;     /* program name for messages ("blrescue") */
+	const char *devcube; /* --devcube DIR or $BLRESCUE_DEVCUBE (loader discovery) */
+	const char *prog;    /* program name for messages ("blrescue") */
 };
 
-/* Print the usage text of a command from the command table (to f). Returns 0, or -1 when the
- * command is unknown. Offline commands may call it for their own --help (main.c also answers
- * `--help` anywhere before a `--` on every command before dispatching). */
+/* ---- the command table (commands.c) ---- */
+
+typedef int (*cli_cmd_fn)(struct cli *cli, int argc, char **argv);
+
+struct cli_command {
+	const char *name;
+	const char *alias;
+	cli_cmd_fn fn;
+	bool global_hint;    /* the usage ends with a pointer to the global options */
+	const char *summary; /* one line of 'blrescue --help' */
+	const char *usage;   /* synopsis line(s), then a blank line, then options */
+};
+
+/* The command called name or alias, or NULL. */
+const struct cli_command *cli_command_find(const char *name);
+/* Print the usage text of a command (to f). Returns 0, or -1 when the command is unknown.
+ * Commands call it for their own --help (main.c also answers `--help` anywhere before a
+ * `--` on every command before dispatching). */
 int cli_usage(const char *cmd, FILE *f);
+/* 'blrescue --help': the global options and one line per command. */
+void cli_overview(FILE *f);
 
 void cli_err(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -75,13 +92,13 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
  * Returns 0 or -1 with errno set; never leaves the temp file behind. */
 int cli_write_file_atomic(const char *path, const uint8_t *buf, size_t len, bool force);
 
-/* Offline commands (src/cli/cmd_image.c). */
+/* Offline commands (cmd_image.c). */
 int cmd_inspect(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_scrub(struct cli *cli, int argc, char **argv);
 int cmd_chips(struct cli *cli, int argc, char **argv);
 
-/* Device commands. */
+/* Device commands (cmd_info.c, cmd_read.c, cmd_write.c, monitor.c, loader.c). */
 int cmd_info(struct cli *cli, int argc, char **argv);
 int cmd_read(struct cli *cli, int argc, char **argv);
 int cmd_write(struct cli *cli, int argc, char **argv);
@@ -89,5 +106,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_monitor(struct cli *cli, int argc, char **argv);
 int cmd_loader(struct cli *cli, int argc, char **argv);
+
+int cmd_help(struct cli *cli, int argc, char **argv); /* commands.c */
 
 #endif

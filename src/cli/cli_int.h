@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the blrescue command (main.c, util.c, opts.c, loader.c, session.c and the
- * device commands). Not used by the offline commands in cmd_image.c.
+ * Internals of the blrescue command shared by its files: option parsing, files, sizes,
+ * progress, reset presets, loader discovery and the device session.
  */
 #ifndef BLR_CLI_INT_H
 #define BLR_CLI_INT_H
@@ -15,7 +15,8 @@
 
 /* ---- option parsing (opts.c) ------------------------------------------------------------ */
 
-enum { OPT_NONE = 0, OPT_ARG = 1 };
+/* has_arg: OPT_NUM (a command option only) takes a number, checked by cli_parse_cmd. */
+enum { OPT_NONE = 0, OPT_ARG = 1, OPT_NUM = 2 };
 
 struct cli_opt {
 	const char *lng; /* long name without "--" */
@@ -61,13 +62,40 @@ void cli_optparse_init(struct cli_optparse *p, int argc, char **argv, int first,
 int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struct cli_opt *cmd_opts,
 		      bool globals, const char **arg);
 
-/* A command's whole command line: its own options (cmd_opts, handled by h), the global
- * options (applied to cli) and up to maxpos positional arguments (in pos, count in *npos).
+/* Ids of the command options; each command's table names those it takes. */
+enum {
+	O_JSON = 1,
+	O_SHOW_VALUES,
+	O_FORCE,
+	O_START,
+	O_SIZE,
+	O_END,
+	O_ADDR,
+	O_BACKUP,
+	O_RESET,
+	O_FULL,
+	O_NO_VERIFY,
+	O_ALL,
+	O_DIFF,
+	O_SSID,
+	O_PSK,
+	O_COUNT
+};
+
+/* A command's own options and positional arguments, as cli_parse_cmd found them. */
+struct cli_args {
+	bool has[O_COUNT];	  /* the option was given */
+	const char *val[O_COUNT]; /* its value (OPT_ARG, OPT_NUM) */
+	uint32_t num[O_COUNT];	  /* the value of an OPT_NUM option; 0 when not given */
+	const char *pos[2];
+	size_t npos;
+};
+
+/* A command's whole command line: its own options (opts, ids O_*), the global options
+ * (applied to cli) and up to maxpos (at most 2) positional arguments, all into *a.
  * Returns 0, an exit code after a message, or -1 when --help was printed. */
-typedef int (*cli_opt_handler)(struct cli *cli, void *st, int id, const char *arg);
 int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
-		  const struct cli_opt *opts, cli_opt_handler h, void *st, const char **pos,
-		  size_t maxpos, size_t *npos);
+		  const struct cli_opt *opts, size_t maxpos, struct cli_args *a);
 
 /* Apply a global option (id GOPT_*). Returns 0, or an exit code when the value is bad. */
 int cli_global_apply(struct cli *cli, int id, const char *arg);
@@ -117,6 +145,12 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 void cli_progress_end(struct cli_progress *pr);
 uint64_t cli_now_ms(void);
 
+/* ---- reset presets (reset.c) ----------------------------------------------------------- */
+
+/* Resolve a reset preset name or validate a step string. Returns the step string (static or
+ * the argument), "" for none, or NULL when invalid. when: 0 = before, 1 = after. */
+const char *cli_reset_steps(const char *spec, int when);
+
 /* ---- loader discovery (loader.c) -------------------------------------------------------- */
 
 #define CLI_LOADER_NAME "eflash_loader_40m.bin"
@@ -155,9 +189,5 @@ void cli_session_close(struct cli_session *s);
 int cli_session_fail(struct cli_session *s, const char *what, int err);
 /* Exit code for an enum blr_err (without printing). */
 int cli_exit_for(int err);
-
-/* Resolve a reset preset name or validate a step string. Returns the step string (static or
- * the argument), "" for none, or NULL when invalid. when: 0 = before, 1 = after. */
-const char *cli_reset_steps(const char *spec, int when);
 
 #endif

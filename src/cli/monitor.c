@@ -21,9 +21,14 @@ enum { M_BAUD = 1, M_RESET, M_TIMESTAMPS };
 
 struct mon {
 	struct cli *cli;
-	bool timestamps;
+	bool timestamps, reset;
 	bool line_start;
+	unsigned baud;
 	uint64_t t0;
+	struct blr_transport t;
+	struct blr_dev *dev;
+	struct termios saved; /* the terminal's settings while raw */
+	bool tty_raw;
 };
 
 static int out_all(const uint8_t *b, size_t n)
@@ -65,7 +70,8 @@ static int show(struct mon *m, const uint8_t *b, size_t n)
 	return 0;
 }
 
-int cmd_monitor(struct cli *cli, int argc, char **argv)
+/* The options. Returns 0, an exit code, or -1 when --help was printed. */
+static int mon_args(struct mon *m, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = {
 	    {"baud", 'b', OPT_ARG, M_BAUD},
@@ -73,19 +79,11 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 	    {"timestamps", 't', OPT_NONE, M_TIMESTAMPS},
 	    {NULL, 0, 0, 0},
 	};
+	struct cli *cli = m->cli;
 	struct cli_optparse p;
-	struct blr_transport t;
-	struct blr_dev *dev = NULL;
-	struct termios saved, raw;
-	struct mon m;
 	const char *arg;
-	bool reset = false, tty_raw = false, stdin_open = true;
-	unsigned baud = 115200;
-	int id, rc, os_err = 0;
+	int id, rc;
 
-	memset(&m, 0, sizeof(m));
-	m.cli = cli;
-	m.line_start = true;
 	cli_optparse_init(&p, argc, argv, 1, "monitor");
 	while ((id = cli_optparse_next(&p, cli, opts, true, &arg)) != OPTP_END) {
 		switch (id) {
@@ -93,20 +91,20 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		case GOPT_HELP:
 			cli_usage("monitor", stdout);
-			return EXIT_OK_;
+			return -1;
 		case OPTP_POSITIONAL:
 			cli_err(cli, "monitor: unexpected argument '%s'", arg);
 			return EXIT_USAGE;
 		case M_BAUD:
-			rc = cli_opt_baud(cli, "monitor --baud", arg, 300, &baud);
+			rc = cli_opt_baud(cli, "monitor --baud", arg, 300, &m->baud);
 			if (rc)
 				return rc;
 			break;
 		case M_RESET:
-			reset = true;
+			m->reset = true;
 			break;
 		case M_TIMESTAMPS:
-			m.timestamps = true;
+			m->timestamps = true;
 			break;
 		default:
 			if (id == GOPT_VERSION)
@@ -116,11 +114,20 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 				return rc;
 		}
 	}
+	return 0;
+}
+
+/* Open the port (and reset the chip with --reset). Returns 0 or an exit code. */
+static int mon_open(struct mon *m)
+{
+	struct cli *cli = m->cli;
+	int rc, os_err = 0;
+
 	if (!cli->port || !*cli->port) {
 		cli_err(cli, "monitor: no serial port given: use -p PORT or set BLRESCUE_PORT");
 		return EXIT_USAGE;
 	}
-	rc = blr_serial_open(cli->port, baud, &t, &os_err);
+	rc = blr_serial_open(cli->port, m->baud, &m->t, &os_err);
 	if (rc) {
 		if (rc == BLR_E_PERM)
 			cli_err(cli,
@@ -137,83 +144,121 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 				os_err ? ": " : "", os_err ? strerror(os_err) : "");
 		return rc == BLR_E_IO ? EXIT_IOERR : cli_exit_for(rc);
 	}
-	if (blr_dev_new(&dev, &t)) {
-		t.ops->close(t.ctx);
+	if (blr_dev_new(&m->dev, &m->t)) {
+		m->t.ops->close(m->t.ctx);
 		return EXIT_SOFTWARE;
 	}
-	if (reset) {
+	if (m->reset) {
 		const char *steps = cli->after ? cli_reset_steps(cli->after, 1) : NULL;
 
 		if (!steps || !*steps)
 			steps = cli_reset_steps("dtr-rts", 1);
-		if (blr_reset_steps_run(dev, steps))
+		if (blr_reset_steps_run(m->dev, steps))
 			cli_warn(cli, "monitor: the reset sequence failed");
 	}
-	cli_info(cli, "--- blrescue monitor on %s at %u baud; leave with Ctrl-] ---", cli->port,
-		 baud);
-	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-		raw = saved;
-		raw.c_iflag &=
-		    ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-		raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-		raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
-		raw.c_cflag |= CS8;
-		raw.c_cc[VMIN] = 1;
-		raw.c_cc[VTIME] = 0;
-		if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0)
-			tty_raw = true;
+	return 0;
+}
+
+/* Standard input in raw mode when it is a terminal (undone by restore_tty). */
+static void raw_tty(struct mon *m)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &m->saved) != 0)
+		return;
+	raw = m->saved;
+	raw.c_iflag &=
+	    ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+	raw.c_cflag |= CS8;
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0)
+		m->tty_raw = true;
+}
+
+static void restore_tty(struct mon *m)
+{
+	if (m->tty_raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &m->saved);
+	m->tty_raw = false;
+}
+
+/* What the user typed goes to the chip, up to a Ctrl-]. Returns 0, -1 after a Ctrl-], or
+ * EXIT_IOERR. */
+static int forward_input(struct mon *m, bool *stdin_open)
+{
+	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+	uint8_t buf[4096], *q;
+	ssize_t n;
+	size_t k;
+
+	if (!*stdin_open || poll(&pfd, 1, 0) <= 0)
+		return 0;
+	n = read(STDIN_FILENO, buf, sizeof(buf));
+	if (n <= 0) {
+		if (n == 0 || errno != EINTR)
+			*stdin_open = false;
+		return 0;
 	}
-	m.t0 = cli_now_ms();
-	rc = EXIT_OK_;
+	q = memchr(buf, CTRL_RBRACKET, (size_t)n);
+	k = q ? (size_t)(q - buf) : (size_t)n;
+	if (k && m->t.ops->write(m->t.ctx, buf, k, 1000))
+		return EXIT_IOERR;
+	return q ? -1 : 0;
+}
+
+/* Until Ctrl-], a signal or an error. Returns an exit code. */
+static int pump(struct mon *m)
+{
+	struct cli *cli = m->cli;
+	bool stdin_open = true;
+
 	for (;;) {
 		uint8_t buf[4096];
 		size_t got = 0;
 		int e;
 
-		if (cli->interrupted && *cli->interrupted) {
-			rc = EXIT_INTERRUPTED;
-			break;
-		}
-		if (stdin_open) {
-			struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-
-			if (poll(&pfd, 1, 0) > 0) {
-				ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-
-				if (n <= 0) {
-					if (n == 0 || errno != EINTR)
-						stdin_open = false;
-				} else {
-					uint8_t *q = memchr(buf, CTRL_RBRACKET, (size_t)n);
-					size_t k = q ? (size_t)(q - buf) : (size_t)n;
-
-					if (k && t.ops->write(t.ctx, buf, k, 1000)) {
-						rc = EXIT_IOERR;
-						break;
-					}
-					if (q)
-						break;
-				}
-			}
-		}
-		e = t.ops->read(t.ctx, buf, sizeof(buf), 20, &got);
-		if (got && show(&m, buf, got)) {
-			rc = EXIT_IOERR;
-			break;
-		}
+		if (cli->interrupted && *cli->interrupted)
+			return EXIT_INTERRUPTED;
+		e = forward_input(m, &stdin_open);
+		if (e)
+			return e < 0 ? EXIT_OK_ : e;
+		e = m->t.ops->read(m->t.ctx, buf, sizeof(buf), 20, &got);
+		if (got && show(m, buf, got))
+			return EXIT_IOERR;
 		if (e && e != BLR_E_TIMEOUT) {
-			if (tty_raw)
-				tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-			tty_raw = false;
+			restore_tty(m);
 			cli_err(cli, "monitor: reading %s failed: %s (unplugged?)", cli->port,
 				blr_strerror(e));
-			rc = EXIT_IOERR;
-			break;
+			return EXIT_IOERR;
 		}
 	}
-	if (tty_raw)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-	blr_dev_free(dev);
+}
+
+int cmd_monitor(struct cli *cli, int argc, char **argv)
+{
+	struct mon m;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.cli = cli;
+	m.line_start = true;
+	m.baud = 115200;
+	rc = mon_args(&m, argc, argv);
+	if (rc)
+		return rc < 0 ? EXIT_OK_ : rc;
+	rc = mon_open(&m);
+	if (rc)
+		return rc;
+	cli_info(cli, "--- blrescue monitor on %s at %u baud; leave with Ctrl-] ---", cli->port,
+		 m.baud);
+	raw_tty(&m);
+	m.t0 = cli_now_ms();
+	rc = pump(&m);
+	restore_tty(&m);
+	blr_dev_free(m.dev);
 	cli_info(cli, "\n--- monitor closed ---");
 	return rc;
 }

@@ -6,6 +6,7 @@
  * (monitor --baud).
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,15 +127,32 @@ int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struc
 	return cli_optparse_next(p, cli, cmd_opts, globals, arg);
 }
 
+/* A command option (id O_*, from opts) into a. Returns 0 or EXIT_USAGE after a message. */
+static int take_opt(const struct cli *cli, const struct cli_opt *opts, struct cli_args *a, int id,
+		    const char *arg)
+{
+	char name[40];
+
+	if (id <= 0 || id >= O_COUNT)
+		return EXIT_SOFTWARE;
+	while (opts->id != id)
+		opts++;
+	a->has[id] = true;
+	a->val[id] = arg;
+	if (opts->has_arg != OPT_NUM)
+		return 0;
+	snprintf(name, sizeof(name), "--%s", opts->lng);
+	return cli_opt_u32(cli, name, arg, &a->num[id]);
+}
+
 int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
-		  const struct cli_opt *opts, cli_opt_handler h, void *st, const char **pos,
-		  size_t maxpos, size_t *npos)
+		  const struct cli_opt *opts, size_t maxpos, struct cli_args *a)
 {
 	struct cli_optparse p;
 	const char *arg;
 	int id, rc;
 
-	*npos = 0;
+	memset(a, 0, sizeof(*a));
 	cli_optparse_init(&p, argc, argv, 1, name);
 	while ((id = cli_optparse_next(&p, cli, opts, true, &arg)) != OPTP_END) {
 		if (id == OPTP_ERROR)
@@ -146,19 +164,19 @@ int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
 		if (id == GOPT_VERSION)
 			continue;
 		if (id == OPTP_POSITIONAL) {
-			if (*npos >= maxpos) {
+			if (a->npos >= maxpos || a->npos >= sizeof(a->pos) / sizeof(a->pos[0])) {
 				cli_err(cli,
 					"%s: unexpected argument '%s' (see 'blrescue help %s')",
 					name, arg, name);
 				return EXIT_USAGE;
 			}
-			pos[(*npos)++] = arg;
+			a->pos[a->npos++] = arg;
 			continue;
 		}
 		if (id >= GOPT_PORT)
 			rc = cli_global_apply(cli, id, arg);
 		else
-			rc = h(cli, st, id, arg);
+			rc = take_opt(cli, opts, a, id, arg);
 		if (rc)
 			return rc;
 	}

@@ -37,6 +37,18 @@ else
 	check "info --json: flash_size and jedec" sh -c "grep -q '\"flash_size\": 2097152' '$T/out' && grep -q '\"flash_jedec\": \"C84015\"' '$T/out'"
 fi
 
+# A port name that is not plain ASCII (valid UTF-8, then a byte outside UTF-8): still valid
+# JSON, the UTF-8 kept as it is, the stray byte escaped as \u00ff (src/cli/json.h).
+LINK="$T/$(printf 'port-caf\303\251-\377')"
+ln -s "$PORT" "$LINK"
+run -p "$LINK" --loader "$LOADER" info --json
+check "info --json: a port name with bytes >= 0x80 gives valid JSON naming it" python3 -c "
+import json,sys
+d=json.loads(open('$T/out','rb').read().decode('utf-8'))
+assert d['port'].endswith('/port-caf\u00e9-\u00ff'), d['port']
+"
+rm -f "$LINK"
+
 # shellcheck disable=SC2086
 run $B read "$T/full.bin"
 check "read: exit 0" rc_is 0

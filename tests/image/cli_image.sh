@@ -67,6 +67,20 @@ if command -v python3 >/dev/null 2>&1; then
   if python3 -m json.tool "$T/out" >/dev/null 2>&1; then ok "inspect json parses"; else nok "inspect json parses"; fi
 fi
 
+# A file name that is not plain ASCII: the JSON stays valid, the UTF-8 is kept as it is and
+# the byte outside UTF-8 escaped (src/cli/json.h).
+NB="$T/$(printf 'caf\303\251-\377.bin')"
+cp "$OB" "$NB"
+for c in inspect check; do
+  expect 0 "$c --json on a file name with bytes >= 0x80" "$BIN" $c --json "$NB"
+  if python3 -c "
+import json
+d=json.loads(open('$T/out','rb').read().decode('utf-8'))
+assert d['file'].endswith('/caf\u00e9-\u00ff.bin'), d['file']
+" 2>"$T/err"; then ok "$c --json names it in valid JSON"; else nok "$c --json names it in valid JSON"; sed 's/^/# /' "$T/err"; fi
+done
+rm -f "$NB"
+
 expect 0 "scrub openbeken" "$BIN" scrub "$OB" "$T/clean.bin"
 has "scrub reports fields" "mqtt_userName" "$T/out"
 expect 0 "scrubbed copy checks" "$BIN" check "$T/clean.bin"

@@ -78,6 +78,26 @@ static const char *js_ws(const char *p)
 
 static const char *js_value(const char *p, int depth);
 
+/* Length of the UTF-8 sequence at p (a code point in its shortest form, not a surrogate, at
+ * most U+10FFFF), or 0: JSON text is UTF-8 (RFC 8259, section 8.1). */
+static size_t js_utf8(const unsigned char *p)
+{
+	static const unsigned long min[5] = {0, 0, 0x80, 0x800, 0x10000};
+	unsigned n = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+	unsigned long cp = *p & (0x7Fu >> n);
+
+	if (*p < 0xC0 || *p >= 0xF8)
+		return 0;
+	for (unsigned i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3Fu);
+	}
+	if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
 static const char *js_string(const char *p)
 {
 	if (*p != '"')
@@ -85,6 +105,14 @@ static const char *js_string(const char *p)
 	for (p++; *p && *p != '"'; p++) {
 		if ((unsigned char)*p < 0x20)
 			return NULL;
+		if ((unsigned char)*p >= 0x80) {
+			size_t n = js_utf8((const unsigned char *)p);
+
+			if (!n)
+				return NULL;
+			p += n - 1;
+			continue;
+		}
 		if (*p == '\\') {
 			p++;
 			if (*p == 'u') {
@@ -166,6 +194,12 @@ static void json_checker_works(void **state)
 	assert_null(js_value("{\"a\":[1,]}", 0));
 	assert_null(js_value("{\"a\" 1}", 0));
 	assert_null(js_value("\"tab\there\"", 0));
+	assert_non_null(js_value("\"caf\xc3\xa9 \xf0\x9f\x94\xa5\"", 0));
+	assert_null(js_value("\"\xff\"", 0));		  /* not UTF-8 */
+	assert_null(js_value("\"\xc3\"", 0));		  /* cut off */
+	assert_null(js_value("\"\xc0\xaf\"", 0));	  /* overlong '/' */
+	assert_null(js_value("\"\xed\xa0\x80\"", 0));	  /* surrogate */
+	assert_null(js_value("\"\xf4\x90\x80\x80\"", 0)); /* above U+10FFFF */
 }
 
 /* ---- files ---- */
@@ -201,14 +235,16 @@ static uint8_t *read_back(const char *name, size_t *n)
 	return b;
 }
 
+/* EasyFlash sector and entry status bytes (image-format.md §5) */
+static const uint8_t using_[3] = {0x00, 0x00, 0xFF}, dfalse[3] = {0x00, 0xFF, 0xFF};
+static const uint8_t st_write[5] = {0, 0, 0xFF, 0xFF, 0xFF};
+
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/blr-cmdimg-XXXXXX");
 	assert_non_null(mkdtemp(tmpdir));
 	uint8_t *img = syn_image();
-	static const uint8_t using_[3] = {0x00, 0x00, 0xFF}, dfalse[3] = {0x00, 0xFF, 0xFF};
-	static const uint8_t st_write[5] = {0, 0, 0xFF, 0xFF, 0xFF};
 	uint32_t pos = 20;
 
 	/* a settings store with a secret and an awkward key name (quote, backslash) */
@@ -416,12 +452,40 @@ static void chips_cmd(void **state)
 	assert_int_equal(run(cmd_chips, (const char *const[]){"chips", "extra", NULL}), EXIT_USAGE);
 }
 
+/* Every --json output is valid JSON, whatever bytes a file name or the settings store holds:
+ * valid UTF-8 passes through unchanged, control characters and bytes outside UTF-8 are
+ * escaped (src/cli/json.h). */
+static void json_strings_cmd(void **state)
+{
+	static const char name[] = "caf\xc3\xa9 \xf0\x9f\x94\xa5\t\xff\xed\xa0\x80.bin";
+	static const char want[] =
+	    "caf\xc3\xa9 \xf0\x9f\x94\xa5\\t\\u00ff\\u00ed\\u00a0\\u0080.bin\"";
+	uint8_t *img = syn_image();
+	uint32_t pos = 20;
+	char p[512];
+	(void)state;
+
+	syn_ef_sector(img + SYN_PSM, using_, dfalse);
+	syn_ef_entry(img + SYN_PSM, &pos, st_write, "k\xc3\xa9y\xff", "\xc3\xa9t\xc3\xa9\x7f", 6);
+	write_file(name, img, SYN_SIZE);
+	free(img);
+	path_in(p, sizeof(p), name);
+	assert_int_equal(
+	    run(cmd_inspect, (const char *const[]){"inspect", "--json", "--show-values", p, NULL}),
+	    0);
+	assert_json(out);
+	assert_non_null(strstr(out, want));
+	assert_int_equal(run(cmd_check, (const char *const[]){"check", "--json", p, NULL}), 0);
+	assert_json(out);
+	assert_non_null(strstr(out, want));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(json_checker_works), cmocka_unit_test(check_cmd),
 	    cmocka_unit_test(inspect_cmd),	  cmocka_unit_test(scrub_cmd),
-	    cmocka_unit_test(chips_cmd),
+	    cmocka_unit_test(chips_cmd),	  cmocka_unit_test(json_strings_cmd),
 	};
 	return cmocka_run_group_tests_name("cmd-image", tests, setup, teardown);
 }

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* The commands that change or compare the flash: write, erase, verify. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blrescue/image.h"
+#include "cli/flash_cmd.h"
+#include "common/hash.h"
+
+/* ---- write -------------------------------------------------------------------------------- */
+
+static const struct cli_opt write_opts[] = {
+    {"addr", 'a', OPT_NUM, O_ADDR},
+    {"backup", 0, OPT_ARG, O_BACKUP},
+    {"force", 'f', OPT_NONE, O_FORCE},
+    {"reset", 0, OPT_NONE, O_RESET},
+    {"full", 0, OPT_NONE, O_FULL},
+    {"no-verify", 0, OPT_NONE, O_NO_VERIFY},
+    {NULL, 0, 0, 0},
+};
+
+/* At address 0 FILE must be a complete, bootable image (blrescue check), unless force (then
+ * a warning). Returns false after the messages when the write is refused. */
+static bool bootable(struct cli *cli, const char *path, const uint8_t *buf, size_t len,
+		     uint32_t flash, bool force)
+{
+	struct blr_check_result cr;
+
+	memset(&cr, 0, sizeof(cr));
+	if (blr_image_check(buf, len, flash, &cr) == 0 && cr.verdict == BLR_VERDICT_OK)
+		return true;
+	if (force) {
+		cli_warn(cli, "%s: %s; writing anyway (--force)", path,
+			 cr.summary[0] ? cr.summary : "check failed");
+		return true;
+	}
+	cli_err(cli, "write: %s is not a complete, bootable BL602 flash image: %s", path,
+		cr.summary[0] ? cr.summary : "check failed");
+	cli_info(cli,
+		 "not writing it to address 0 (see 'blrescue check %s'); use --force to write "
+		 "it anyway",
+		 path);
+	return false;
+}
+
+/* After a write: reset the chip (--reset), or say how to run the firmware. */
+static void run_firmware(struct cli_session *s, bool reset)
+{
+	const struct cli *cli = s->cli;
+	int e;
+
+	if (!reset) {
+		cli_info(cli, "Done. To run the firmware, release BOOT (GPIO8) and reset the chip "
+			      "(or use --reset).");
+		return;
+	}
+	e = blr_reset(s->dev);
+	if (e)
+		cli_warn(cli, "reset failed: %s", blr_strerror(e));
+	else if (!cli->before || !*cli_reset_steps(cli->before, 0))
+		cli_info(cli, "Chip reset. If BOOT (GPIO8) is still held high it re-enters "
+			      "download mode: release it and reset to run the firmware.");
+	else
+		cli_info(cli, "Chip reset.");
+}
+
+/* The session is open and FILE read: back up (--backup), write, report. Returns an exit code. */
+static int write_file(struct cli_session *s, const struct cli_args *args, const uint8_t *buf,
+		      size_t len)
+{
+	struct cli *cli = s->cli;
+	const char *file = args->pos[0], *backup = args->val[O_BACKUP];
+	uint32_t a = args->num[O_ADDR];
+	bool force = args->has[O_FORCE], no_verify = args->has[O_NO_VERIFY];
+	struct blr_update_stats st;
+	uint64_t t0, dt;
+	char sz[32];
+	int rc;
+
+	if (a == 0 && !bootable(cli, file, buf, len, s->info.flash_size, force))
+		return EXIT_DATAERR;
+	if (backup) {
+		cli_info(cli, "Saving 0x%08" PRIx32 "..0x%08" PRIx32 " to %s first", a,
+			 (uint32_t)(a + len), backup);
+		rc = cli_read_to_file(s, a, (uint32_t)len, backup, force, "backup");
+		if (rc) {
+			cli_err(cli, "write: nothing was written because the backup failed");
+			return rc;
+		}
+	}
+	cli_fmt_size(len, sz, sizeof(sz));
+	cli_info(cli, "Writing %s (%s) at 0x%08" PRIx32, file, sz, a);
+	memset(&st, 0, sizeof(st));
+	t0 = cli_now_ms();
+	rc = blr_flash_update(s->dev, a, buf, len,
+			      (args->has[O_FULL] ? BLR_UPDATE_FULL : 0u) |
+				  (no_verify ? BLR_UPDATE_NO_VERIFY : 0u),
+			      &st);
+	if (rc) {
+		rc = cli_session_fail(s, "write", rc);
+		if (rc != EXIT_INTERRUPTED || st.sectors_erased)
+			cli_info(cli,
+				 "the flash may now hold a mix of old and new data; run the "
+				 "write again%s",
+				 backup ? " or restore the backup" : "");
+		return rc;
+	}
+	cli_progress_end(&s->progress);
+	dt = cli_now_ms() - t0;
+	fprintf(cli->out,
+		"wrote %s at 0x%08" PRIx32 ": %zu sectors, %zu unchanged, %zu erased, %zu "
+		"bytes programmed, %s, %" PRIu64 ".%01" PRIu64 " s\n",
+		file, a, st.sectors_total, st.sectors_skipped, st.sectors_erased, st.bytes_written,
+		no_verify ? "not verified" : "verified by the chip's SHA-256", dt / 1000,
+		dt % 1000 / 100);
+	run_firmware(s, args->has[O_RESET]);
+	return EXIT_OK_;
+}
+
+int cmd_write(struct cli *cli, int argc, char **argv)
+{
+	struct cli_args args;
+	struct cli_session s;
+	const char *backup;
+	uint8_t *buf;
+	size_t len;
+	int rc = cli_parse_cmd(cli, argc, argv, "write", write_opts, 1, &args);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK_ : rc;
+	if (args.npos != 1) {
+		cli_err(cli, "write: which file? usage: blrescue write FILE [--addr ADDR]");
+		return EXIT_USAGE;
+	}
+	backup = args.val[O_BACKUP];
+	if (backup) {
+		rc = cli_check_output(cli, "write --backup", backup, args.has[O_FORCE]);
+		if (rc)
+			return rc;
+	}
+	rc = cli_open_with_file(cli, "write", args.pos[0], args.num[O_ADDR], &s, &buf, &len);
+	if (rc)
+		return rc;
+	rc = write_file(&s, &args, buf, len);
+	free(buf);
+	cli_session_close(&s);
+	return rc;
+}
+
+/* ---- erase -------------------------------------------------------------------------------- */
+
+static const struct cli_opt erase_opts[] = {
+    {"start", 0, OPT_NUM, O_START},
+    {"size", 0, OPT_NUM, O_SIZE},
+    {"end", 0, OPT_NUM, O_END},
+    {"all", 0, OPT_NONE, O_ALL},
+    {NULL, 0, 0, 0},
+};
+
+int cmd_erase(struct cli *cli, int argc, char **argv)
+{
+	struct cli_args args;
+	struct cli_session s;
+	uint32_t a;
+	uint64_t n;
+	bool to_end;
+	int rc;
+
+	rc = cli_parse_cmd(cli, argc, argv, "erase", erase_opts, 0, &args);
+	if (rc)
+		return rc < 0 ? EXIT_OK_ : rc;
+	if (args.has[O_ALL] && (args.has[O_START] || args.has[O_SIZE] || args.has[O_END])) {
+		cli_err(cli, "erase: --all cannot be combined with --start/--size/--end");
+		return EXIT_USAGE;
+	}
+	if (!args.has[O_ALL]) {
+		if (!args.has[O_START] || (!args.has[O_SIZE] && !args.has[O_END])) {
+			cli_err(cli,
+				"erase: say what to erase: --start ADDR with --size N or --end "
+				"ADDR, or --all for the whole chip");
+			return EXIT_USAGE;
+		}
+		rc = cli_range_shape(cli, "erase", &args, &a, &n, &to_end);
+		if (rc)
+			return rc;
+		if (a % BLR_SECTOR_SIZE || n % BLR_SECTOR_SIZE) {
+			uint64_t lo = a - a % BLR_SECTOR_SIZE;
+			uint64_t hi =
+			    (a + n + BLR_SECTOR_SIZE - 1) / BLR_SECTOR_SIZE * BLR_SECTOR_SIZE;
+
+			cli_err(cli,
+				"erase: 0x%" PRIx32 "..0x%" PRIx64 " is not aligned to 4 KiB "
+				"sectors; the nearest aligned range covering it is --start "
+				"0x%" PRIx64 " --size 0x%" PRIx64 " (--end 0x%" PRIx64 ")",
+				a, a + n, lo, hi - lo, hi);
+			return EXIT_USAGE;
+		}
+	}
+	rc = cli_session_open(cli, &s);
+	if (rc)
+		return rc;
+	if (args.has[O_ALL]) {
+		cli_info(cli, "Erasing the whole chip (this can take a minute)...");
+		rc = blr_flash_erase_all(s.dev);
+		if (rc) {
+			rc = cli_session_fail(&s, "erase", rc);
+		} else {
+			char sz[32];
+
+			cli_fmt_size(s.info.flash_size, sz, sizeof(sz));
+			fprintf(cli->out, "erased the whole %s flash\n", sz);
+		}
+	} else {
+		rc = cli_range_fit(cli, "erase", s.info.flash_size, a, &n, false);
+		if (rc == 0) {
+			rc = blr_flash_erase(s.dev, a, (size_t)n);
+			if (rc)
+				rc = cli_session_fail(&s, "erase", rc);
+			else
+				fprintf(cli->out,
+					"erased 0x%08" PRIx32 "..0x%08" PRIx64 " (%" PRIu64
+					" sector(s))\n",
+					a, a + n, n / BLR_SECTOR_SIZE);
+		}
+	}
+	cli_session_close(&s);
+	return rc;
+}
+
+/* ---- verify ------------------------------------------------------------------------------- */
+
+static const struct cli_opt verify_opts[] = {
+    {"addr", 'a', OPT_NUM, O_ADDR},
+    {"diff", 0, OPT_NONE, O_DIFF},
+    {NULL, 0, 0, 0},
+};
+
+int cmd_verify(struct cli *cli, int argc, char **argv)
+{
+	struct cli_args args;
+	struct cli_session s;
+	uint8_t *buf = NULL, chip[32], host[32];
+	char hex[65];
+	size_t len;
+	uint32_t a;
+	int rc;
+
+	rc = cli_parse_cmd(cli, argc, argv, "verify", verify_opts, 1, &args);
+	if (rc)
+		return rc < 0 ? EXIT_OK_ : rc;
+	if (args.npos != 1) {
+		cli_err(cli, "verify: which file? usage: blrescue verify FILE [--addr ADDR]");
+		return EXIT_USAGE;
+	}
+	a = args.num[O_ADDR];
+	rc = cli_open_with_file(cli, "verify", args.pos[0], a, &s, &buf, &len);
+	if (rc)
+		return rc;
+	rc = blr_flash_sha256(s.dev, a, len, chip);
+	if (rc) {
+		rc = cli_session_fail(&s, "verify", rc);
+		goto out;
+	}
+	if (blr_sha256(buf, len, host)) {
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
+	blr_hex(chip, 32, hex);
+	if (!memcmp(chip, host, 32)) {
+		fprintf(cli->out,
+			"match: %s equals flash 0x%08" PRIx32 "..0x%08" PRIx64 " (sha256 %s)\n",
+			args.pos[0], a, (uint64_t)a + len, hex);
+		rc = EXIT_OK_;
+		goto out;
+	}
+	fprintf(cli->out,
+		"MISMATCH: %s differs from flash 0x%08" PRIx32 "..0x%08" PRIx64
+		" (flash sha256 %s)\n",
+		args.pos[0], a, (uint64_t)a + len, hex);
+	rc = EXIT_MISMATCH;
+	if (args.has[O_DIFF]) {
+		size_t first = a / BLR_SECTOR_SIZE;
+		size_t nsec = ((uint64_t)a + len + BLR_SECTOR_SIZE - 1) / BLR_SECTOR_SIZE - first;
+		uint8_t *diff = calloc(nsec, 1);
+		size_t ndiff = 0;
+		int e;
+
+		if (!diff) {
+			rc = EXIT_SOFTWARE;
+			goto out;
+		}
+		e = blr_flash_compare(s.dev, a, buf, len, diff, &ndiff);
+		cli_progress_end(&s.progress);
+		if (e) {
+			free(diff);
+			rc = cli_session_fail(&s, "verify --diff", e);
+			goto out;
+		}
+		fprintf(cli->out, "%zu of %zu sectors differ:\n", ndiff, nsec);
+		for (size_t i = 0; i < nsec; i++)
+			if (diff[i])
+				fprintf(cli->out, "  0x%08zx-0x%08zx\n",
+					(first + i) * BLR_SECTOR_SIZE,
+					(first + i + 1) * BLR_SECTOR_SIZE - 1);
+		free(diff);
+	}
+out:
+	fflush(cli->out);
+	free(buf);
+	cli_session_close(&s);
+	return rc;
+}

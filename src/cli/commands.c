@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The command table: every command's name, alias, one-line summary and usage text (the
+ * source of 'blrescue --help', 'blrescue help COMMAND' and COMMAND --help; blrescue(1) says
+ * the same, tests/cli/run_basic.sh holds them together), and the help command.
+ */
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define GLOBAL_HINT                                                                                \
+	"Global options (-p, -b, --rom-baud, --loader, --before, --after, -v, -q) are "            \
+	"accepted too;\nsee 'blrescue --help'.\n"
+
+static const struct cli_command commands[] = {
+    {"info", NULL, cmd_info, true, "connect and show chip, MAC, loader and flash",
+     "usage: blrescue info [--json]\n"
+     "\n"
+     "Connect to the chip and print its chip id and MAC, the ROM and loader versions, the\n"
+     "flash JEDEC id, vendor and part (when known) and the flash size.\n"
+     "\n"
+     "  --json            print one JSON object instead of text\n"},
+    {"read", "dump", cmd_read, true, "back up the flash to a file (alias: dump)",
+     "usage: blrescue read FILE [--start ADDR] [--size N | --end ADDR] [--force]\n"
+     "       blrescue dump ...  (same command)\n"
+     "\n"
+     "Read the flash into FILE ('-' = standard output). By default the whole flash, with\n"
+     "the size taken from the chip's JEDEC id. The file is written atomically and checked\n"
+     "against the chip's own SHA-256 of the same range; the SHA-256 is printed.\n"
+     "\n"
+     "  --start ADDR      first address to read (default 0)\n"
+     "  --size N          number of bytes to read (default: up to the end of the flash)\n"
+     "  --end ADDR        exclusive end address (instead of --size)\n"
+     "  --force           replace FILE if it exists\n"},
+    {"write", NULL, cmd_write, true, "restore a file to the flash (Dev Cube's single download)",
+     "usage: blrescue write FILE [--addr ADDR] [--backup FILE] [--force] [--reset]\n"
+     "                      [--full] [--no-verify]\n"
+     "\n"
+     "Write FILE to the flash at ADDR (default 0). Only the 4 KiB sectors that differ are\n"
+     "erased and programmed; bytes of partly covered sectors are preserved. Then the write\n"
+     "check and the chip's SHA-256 verify the range. At address 0 the file must start with\n"
+     "a BL602 boot header and pass 'blrescue check'.\n"
+     "\n"
+     "  --addr ADDR       flash address to write to (default 0)\n"
+     "  --backup FILE     first save the range about to be overwritten to FILE\n"
+     "  --force           write a file that fails the checks at address 0; replace an\n"
+     "                    existing backup FILE\n"
+     "  --reset           reset the chip afterwards (release BOOT/GPIO8 to run the firmware)\n"
+     "  --full            erase and write every sector, do not skip identical ones\n"
+     "  --no-verify       skip the final SHA-256 check\n"},
+    {"erase", NULL, cmd_erase, true, "erase a sector-aligned range, or the whole chip",
+     "usage: blrescue erase --start ADDR (--size N | --end ADDR)\n"
+     "       blrescue erase --all\n"
+     "\n"
+     "Erase 4 KiB sectors (set them to 0xFF). The range must be sector-aligned; a\n"
+     "misaligned range is refused and the nearest aligned range is named. There is no\n"
+     "default target.\n"
+     "\n"
+     "  --start ADDR      first address (multiple of 4 KiB)\n"
+     "  --size N          number of bytes (multiple of 4 KiB)\n"
+     "  --end ADDR        exclusive end address (instead of --size)\n"
+     "  --all             erase the whole chip\n"},
+    {"verify", NULL, cmd_verify, true, "compare a file with the flash (exit 1 on a mismatch)",
+     "usage: blrescue verify FILE [--addr ADDR] [--diff]\n"
+     "\n"
+     "Compare FILE with the flash at ADDR (default 0) using the chip's own SHA-256.\n"
+     "Exit status 0 when equal, 1 when different.\n"
+     "\n"
+     "  --addr ADDR       flash address the file belongs at (default 0)\n"
+     "  --diff            list the 4 KiB sectors that differ\n"},
+    {"monitor", NULL, cmd_monitor, true, "serial console (leave with Ctrl-])",
+     "usage: blrescue monitor [--baud RATE] [--reset] [--timestamps]\n"
+     "\n"
+     "Open the port as a serial console: what the chip sends is printed, what you type is\n"
+     "sent (Ctrl-C too). Leave with Ctrl-] (the terminal is restored).\n"
+     "\n"
+     "  --baud RATE       console baud rate (default 115200)\n"
+     "  --reset           reset the chip first (the --after sequence, or the dtr-rts run\n"
+     "                    preset) so that you see it boot\n"
+     "  --timestamps      prefix every line with the time since start\n"},
+    {"loader", NULL, cmd_loader, true,
+     "show which flash loader is used; 'loader add FILE' installs one",
+     "usage: blrescue loader\n"
+     "       blrescue loader add FILE\n"
+     "\n"
+     "Without arguments: show which flash loader file (eflash_loader_40m.bin) would be used,\n"
+     "why, and what it is. 'add' validates FILE and copies it into the user data directory\n"
+     "($XDG_DATA_HOME/blrescue or ~/.local/share/blrescue).\n"
+     "\n"
+     "  --devcube DIR     also look in this Dev Cube folder\n"},
+    {"inspect", NULL, cmd_inspect, false, "show what a flash dump contains (offline)",
+     "usage: blrescue inspect FILE [--json] [--show-values]\n"
+     "\n"
+     "Show the boot header, partition tables, firmware slots, settings store and flash\n"
+     "size of a dump. Problems are marked.\n"
+     "\n"
+     "  --json            print JSON\n"
+     "  --show-values     also print the values of the settings store\n"},
+    {"check", NULL, cmd_check, false,
+     "judge a dump: complete and bootable, suspicious, or not BL602",
+     "usage: blrescue check FILE [--json]\n"
+     "\n"
+     "Print one verdict line. Exit status 0: complete and bootable; 1: suspicious (reasons\n"
+     "given); 2: not a BL602 dump.\n"
+     "\n"
+     "  --json            print JSON\n"},
+    {"scrub", NULL, cmd_scrub, false, "copy a dump without Wi-Fi credentials and other secrets",
+     "usage: blrescue scrub IN OUT [--ssid SSID] [--psk PASSPHRASE] [--force]\n"
+     "\n"
+     "Write a copy of IN to OUT with known secrets removed from the settings store, and\n"
+     "print what was removed.\n"
+     "\n"
+     "  --ssid SSID       also wipe this string (raw and hex) anywhere in the image\n"
+     "  --psk PASSPHRASE  likewise\n"
+     "  --force           replace OUT if it exists\n"},
+    {"chips", NULL, cmd_chips, false, "list the chip markings and flash parts blrescue knows",
+     "usage: blrescue chips [--json]\n"
+     "\n"
+     "Print the BL602 chip markings and the SPI flash JEDEC ids blrescue knows.\n"
+     "\n"
+     "  --json            print JSON\n"},
+    {"help", NULL, cmd_help, false, "show help for a command", "usage: blrescue help [COMMAND]\n"},
+    {NULL, NULL, NULL, false, NULL, NULL},
+};
+
+static const char global_usage[] =
+    "usage: blrescue [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Back up, restore, erase and verify the SPI flash of a Bouffalo Lab BL602/BL604 over a\n"
+    "USB-UART adapter, and inspect or scrub flash dumps offline.\n"
+    "\n"
+    "Options (accepted before or after the command):\n"
+    "  -p, --port PORT       serial port (default $BLRESCUE_PORT)\n"
+    "  -b, --baud RATE       loader baud rate (default 2000000)\n"
+    "      --rom-baud RATE   boot ROM baud rate (default 500000)\n"
+    "      --loader FILE     flash loader file (default $BLRESCUE_LOADER, then search)\n"
+    "      --devcube DIR     Dev Cube folder to search for the loader ($BLRESCUE_DEVCUBE)\n"
+    "      --before SEQ      reset before connecting: none (default), dtr-rts, inverted, or\n"
+    "                        steps such as 'rts,w50,-rts'\n"
+    "      --after SEQ       reset when done: none (default), dtr-rts, inverted, or steps\n"
+    "  -v, --verbose         more messages; repeat for debug (-vv) and frame traces (-vvv)\n"
+    "  -q, --quiet           only errors and results\n"
+    "  -h, --help            show help (also 'blrescue help COMMAND')\n"
+    "  -V, --version         show the version\n"
+    "\n"
+    "Commands:\n";
+
+const struct cli_command *cli_command_find(const char *name)
+{
+	const struct cli_command *c;
+
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, name) || (c->alias && !strcmp(c->alias, name)))
+			return c;
+	return NULL;
+}
+
+int cli_usage(const char *cmd, FILE *f)
+{
+	const struct cli_command *c = cli_command_find(cmd);
+
+	if (!c)
+		return -1;
+	fputs(c->usage, f);
+	if (c->global_hint)
+		fprintf(f, "\n%s", GLOBAL_HINT);
+	return 0;
+}
+
+void cli_overview(FILE *f)
+{
+	const struct cli_command *c;
+
+	fputs(global_usage, f);
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	fputs("\nRun 'blrescue help COMMAND' for a command's options; see blrescue(1).\n", f);
+}
+
+int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2) {
+		cli_overview(stdout);
+		return EXIT_OK_;
+	}
+	if (argc > 2) {
+		cli_err(cli, "help: one command name at most");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		cli_usage("help", stdout);
+		return EXIT_OK_;
+	}
+	if (cli_usage(argv[1], stdout)) {
+		cli_err(cli, "help: unknown command '%s' (see 'blrescue help')", argv[1]);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK_;
+}
