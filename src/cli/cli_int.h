@@ -117,11 +117,6 @@ int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t 
 int cli_read_input(const struct cli *cli, const char *what, const char *path, uint8_t **buf,
 		   size_t *len);
 
-/* ---- output ----------------------------------------------------------------------------- */
-
-/* Human size: "2 MiB", "4 KiB", "123 bytes". */
-void cli_fmt_size(uint64_t n, char *buf, size_t cap);
-
 /* ---- progress (progress.c) -------------------------------------------------------------- */
 
 struct cli_progress_stage {

@@ -287,7 +287,7 @@ int cmd_chips(struct cli *cli, int argc, char **argv)
 		const struct blr_chip_marking *m = blr_chip_marking_at(i);
 
 		if (m->flash_size)
-			cli_fmt_size(m->flash_size, sz, sizeof(sz));
+			blr_format_size(m->flash_size, sz, sizeof(sz));
 		else
 			snprintf(sz, sizeof(sz), "external");
 		fprintf(f, "  %-9s %-9s %s\n", m->marking, sz, m->note);
@@ -297,7 +297,7 @@ int cmd_chips(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < blr_flash_part_count(); i++) {
 		const struct blr_flash_part *p = blr_flash_part_at(i);
 
-		cli_fmt_size(p->size, sz, sizeof(sz));
+		blr_format_size(p->size, sz, sizeof(sz));
 		fprintf(f, "  %02X %02X %02X %-16s %-22s %-8s %s\n", p->jedec[0], p->jedec[1],
 			p->jedec[2], p->vendor, p->part ? p->part : "-", sz, p->source);
 	}

@@ -101,7 +101,7 @@ int cmd_info(struct cli *cli, int argc, char **argv)
 	fmt_hex_bytes(s.info.mac, 6, ':', v.mac);
 	snprintf(v.jedec, sizeof(v.jedec), "%02X%02X%02X", s.info.jedec[0], s.info.jedec[1],
 		 s.info.jedec[2]);
-	cli_fmt_size(s.info.flash_size, v.size, sizeof(v.size));
+	blr_format_size(s.info.flash_size, v.size, sizeof(v.size));
 	if (args.has[O_JSON])
 		info_json(cli->out, &v);
 	else

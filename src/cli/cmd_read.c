@@ -8,15 +8,14 @@
 #include <string.h>
 
 #include "cli/flash_cmd.h"
-#include "common/hash.h"
 
 int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const char *path,
 		     bool force, const char *what)
 {
 	struct cli *cli = s->cli;
 	uint8_t *buf = malloc(len ? len : 1);
-	uint8_t chip[32], host[32];
-	char hex[65];
+	uint8_t chip[32];
+	char hex[65], sz[32];
 	uint64_t t0 = cli_now_ms(), dt;
 	int rc;
 
@@ -24,24 +23,10 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 		cli_err(cli, "%s: out of memory", what);
 		return EXIT_SOFTWARE;
 	}
-	rc = blr_flash_read(s->dev, addr, buf, len);
-	if (rc) {
-		free(buf);
-		return cli_session_fail(s, what, rc);
-	}
+	rc = blr_flash_read_verified(s->dev, addr, buf, len, chip);
 	dt = cli_now_ms() - t0;
 	cli_progress_end(&s->progress);
-	rc = blr_flash_sha256(s->dev, addr, len, chip);
-	if (rc) {
-		free(buf);
-		return cli_session_fail(s, what, rc);
-	}
-	if (blr_sha256(buf, len, host)) {
-		free(buf);
-		cli_err(cli, "%s: SHA-256 failed", what);
-		return EXIT_SOFTWARE;
-	}
-	if (memcmp(chip, host, 32)) {
+	if (rc == BLR_E_VERIFY) {
 		free(buf);
 		cli_err(cli,
 			"%s: the data read does not match the chip's own SHA-256 of "
@@ -49,6 +34,10 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 			"baud (-b 1000000) and check the wiring.",
 			what, addr, (uint32_t)(addr + len));
 		return EXIT_IOERR;
+	}
+	if (rc) {
+		free(buf);
+		return cli_session_fail(s, what, rc);
 	}
 	if (cli->interrupted && *cli->interrupted) {
 		free(buf);
@@ -66,16 +55,12 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 		return strcmp(path, "-") ? EXIT_CANTCREAT : EXIT_IOERR;
 	}
 	free(buf);
-	blr_hex(chip, 32, hex);
-	{
-		char sz[32];
-
-		cli_fmt_size(len, sz, sizeof(sz));
-		cli_info(cli,
-			 "Read %s from 0x%08" PRIx32 " in %" PRIu64 ".%01" PRIu64
-			 " s; matches the chip's SHA-256",
-			 sz, addr, dt / 1000, dt % 1000 / 100);
-	}
+	blr_hex_string(chip, 32, hex);
+	blr_format_size(len, sz, sizeof(sz));
+	cli_info(cli,
+		 "Read %s from 0x%08" PRIx32 " in %" PRIu64 ".%01" PRIu64
+		 " s; matches the chip's SHA-256",
+		 sz, addr, dt / 1000, dt % 1000 / 100);
 	fprintf(cli->out, "%s  %s\n", hex, path);
 	fflush(cli->out);
 	return EXIT_OK_;

@@ -7,7 +7,6 @@
 
 #include "blrescue/image.h"
 #include "cli/flash_cmd.h"
-#include "common/hash.h"
 
 /* ---- write -------------------------------------------------------------------------------- */
 
@@ -90,7 +89,7 @@ static int write_file(struct cli_session *s, const struct cli_args *args, const 
 			return rc;
 		}
 	}
-	cli_fmt_size(len, sz, sizeof(sz));
+	blr_format_size(len, sz, sizeof(sz));
 	cli_info(cli, "Writing %s (%s) at 0x%08" PRIx32, file, sz, a);
 	memset(&st, 0, sizeof(st));
 	t0 = cli_now_ms();
@@ -209,7 +208,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 		} else {
 			char sz[32];
 
-			cli_fmt_size(s.info.flash_size, sz, sizeof(sz));
+			blr_format_size(s.info.flash_size, sz, sizeof(sz));
 			fprintf(cli->out, "erased the whole %s flash\n", sz);
 		}
 	} else {
@@ -241,10 +240,11 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	struct cli_args args;
 	struct cli_session s;
-	uint8_t *buf = NULL, chip[32], host[32];
+	uint8_t *buf = NULL, chip[32];
 	char hex[65];
 	size_t len;
 	uint32_t a;
+	bool equal = false;
 	int rc;
 
 	rc = cli_parse_cmd(cli, argc, argv, "verify", verify_opts, 1, &args);
@@ -258,17 +258,13 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	rc = cli_open_with_file(cli, "verify", args.pos[0], a, &s, &buf, &len);
 	if (rc)
 		return rc;
-	rc = blr_flash_sha256(s.dev, a, len, chip);
+	rc = blr_flash_verify(s.dev, a, buf, len, &equal, chip);
 	if (rc) {
 		rc = cli_session_fail(&s, "verify", rc);
 		goto out;
 	}
-	if (blr_sha256(buf, len, host)) {
-		rc = EXIT_SOFTWARE;
-		goto out;
-	}
-	blr_hex(chip, 32, hex);
-	if (!memcmp(chip, host, 32)) {
+	blr_hex_string(chip, 32, hex);
+	if (equal) {
 		fprintf(cli->out,
 			"match: %s equals flash 0x%08" PRIx32 "..0x%08" PRIx64 " (sha256 %s)\n",
 			args.pos[0], a, (uint64_t)a + len, hex);
@@ -282,7 +278,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	rc = EXIT_MISMATCH;
 	if (args.has[O_DIFF]) {
 		size_t first = a / BLR_SECTOR_SIZE;
-		size_t nsec = ((uint64_t)a + len + BLR_SECTOR_SIZE - 1) / BLR_SECTOR_SIZE - first;
+		size_t nsec = blr_sector_count(a, len);
 		uint8_t *diff = calloc(nsec, 1);
 		size_t ndiff = 0;
 		int e;

@@ -46,7 +46,7 @@ int cli_range_fit(struct cli *cli, const char *cmd, uint32_t flash, uint32_t a, 
 {
 	char sz[32];
 
-	cli_fmt_size(flash, sz, sizeof(sz));
+	blr_format_size(flash, sz, sizeof(sz));
 	if (a >= flash) {
 		cli_err(cli,
 			"%s: start 0x%" PRIx32 " is beyond the end of the %s flash (0x%" PRIx32 ")",
@@ -100,7 +100,7 @@ int cli_open_with_file(struct cli *cli, const char *what, const char *path, uint
 	flash = s->info.flash_size;
 	if ((uint64_t)addr + *len <= flash)
 		return 0;
-	cli_fmt_size(flash, fsz, sizeof(fsz));
+	blr_format_size(flash, fsz, sizeof(fsz));
 	cli_err(cli,
 		"%s: %s (%zu bytes) does not fit the %s flash at 0x%08" PRIx32
 		" (it would end at 0x%" PRIx64 ", the flash ends at 0x%" PRIx32 ")",

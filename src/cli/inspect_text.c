@@ -210,7 +210,7 @@ static void text_psm(FILE *f, const struct cli_inspect *x)
 
 	if (!in->have_psm)
 		return;
-	cli_fmt_size(in->psm_len, sz, sizeof(sz));
+	blr_format_size(in->psm_len, sz, sizeof(sz));
 	fprintf(f, "\nsettings (PSM, EasyFlash v4) at 0x%X, %s:\n", in->psm_offset, sz);
 	for (size_t i = 0; i < in->n_sectors; i++) {
 		const struct blr_ef_sector *s = &in->sectors[i];
@@ -260,14 +260,14 @@ void cli_inspect_text(const struct cli *cli, const struct cli_inspect *x)
 	FILE *f = cli->out;
 	char sz[32];
 
-	cli_fmt_size(in->len, sz, sizeof(sz));
+	blr_format_size(in->len, sz, sizeof(sz));
 	if (in->len % 1024) /* "5000 bytes", not "5000 bytes (5000 bytes)" or "(1.99 MiB)" */
 		fprintf(f, "%s: %zu bytes\n", x->path, in->len);
 	else
 		fprintf(f, "%s: %zu bytes (%s)\n", x->path, in->len, sz);
 	fprintf(f, "verdict: %s: %s\n", cli_verdict_name(x->res->verdict), x->res->summary);
 	if (in->flash_size_implied) {
-		cli_fmt_size(in->flash_size_implied, sz, sizeof(sz));
+		blr_format_size(in->flash_size_implied, sz, sizeof(sz));
 		fprintf(f, "flash size implied by the layout: %s (layout ends at 0x%X)\n", sz,
 			in->layout_end);
 	}

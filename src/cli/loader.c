@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 
 #include "cli/cli_int.h"
-#include "common/hash.h"
 
 #define MAX_CAND 64
 
@@ -224,7 +223,7 @@ static void print_loader(const struct cli *cli, const struct cli_loader *ld)
 	char hex[65];
 	FILE *o = cli->out;
 
-	blr_hex(ld->info.sha256, 32, hex);
+	blr_hex_string(ld->info.sha256, 32, hex);
 	fprintf(o, "loader:      %s\n", ld->path);
 	fprintf(o, "found via:   %s\n", ld->why);
 	fprintf(o, "size:        %zu bytes\n", ld->info.size);

@@ -315,7 +315,7 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 	{
 		char sz[32];
 
-		cli_fmt_size(s->info.flash_size, sz, sizeof(sz));
+		blr_format_size(s->info.flash_size, sz, sizeof(sz));
 		cli_info(cli, "Connected: %s loader at %u baud, flash %02X %02X %02X (%s)",
 			 s->info.loader_was_running ? "already running"
 			 : s->info.loader_build	    ? s->info.loader_build

@@ -304,18 +304,6 @@ fail:
 	return -1;
 }
 
-void cli_fmt_size(uint64_t n, char *buf, size_t cap)
-{
-	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
-		snprintf(buf, cap, "%" PRIu64 " MiB", n / (1024 * 1024));
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(buf, cap, "%" PRIu64 " KiB", n / 1024);
-	else if (n >= 1024 * 1024)
-		snprintf(buf, cap, "%.2f MiB", (double)n / (1024.0 * 1024.0));
-	else
-		snprintf(buf, cap, "%" PRIu64 " bytes", n);
-}
-
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out)
 {
 	if (cli_parse_u32(s, out)) {
