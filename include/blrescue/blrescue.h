@@ -122,6 +122,17 @@ struct blr_connect_opts {
 };
 
 /*
+ * The rate the chip actually runs at when the host talks at baud: both measure the host's
+ * rate from the 0x55 handshake (40 MHz / divisor); the flash loader rounds results above
+ * 970,000 to the nearest multiple of 500,000, the boot ROM those above 1,250,000
+ * (doc/protocol.md, BAUD rules). A result that differs from baud by more than 3 % means the
+ * chip would not understand the host: refuse or map such a rate before connecting.
+ * 0 for a rate the chip cannot measure at all (divisor <= 3, i.e. above 10 Mbaud) or 0.
+ */
+unsigned blr_loader_baud(unsigned baud);
+unsigned blr_rom_baud(unsigned baud);
+
+/*
  * Reset (optional), probe for a running loader (reused if found), ROM handshake,
  * get_boot_info (refuses secured chips with BLR_E_SECURED), loader upload, loader
  * handshake at the work baud, MAC and JEDEC id read, flash size derived.
@@ -154,6 +165,25 @@ struct blr_chip_info {
 };
 
 int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info);
+
+/* What blr_connect heard when no handshake succeeded: before returning BLR_E_NO_RESPONSE it
+ * listens at the rates firmware logs use (2,000,000, 115,200, 921,600 baud) to tell a chip that
+ * runs its firmware (not in download mode: BOOT/GPIO8 was not high at reset) from silence
+ * (wiring, power, TX/RX swapped) and from noise (bytes at a rate none of these decodes). */
+enum blr_heard {
+	BLR_HEARD_NOTHING = 0, /* no byte at any rate */
+	BLR_HEARD_TEXT,        /* readable text (a firmware's boot log) at .baud */
+	BLR_HEARD_NOISE,       /* bytes, but no rate gave readable text */
+};
+struct blr_listen {
+	enum blr_heard heard;
+	unsigned baud;    /* the rate the text was read at (TEXT), else 0 */
+	size_t bytes;     /* bytes received while listening */
+	char sample[96];  /* printable excerpt of the text (TEXT), NUL-terminated */
+};
+/* BLR_OK with *out filled after a blr_connect that listened; BLR_E_INVAL when the last
+ * connect did not get that far (it succeeded, or failed for another reason). */
+int blr_dev_last_listen(const struct blr_dev *dev, struct blr_listen *out);
 
 /* ---- flash operations (need blr_connect first) ------------------------------------------ */
 

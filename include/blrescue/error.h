@@ -30,6 +30,9 @@ enum blr_err {
 	BLR_E_RANGE = -16,      /* address/length outside the flash or not aligned; a length
 	                         * below a minimum (blr_image_scrub's user strings) */
 	BLR_E_NO_FLASH = -17,   /* JEDEC id 00/FF or absurd capacity */
+	BLR_E_GONE = -18,       /* the port went away (adapter unplugged, pty closed) */
+	BLR_E_CHIP_RESET = -19, /* the chip was reset mid-operation (the ROM answered where the
+	                         * loader was expected) and could not be brought back */
 };
 
 /* Short English text for an enum blr_err value; never NULL. */

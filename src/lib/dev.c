@@ -65,6 +65,14 @@ int blr_dev_last_os_error(const struct blr_dev *dev)
 	return dev->last_os_err;
 }
 
+int blr_dev_last_listen(const struct blr_dev *dev, struct blr_listen *out)
+{
+	if (!dev || !out || !dev->listened)
+		return BLR_E_INVAL;
+	*out = dev->listen;
+	return BLR_OK;
+}
+
 bool dev_connected(const struct blr_dev *dev)
 {
 	return dev && (dev->link == LINK_LOADER || dev->link == LINK_LOADER_SYNC) &&

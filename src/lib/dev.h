@@ -75,6 +75,8 @@ struct blr_dev {
 	unsigned rx_timeout_ms;
 
 	struct blr_chip_info info;
+	struct blr_listen listen; /* what the last failed connect heard (blr_dev_last_listen) */
+	bool listened;
 };
 
 /* The session is usable: blr_connect finished (its last step identifies the flash and sets

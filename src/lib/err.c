@@ -41,6 +41,10 @@ const char *blr_strerror(int err)
 		return "address or length out of range";
 	case BLR_E_NO_FLASH:
 		return "no usable SPI flash detected";
+	case BLR_E_GONE:
+		return "the port went away (adapter unplugged?)";
+	case BLR_E_CHIP_RESET:
+		return "the chip was reset during the operation";
 	default:
 		return "unknown error";
 	}

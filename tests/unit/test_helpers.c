@@ -70,6 +70,24 @@ static void hex_string(void **state)
 			    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
 }
 
+/* doc/protocol.md BAUD rules: 40 MHz / divisor, loader rounds above 970,000 and the ROM above
+ * 1,250,000 to multiples of 500,000. Values worked out by hand from that rule. */
+static void chip_bauds(void **state)
+{
+	(void)state;
+	assert_int_equal(blr_loader_baud(2000000), 2000000);
+	assert_int_equal(blr_loader_baud(3000000), 3000000);
+	assert_int_equal(blr_loader_baud(1000000), 1000000);
+	assert_int_equal(blr_loader_baud(1200000), 1000000); /* 40e6/33 = 1212121 -> 1.0 M */
+	assert_int_equal(blr_loader_baud(1300000), 1500000); /* 40e6/31 = 1290322 -> 1.5 M */
+	assert_int_equal(blr_loader_baud(921600), 930232);   /* 40e6/43, used as measured */
+	assert_int_equal(blr_loader_baud(115200), 115273);   /* 40e6/347 */
+	assert_int_equal(blr_rom_baud(1200000), 1212121);    /* the ROM keeps it */
+	assert_int_equal(blr_rom_baud(2000000), 2000000);
+	assert_int_equal(blr_loader_baud(12000000), 0); /* divisor 3: not measurable */
+	assert_int_equal(blr_loader_baud(0), 0);
+}
+
 static void sector_count(void **state)
 {
 	(void)state;
@@ -94,6 +112,7 @@ int main(void)
 	    cmocka_unit_test(format_size),
 	    cmocka_unit_test(hex_string),
 	    cmocka_unit_test(sector_count),
+	    cmocka_unit_test(chip_bauds),
 	};
 	return cmocka_run_group_tests_name("API helpers", tests, NULL, NULL);
 }
