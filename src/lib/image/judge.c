@@ -116,3 +116,13 @@ int blr_image_check(const uint8_t *buf, size_t len, uint32_t flash_size,
 	blr_image_info_free(in);
 	return BLR_OK;
 }
+
+/* Placeholder until the classifier lands: everything is UNKNOWN. */
+int blr_image_classify(const uint8_t *buf, size_t len, struct blr_image_class *out)
+{
+	if (!out || (!buf && len))
+		return BLR_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	out->kind = BLR_KIND_UNKNOWN;
+	return BLR_OK;
+}
