@@ -10,6 +10,12 @@
  *   loader.c  the eflash_loader stage (§4.2, §6.4, §12.3)
  *   xz.c      the loader's decompress-write (0x3F, §4.3)
  * Only src/common is shared with the rest of the project (emu.h, INDEPENDENCE RULE).
+ *
+ * Where later behaviour belongs: faults on bytes (lost, doubled, flipped, stalled) in line.c,
+ * the one place every byte crosses; anything that changes the stage at a time of its own
+ * (auto-baud fallback, brown-out, reset into the firmware) as an event of emu.c's loop that
+ * calls emu_enter(); program/erase failures and slow erases in flash.c; a new stage (the
+ * application) as a row of emu.c's stage table.
  */
 #ifndef BLR_EMU_INT_H
 #define BLR_EMU_INT_H
