@@ -216,7 +216,6 @@ static inline void frame_reset(struct emu *e)
 }
 
 /* line.c */
-uint64_t line_us(const struct emu *e, uint64_t n);
 bool line_garbled(const struct emu *e);
 void line_clear(struct emu *e, uint64_t now);
 void line_in_put(struct emu *e, const uint8_t *buf, size_t n, uint64_t now);

@@ -20,7 +20,7 @@ static unsigned pace_baud(const struct emu *e)
 }
 
 /* Line time of n bytes at 10 bits per byte. */
-uint64_t line_us(const struct emu *e, uint64_t n)
+static uint64_t line_us(const struct emu *e, uint64_t n)
 {
 	uint64_t b = pace_baud(e);
 
