@@ -15,7 +15,8 @@
  * With the timing model off every reply is ready at once and flash operations take no time;
  * device timeouts (ROM 2 s, loader 2 x 2 s) always apply.
  *
- * Model decisions where protocol.md leaves room (see emu.c for the section of each rule):
+ * Model decisions where protocol.md leaves room (the rooms listed in emu_int.h cite the
+ * section of each rule):
  *  - Sync: the first 0x55 in a wait-sync state starts auto-baud; OK follows 8 ms (ROM) /
  *    12 ms (loader) later, also with timing off. Bytes arriving within 8 ms (ROM) / 13 ms
  *    (loader) of that first 0x55 are dropped; later ones are parsed (R2: the ROM answers
