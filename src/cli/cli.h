@@ -19,18 +19,19 @@
 /* Exit codes, sysexits style (documented in blrescue(1), EXIT STATUS). */
 enum cli_exit {
 	EXIT_OK_ = 0,
-	EXIT_MISMATCH = 1,   /* verify mismatch; check: suspicious dump */
-	EXIT_NOT_DUMP = 2,   /* check: not a BL602 dump */
-	EXIT_USAGE = 64,     /* EX_USAGE: bad command line, bad number */
-	EXIT_DATAERR = 65,   /* EX_DATAERR: bad input file contents (wrong size, not an image) */
-	EXIT_NOINPUT = 66,   /* EX_NOINPUT: input file or loader missing / unreadable */
-	EXIT_UNAVAIL = 69,   /* EX_UNAVAILABLE: no answer from the chip, port missing or busy */
-	EXIT_SOFTWARE = 70,  /* EX_SOFTWARE: internal error */
-	EXIT_CANTCREAT = 73, /* EX_CANTCREAT: output cannot be created */
-	EXIT_IOERR = 74,     /* EX_IOERR: I/O error on the port or a file */
-	EXIT_PROTOCOL = 76,  /* EX_PROTOCOL: device error (FL code) or protocol failure */
-	EXIT_NOPERM = 77,    /* EX_NOPERM: permission denied (e.g. not in group dialout) */
-	EXIT_INTERRUPTED = 130,
+	EXIT_MISMATCH = 1,	/* verify mismatch; check: suspicious dump */
+	EXIT_NOT_DUMP = 2,	/* check: not a BL602 dump */
+	EXIT_USAGE = 64,	/* EX_USAGE: bad command line, bad number */
+	EXIT_DATAERR = 65,	/* EX_DATAERR: bad input file contents (wrong size, not an image) */
+	EXIT_NOINPUT = 66,	/* EX_NOINPUT: input file or loader missing / unreadable */
+	EXIT_UNAVAIL = 69,	/* EX_UNAVAILABLE: no answer from the chip, port missing or busy */
+	EXIT_SOFTWARE = 70,	/* EX_SOFTWARE: internal error */
+	EXIT_CANTCREAT = 73,	/* EX_CANTCREAT: output cannot be created */
+	EXIT_IOERR = 74,	/* EX_IOERR: I/O error on the port or a file */
+	EXIT_PROTOCOL = 76,	/* EX_PROTOCOL: device error (FL code) or protocol failure */
+	EXIT_NOPERM = 77,	/* EX_NOPERM: permission denied (e.g. not in group dialout) */
+	EXIT_INTERRUPTED = 130, /* stopped by a signal: main.c turns it into 128 + the signal's
+				 * number (130 SIGINT, 143 SIGTERM, 129 SIGHUP) */
 };
 
 /* Global options and shared state, filled by main.c. */
@@ -45,7 +46,8 @@ struct cli {
 	const char *loader;		    /* --loader FILE */
 	const char *before;		    /* --before: none | preset | step string */
 	const char *after;		    /* --after */
-	volatile sig_atomic_t *interrupted; /* set by the SIGINT/SIGTERM handler */
+	volatile sig_atomic_t *interrupted; /* the signal that asked to stop (SIGINT, SIGTERM,
+					     * SIGHUP), 0 while none has */
 	const char *devcube; /* --devcube DIR or $BLRESCUE_DEVCUBE (loader discovery) */
 	const char *prog;    /* program name for messages ("blrescue") */
 };

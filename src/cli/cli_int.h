@@ -185,4 +185,12 @@ int cli_session_fail(struct cli_session *s, const char *what, int err);
 /* Exit code for an enum blr_err (without printing). */
 int cli_exit_for(int err);
 
+/* ---- port messages (port_msg.c) ---------------------------------------------------------- */
+
+/* The USB serial ports present (or that there are none). */
+void cli_list_ports(const struct cli *cli);
+/* blr_serial_open failed with rc (os_err: its errno): say why and what to do (for a busy
+ * port, name the processes holding it, never this one). Returns the exit code. */
+int cli_port_open_error(const struct cli *cli, const char *port, int rc, int os_err);
+
 #endif

@@ -142,6 +142,23 @@ static const char *action_name(enum blr_scrub_action a)
 	return "?";
 }
 
+static void print_changes(const struct cli *cli, const struct blr_scrub_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct blr_scrub_change *c = &rep->c[i];
+
+		fprintf(cli->out, "0x%06X %5u  %-7s %s\n", c->offset, c->length,
+			action_name(c->action), c->what);
+	}
+	fprintf(cli->out, "%zu change%s, %zu hit%s left in place\n", rep->edited,
+		rep->edited == 1 ? "" : "s", rep->reported, rep->reported == 1 ? "" : "s");
+	if (rep->reported)
+		cli_warn(cli,
+			 "scrub: %zu occurrence(s) of your strings lie inside firmware images "
+			 "or structures and were NOT removed (see LEFT lines)",
+			 rep->reported);
+}
+
 int cmd_scrub(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_opt lo[] = {
@@ -202,20 +219,6 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 		free(buf);
 		return EXIT_SOFTWARE;
 	}
-	for (size_t i = 0; i < rep.n; i++) {
-		const struct blr_scrub_change *c = &rep.c[i];
-
-		fprintf(cli->out, "0x%06X %5u  %-7s %s\n", c->offset, c->length,
-			action_name(c->action), c->what);
-	}
-	fprintf(cli->out, "%zu change%s, %zu hit%s left in place\n", rep.edited,
-		rep.edited == 1 ? "" : "s", rep.reported, rep.reported == 1 ? "" : "s");
-	if (rep.reported)
-		cli_warn(cli,
-			 "scrub: %zu occurrence(s) of your strings lie inside firmware images "
-			 "or structures and were NOT removed (see LEFT lines)",
-			 rep.reported);
-	blr_scrub_report_free(&rep);
 	blr_image_check(buf, len, 0, &after);
 	r = cli_write_file_atomic(outp, buf, len, o.has[O_FORCE]);
 	int e = errno; /* before free() */
@@ -224,8 +227,12 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 	if (r != 0) {
 		cli_err(cli, "scrub: cannot write %s: %s%s", outp, strerror(e),
 			e == EEXIST ? " (use --force to overwrite it)" : "");
+		blr_scrub_report_free(&rep);
 		return EXIT_CANTCREAT;
 	}
+	/* the list of changes only once they are in OUT */
+	print_changes(cli, &rep);
+	blr_scrub_report_free(&rep);
 	fprintf(cli->out, "wrote %s: %s\n", outp, after.summary);
 	if (after.verdict > before.verdict)
 		cli_warn(cli, "scrub: the result checks worse than the input (%s)",

@@ -114,6 +114,15 @@ static int write_file(struct cli_session *s, const struct cli_args *args, const 
 		file, a, st.sectors_total, st.sectors_skipped, st.sectors_erased, st.bytes_written,
 		no_verify ? "not verified" : "verified by the chip's SHA-256", dt / 1000,
 		dt % 1000 / 100);
+	if (a == 0 && len < s->info.flash_size) {
+		char fsz[32];
+
+		blr_format_size(s->info.flash_size, fsz, sizeof(fsz));
+		cli_info(cli,
+			 "Note: %s covers 0x00000000..0x%08zx of the %s flash; the rest "
+			 "(0x%08zx..0x%08" PRIx32 ") is left as it is.",
+			 file, len, fsz, len, s->info.flash_size);
+	}
 	run_firmware(s, args->has[O_RESET]);
 	return EXIT_OK_;
 }
@@ -236,6 +245,23 @@ static const struct cli_opt verify_opts[] = {
     {NULL, 0, 0, 0},
 };
 
+/* The differing sectors as runs of adjacent ones, one range per line (inclusive end):
+ * "  0x00003000-0x00004fff  2 sectors". first: the number of the first sector. */
+static void print_runs(FILE *o, size_t first, const uint8_t *diff, size_t nsec)
+{
+	for (size_t i = 0; i < nsec; i++) {
+		size_t j = i;
+
+		if (!diff[i])
+			continue;
+		while (j + 1 < nsec && diff[j + 1])
+			j++;
+		fprintf(o, "  0x%08zx-0x%08zx  %zu sector%s\n", (first + i) * BLR_SECTOR_SIZE,
+			(first + j + 1) * BLR_SECTOR_SIZE - 1, j - i + 1, j > i ? "s" : "");
+		i = j;
+	}
+}
+
 int cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	struct cli_args args;
@@ -295,11 +321,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 		fprintf(cli->out, "%zu of %zu sectors differ:\n", ndiff, nsec);
-		for (size_t i = 0; i < nsec; i++)
-			if (diff[i])
-				fprintf(cli->out, "  0x%08zx-0x%08zx\n",
-					(first + i) * BLR_SECTOR_SIZE,
-					(first + i + 1) * BLR_SECTOR_SIZE - 1);
+		print_runs(cli->out, first, diff, nsec);
 		free(diff);
 	}
 out:

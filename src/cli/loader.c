@@ -167,10 +167,13 @@ static int load_one(const struct cli *cli, const char *path, struct cli_loader *
 	int rc;
 
 	if (cli_read_file(path, CLI_LOADER_MAX, &ld->buf, &ld->len)) {
+		int e = errno;
+
 		if (report)
 			cli_err(cli, "cannot read loader %s: %s", path,
-				errno == EFBIG ? "too large for a flash loader" : strerror(errno));
-		return EXIT_NOINPUT;
+				e == EFBIG ? "too large for a flash loader" : strerror(e));
+		/* too large is bad contents (65), like any other invalid loader */
+		return e == EFBIG ? EXIT_DATAERR : EXIT_NOINPUT;
 	}
 	rc = blr_loader_parse(ld->buf, ld->len, &ld->info, &why);
 	if (rc) {

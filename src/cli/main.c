@@ -12,7 +12,8 @@
 
 static volatile sig_atomic_t g_interrupted;
 
-/* The first signal asks for a clean stop (polled by the library's cancel callback); a
+/* The first signal asks for a clean stop (polled by the library's cancel callback) and is
+ * remembered for the exit status (128 + its number: 130 for SIGINT, 143 for SIGTERM); a
  * second one ends the program at once. */
 static void on_signal(int sig)
 {
@@ -21,7 +22,7 @@ static void on_signal(int sig)
 		raise(sig);
 		return;
 	}
-	g_interrupted = 1;
+	g_interrupted = sig;
 }
 
 /* Global options before the command; command-level ones are parsed by the command. */
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
 	}
 	rc = c->fn(&cli, argc - i, argv + i);
 	if (g_interrupted && rc != EXIT_OK_)
-		rc = EXIT_INTERRUPTED;
+		rc = 128 + g_interrupted; /* the shell's convention for "ended by signal N" */
 	fflush(stdout);
 	return rc;
 }

@@ -128,22 +128,8 @@ static int mon_open(struct mon *m)
 		return EXIT_USAGE;
 	}
 	rc = blr_serial_open(cli->port, m->baud, &m->t, &os_err);
-	if (rc) {
-		if (rc == BLR_E_PERM)
-			cli_err(cli,
-				"permission denied opening %s; run 'sudo usermod -aG dialout "
-				"$USER' and log in again",
-				cli->port);
-		else if (rc == BLR_E_BUSY)
-			cli_err(cli,
-				"port %s is busy: another program holds it (brltty, "
-				"ModemManager, a serial monitor)",
-				cli->port);
-		else
-			cli_err(cli, "cannot open %s: %s%s%s", cli->port, blr_strerror(rc),
-				os_err ? ": " : "", os_err ? strerror(os_err) : "");
-		return rc == BLR_E_IO ? EXIT_IOERR : cli_exit_for(rc);
-	}
+	if (rc)
+		return cli_port_open_error(cli, cli->port, rc, os_err);
 	if (blr_dev_new(&m->dev, &m->t)) {
 		m->t.ops->close(m->t.ctx);
 		return EXIT_SOFTWARE;
@@ -230,8 +216,11 @@ static int pump(struct mon *m)
 			return EXIT_IOERR;
 		if (e && e != BLR_E_TIMEOUT) {
 			restore_tty(m);
-			cli_err(cli, "monitor: reading %s failed: %s (unplugged?)", cli->port,
-				blr_strerror(e));
+			if (e == BLR_E_GONE)
+				cli_err(cli, "monitor: the port went away (adapter unplugged?)");
+			else
+				cli_err(cli, "monitor: reading %s failed: %s (unplugged?)",
+					cli->port, blr_strerror(e));
 			return EXIT_IOERR;
 		}
 	}

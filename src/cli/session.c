@@ -3,10 +3,7 @@
  * Connecting to the chip for the device commands: port, loader, library callbacks (log,
  * progress, cancel) and errors turned into messages a user can act on.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <glob.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,77 +13,6 @@
 #include "cli/cli_int.h"
 
 /* ---- messages ---------------------------------------------------------------------------- */
-
-static void list_ports(const struct cli *cli)
-{
-	static const char *const pats[] = {"/dev/ttyUSB*", "/dev/ttyACM*", "/dev/serial/by-id/*"};
-	size_t shown = 0;
-
-	for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
-		glob_t g;
-
-		memset(&g, 0, sizeof(g));
-		if (glob(pats[k], 0, NULL, &g) == 0) {
-			for (size_t i = 0; i < g.gl_pathc; i++) {
-				if (!shown++)
-					cli_info(cli, "serial ports present:");
-				cli_info(cli, "  %s", g.gl_pathv[i]);
-			}
-		}
-		globfree(&g);
-	}
-	if (!shown)
-		cli_info(cli, "no USB serial adapter found (/dev/ttyUSB*, /dev/ttyACM*): is it "
-			      "plugged in?");
-}
-
-/* Name the processes (of this user; others' are not visible) that hold path open. */
-static void name_holders(const struct cli *cli, const char *path)
-{
-	char fdp[64 + 2 * NAME_MAX];
-	struct stat want, st;
-	DIR *proc, *fds;
-	struct dirent *pe, *fe;
-	pid_t self = getpid();
-
-	if (stat(path, &want))
-		return;
-	proc = opendir("/proc");
-	if (!proc)
-		return;
-	while ((pe = readdir(proc))) {
-		char *end;
-		long pid = strtol(pe->d_name, &end, 10);
-
-		if (*end || pid <= 0 || pid == (long)self)
-			continue;
-		snprintf(fdp, sizeof(fdp), "/proc/%ld/fd", pid);
-		fds = opendir(fdp);
-		if (!fds)
-			continue;
-		while ((fe = readdir(fds))) {
-			FILE *f;
-			char name[64] = "?";
-
-			if (fe->d_name[0] == '.')
-				continue;
-			snprintf(fdp, sizeof(fdp), "/proc/%ld/fd/%s", pid, fe->d_name);
-			if (stat(fdp, &st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino)
-				continue;
-			snprintf(fdp, sizeof(fdp), "/proc/%ld/comm", pid);
-			f = fopen(fdp, "r");
-			if (f) {
-				if (fgets(name, sizeof(name), f))
-					name[strcspn(name, "\n")] = '\0';
-				fclose(f);
-			}
-			cli_info(cli, "  held by %s (pid %ld)", name, pid);
-			break;
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-}
 
 static void hint_no_answer(const struct cli *cli)
 {
@@ -114,6 +40,7 @@ int cli_exit_for(int err)
 		return EXIT_SOFTWARE;
 	case BLR_E_IO:
 	case BLR_E_VERIFY:
+	case BLR_E_GONE:
 		return EXIT_IOERR;
 	case BLR_E_TIMEOUT:
 	case BLR_E_NO_RESPONSE:
@@ -131,6 +58,7 @@ int cli_exit_for(int err)
 	case BLR_E_DEVICE:
 	case BLR_E_SECURED:
 	case BLR_E_NO_FLASH:
+	case BLR_E_CHIP_RESET:
 		return EXIT_PROTOCOL;
 	default:
 		return EXIT_SOFTWARE;
@@ -180,6 +108,9 @@ int cli_session_fail(struct cli_session *s, const char *what, int err)
 			cli_info(cli, "the adapter may have been unplugged");
 		break;
 	}
+	case BLR_E_GONE:
+		cli_err(cli, "%s: the port went away (adapter unplugged?)", what);
+		break;
 	case BLR_E_VERIFY:
 		cli_err(cli,
 			"%s: verification failed: the data does not match the chip's SHA-256 "
@@ -230,7 +161,7 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 	if (!s->port || !*s->port) {
 		cli_err(cli, "no serial port given: use -p PORT (e.g. -p /dev/ttyUSB0) or set "
 			     "BLRESCUE_PORT");
-		list_ports(cli);
+		cli_list_ports(cli);
 		return EXIT_USAGE;
 	}
 	rc = cli_loader_find(cli, &s->loader);
@@ -242,31 +173,8 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 
 	rc = blr_serial_open(s->port, cli->rom_baud, &t, &os_err);
 	if (rc) {
-		switch (rc) {
-		case BLR_E_NOENT:
-			cli_err(cli, "port %s does not exist", s->port);
-			list_ports(cli);
-			break;
-		case BLR_E_PERM:
-			cli_err(cli, "permission denied opening %s", s->port);
-			cli_info(cli, "serial ports belong to the group 'dialout': run\n"
-				      "  sudo usermod -aG dialout $USER\n"
-				      "then log out and back in.");
-			break;
-		case BLR_E_BUSY:
-			cli_err(cli,
-				"port %s is busy: another program holds it (brltty, "
-				"ModemManager, a serial monitor, another blrescue)",
-				s->port);
-			name_holders(cli, s->port);
-			break;
-		default:
-			cli_err(cli, "cannot open %s: %s%s%s", s->port, blr_strerror(rc),
-				os_err ? ": " : "", os_err ? strerror(os_err) : "");
-			break;
-		}
 		cli_loader_free(&s->loader);
-		return rc == BLR_E_IO ? EXIT_IOERR : cli_exit_for(rc);
+		return cli_port_open_error(cli, s->port, rc, os_err);
 	}
 	rc = blr_dev_new(&s->dev, &t);
 	if (rc) {

@@ -157,6 +157,10 @@ check "--loader naming a missing file: exit 66" rc_is 66
 head -c 3000 /dev/urandom >"$T/junk.bin"
 run loader --loader "$T/junk.bin"
 check "--loader naming an invalid file: exit 65 with the reason" sh -c "[ $RC -eq 65 ] && grep -q 'not a valid BL602 flash loader' '$T/err'"
+head -c 300000 /dev/zero >"$T/huge-loader.bin"
+run loader --loader "$T/huge-loader.bin"
+check "--loader naming a file too large for a loader: exit 65 (bad contents, blrescue(1))" \
+	sh -c "[ $RC -eq 65 ] && grep -q 'too large' '$T/err'"
 run loader add "$T/junk.bin"
 check "loader add refuses an invalid loader (exit 65), installs nothing" \
 	sh -c "[ $RC -eq 65 ] && [ ! -e '$HOME/.local/share/blrescue/eflash_loader_40m.bin' ]"

@@ -108,13 +108,14 @@ check "verify a part at --addr 0x1000: exit 0" rc_is 0
 cp "$FIX_PINE" "$T/changed.bin"
 printf 'X' | dd of="$T/changed.bin" bs=1 seek=$((0x3010)) conv=notrunc 2>/dev/null
 printf 'YY' | dd of="$T/changed.bin" bs=1 seek=$((0x10ffe)) conv=notrunc 2>/dev/null
+printf 'Z' | dd of="$T/changed.bin" bs=1 seek=$((0x11005)) conv=notrunc 2>/dev/null
 # shellcheck disable=SC2086
 run $B verify "$T/changed.bin"
 check "verify a changed image: exit 1, MISMATCH" sh -c "[ $RC -eq 1 ] && grep -q '^MISMATCH' '$T/out'"
 # shellcheck disable=SC2086
 run $B verify "$T/changed.bin" --diff
-check "verify --diff: exit 1, exactly sectors 0x3000 and 0x10000 listed" \
-	sh -c "[ $RC -eq 1 ] && grep -q '^2 of 512 sectors differ' '$T/out' && [ \"\$(grep '^  0x' '$T/out' | tr -d ' ' | tr '\n' ' ')\" = '0x00003000-0x00003fff 0x00010000-0x00010fff ' ]"
+check "verify --diff: exit 1, sector 0x3000 alone, 0x10000 and 0x11000 merged into one range" \
+	sh -c "[ $RC -eq 1 ] && grep -q '^3 of 512 sectors differ' '$T/out' && [ \"\$(grep '^  0x' '$T/out' | tr -s ' ' | tr '\n' '|')\" = ' 0x00003000-0x00003fff 1 sector| 0x00010000-0x00011fff 2 sectors|' ]"
 head -c 3145728 /dev/zero >"$T/big.bin"
 # shellcheck disable=SC2086
 run $B verify "$T/big.bin"

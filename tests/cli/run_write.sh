@@ -115,6 +115,15 @@ ff_file "$T/ff2m.bin" 2097152
 run $B verify "$T/ff2m.bin"
 check "after erase --all the whole flash reads 0xFF" rc_is 0
 
+# ---- a 2 MiB image on a 4 MiB chip: the rest of the flash is named as left alone ----
+stop_emu
+ff_file "$T/flash4m.bin" 4194304
+start_emu "$T/flash4m.bin"
+B="-p $PORT --loader $LOADER"
+# shellcheck disable=SC2086
+run $B write "$FIX_PINE"
+check "write a 2 MiB image to a 4 MiB chip: exit 0, says the rest is left as it is" \
+	sh -c "[ $RC -eq 0 ] && grep -q '0x00200000..0x00400000) is left as it is' '$T/err'"
 # shellcheck disable=SC2086
 run $B write "$FIX_PINE" --reset
 check "write --reset: exit 0 and the chip reset" sh -c "[ $RC -eq 0 ] && grep -q 'reset' '$T/err'"
