@@ -105,6 +105,11 @@ int cli_global_apply(struct cli *cli, int id, const char *arg);
 int cli_opt_baud(const struct cli *cli, const char *opt, const char *s, unsigned min,
 		 unsigned *out);
 
+/* Before connecting: the ROM and loader rates (--rom-baud, -b) are rates the chip's auto-baud
+ * keeps (blr_rom_baud, blr_loader_baud within 3 %). Returns 0, or EXIT_USAGE after a message
+ * naming the rate the chip would use and the nearest rates that work. */
+int cli_check_bauds(const struct cli *cli);
+
 /* Parse helpers that print "CMD: bad value for --OPT: ..." and return EXIT_USAGE. */
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out);
 

@@ -205,6 +205,66 @@ int cli_opt_baud(const struct cli *cli, const char *opt, const char *s, unsigned
 	return 0;
 }
 
+/* Rates people type; the nearest ones the chip also runs at are suggested. */
+static const unsigned common_rates[] = {
+    9600,    19200,   38400,   57600,	115200,	 230400,  460800,  500000,  921600,
+    1000000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000, 5000000,
+};
+
+/* Does the chip, measuring the host's rate (chip: blr_loader_baud or blr_rom_baud), run within
+ * 3 % of it? Beyond that the two sides do not understand each other (doc/protocol.md §1.2). */
+static bool rate_ok(unsigned (*chip)(unsigned), unsigned baud)
+{
+	unsigned got = chip(baud);
+	unsigned diff = got > baud ? got - baud : baud - got;
+
+	return got && (uint64_t)diff * 100 <= 3ull * baud;
+}
+
+/* Refuse a rate the chip would turn into another (before connecting: otherwise the handshake
+ * fails after half a minute and the message blames the wiring). Returns 0 or EXIT_USAGE. */
+static int check_rate(const struct cli *cli, const char *opt, unsigned baud,
+		      unsigned (*chip)(unsigned), const char *who, const char *rule)
+{
+	unsigned below = 0, above = 0, got = chip(baud);
+	char near[96] = "";
+
+	if (rate_ok(chip, baud))
+		return 0;
+	for (size_t i = 0; i < sizeof(common_rates) / sizeof(common_rates[0]); i++) {
+		unsigned r = common_rates[i];
+
+		if (!rate_ok(chip, r))
+			continue;
+		if (r < baud)
+			below = r;
+		else if (!above)
+			above = r;
+	}
+	if (below && above)
+		snprintf(near, sizeof(near), "%s %u or %s %u", opt, below, opt, above);
+	else
+		snprintf(near, sizeof(near), "%s %u", opt, below ? below : above);
+	if (got)
+		cli_err(cli,
+			"%s %u: the %s would run at %u baud, not %u (%s), and nothing would "
+			"answer; use a rate it runs at, such as %s",
+			opt, baud, who, got, baud, rule, near);
+	else
+		cli_err(cli, "%s %u: too fast for the %s to measure; use a rate such as %s", opt,
+			baud, who, near);
+	return EXIT_USAGE;
+}
+
+int cli_check_bauds(const struct cli *cli)
+{
+	if (check_rate(cli, "--rom-baud", cli->rom_baud, blr_rom_baud, "boot ROM",
+		       "it rounds rates above 1250000 to multiples of 500000"))
+		return EXIT_USAGE;
+	return check_rate(cli, "-b", cli->baud, blr_loader_baud, "flash loader",
+			  "it rounds rates above 970000 to multiples of 500000");
+}
+
 int cli_global_apply(struct cli *cli, int id, const char *arg)
 {
 	switch (id) {

@@ -158,6 +158,9 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 	s->cli = cli;
 	s->port = cli->port;
 	cli_progress_init(&s->progress, cli);
+	rc = cli_check_bauds(cli);
+	if (rc)
+		return rc;
 	if (!s->port || !*s->port) {
 		cli_err(cli, "no serial port given: use -p PORT (e.g. -p /dev/ttyUSB0) or set "
 			     "BLRESCUE_PORT");

@@ -107,6 +107,20 @@ check "info -V: the version, exit 0, no connection attempted" \
 run -b 2M info
 check "-b 2M (2097152, not 2 Mbaud): refused, exit 64, the full rate suggested" \
 	sh -c "[ $RC -eq 64 ] && grep -q '2097152 baud' '$T/err' && grep -q 2000000 '$T/err'"
+# Rates the chip's auto-baud would turn into another: refused before connecting (blr_loader_baud,
+# blr_rom_baud), naming the rate the chip would use and the nearest good ones.
+run -b 1200000 -p /dev/null --loader /nonexistent info
+check "-b 1200000: refused at once (exit 64): the loader would run at 1000000; 1000000 or 1500000" \
+	sh -c "[ $RC -eq 64 ] && grep -q 'would run at 1000000 baud' '$T/err' && grep -q -- '-b 1000000 or -b 1500000' '$T/err' && ! grep -q Connecting '$T/err'"
+run --rom-baud 2100000 -p /dev/null --loader /nonexistent info
+check "--rom-baud 2100000: refused (the ROM would run at 2000000), 2000000 or 2500000 named" \
+	sh -c "[ $RC -eq 64 ] && grep -q 'boot ROM would run at 2000000' '$T/err' && grep -q -- '--rom-baud 2000000 or --rom-baud 2500000' '$T/err'"
+run -b 921600 -p /dev/null --loader /nonexistent info
+check "-b 921600 (within 3 % of what the loader measures) is accepted" \
+	sh -c "[ $RC -ne 64 ] && ! grep -q 'would run at' '$T/err'"
+run -b 1200000 monitor --baud 1200000 -p "$T/no-such-tty"
+check "monitor --baud 1200000 is not checked (a console rate), nor -b for monitor" \
+	sh -c "[ $RC -eq 69 ] && ! grep -q 'would run at' '$T/err'"
 run monitor --baud 115k
 check "monitor --baud 115k (117760): refused, exit 64" sh -c "[ $RC -eq 64 ] && grep -q '117760 baud' '$T/err'"
 run --rom-baud 0x7A120 -q loader --loader "$T/none.bin"
