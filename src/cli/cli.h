@@ -56,17 +56,21 @@ struct cli {
 
 typedef int (*cli_cmd_fn)(struct cli *cli, int argc, char **argv);
 
+#define CLI_MAX_ALIASES 3
+
 struct cli_command {
 	const char *name;
-	const char *alias;
+	const char *alias[CLI_MAX_ALIASES]; /* other names (NULL-terminated unless full) */
 	cli_cmd_fn fn;
 	bool global_hint;    /* the usage ends with a pointer to the global options */
 	const char *summary; /* one line of 'blrescue --help' */
 	const char *usage;   /* synopsis line(s), then a blank line, then options */
 };
 
-/* The command called name or alias, or NULL. */
+/* The command called name or one of its aliases ('-' for '_' in an alias), or NULL. */
 const struct cli_command *cli_command_find(const char *name);
+/* The i-th command of the table, NULL past the end. */
+const struct cli_command *cli_command_at(size_t i);
 /* Print the usage text of a command (to f). Returns 0, or -1 when the command is unknown.
  * Commands call it for their own --help (main.c also answers `--help` anywhere before a
  * `--` on every command before dispatching). */

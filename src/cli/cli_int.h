@@ -45,10 +45,11 @@ extern const struct cli_opt cli_global_opts[];
 struct cli_optparse {
 	int argc;
 	char **argv;
-	int i;		   /* next argv index */
-	const char *group; /* pending short-option group ("-vvq") */
-	bool no_more;	   /* after "--" */
-	const char *cmd;   /* command name for messages */
+	const struct cli_opt *last; /* the option last returned (its name for messages) */
+	int i;			    /* next argv index */
+	const char *group;	    /* pending short-option group ("-vvq") */
+	bool no_more;		    /* after "--" */
+	const char *cmd;	    /* command name for messages */
 };
 
 #define OPTP_POSITIONAL 0 /* *arg = the positional argument */
@@ -67,7 +68,6 @@ enum {
 	O_JSON = 1,
 	O_SHOW_VALUES,
 	O_FORCE,
-	O_START,
 	O_SIZE,
 	O_END,
 	O_ADDR,
@@ -112,6 +112,13 @@ int cli_check_bauds(const struct cli *cli);
 
 /* Parse helpers that print "CMD: bad value for --OPT: ..." and return EXIT_USAGE. */
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out);
+
+/* ---- unknown commands (suggest.c) ------------------------------------------------------ */
+
+/* argv[cmd] names no command: print esptool's equivalent (read_flash ADDR SIZE FILE ->
+ * the exact blrescue line, with the global options given) or "did you mean" for a mistyped
+ * name. Returns EXIT_USAGE. */
+int cli_unknown_command(const struct cli *cli, int argc, char **argv, int cmd);
 
 /* ---- input files (util.c) --------------------------------------------------------------- */
 

@@ -67,7 +67,8 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 }
 
 static const struct cli_opt read_opts[] = {
-    {"start", 0, OPT_NUM, O_START},
+    {"addr", 'a', OPT_NUM, O_ADDR},
+    {"start", 0, OPT_NUM, O_ADDR}, /* the same (one name for an address in every command) */
     {"size", 0, OPT_NUM, O_SIZE},
     {"end", 0, OPT_NUM, O_END},
     {"force", 'f', OPT_NONE, O_FORCE},

@@ -11,13 +11,10 @@
 /* ---- write -------------------------------------------------------------------------------- */
 
 static const struct cli_opt write_opts[] = {
-    {"addr", 'a', OPT_NUM, O_ADDR},
-    {"backup", 0, OPT_ARG, O_BACKUP},
-    {"force", 'f', OPT_NONE, O_FORCE},
-    {"reset", 0, OPT_NONE, O_RESET},
-    {"full", 0, OPT_NONE, O_FULL},
-    {"no-verify", 0, OPT_NONE, O_NO_VERIFY},
-    {NULL, 0, 0, 0},
+    {"addr", 'a', OPT_NUM, O_ADDR},	     {"start", 0, OPT_NUM, O_ADDR},
+    {"backup", 0, OPT_ARG, O_BACKUP},	     {"force", 'f', OPT_NONE, O_FORCE},
+    {"reset", 0, OPT_NONE, O_RESET},	     {"full", 0, OPT_NONE, O_FULL},
+    {"no-verify", 0, OPT_NONE, O_NO_VERIFY}, {NULL, 0, 0, 0},
 };
 
 /* At address 0 FILE must be a complete, bootable image (blrescue check), unless force (then
@@ -160,7 +157,8 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 /* ---- erase -------------------------------------------------------------------------------- */
 
 static const struct cli_opt erase_opts[] = {
-    {"start", 0, OPT_NUM, O_START},
+    {"addr", 'a', OPT_NUM, O_ADDR},
+    {"start", 0, OPT_NUM, O_ADDR}, /* the same (one name for an address in every command) */
     {"size", 0, OPT_NUM, O_SIZE},
     {"end", 0, OPT_NUM, O_END},
     {"all", 0, OPT_NONE, O_ALL},
@@ -179,15 +177,14 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 	rc = cli_parse_cmd(cli, argc, argv, "erase", erase_opts, 0, &args);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
-	if (args.has[O_ALL] && (args.has[O_START] || args.has[O_SIZE] || args.has[O_END])) {
-		cli_err(cli, "erase: --all cannot be combined with --start/--size/--end");
+	if (args.has[O_ALL] && (args.has[O_ADDR] || args.has[O_SIZE] || args.has[O_END])) {
+		cli_err(cli, "erase: --all cannot be combined with --addr/--size/--end");
 		return EXIT_USAGE;
 	}
 	if (!args.has[O_ALL]) {
-		if (!args.has[O_START] || (!args.has[O_SIZE] && !args.has[O_END])) {
-			cli_err(cli,
-				"erase: say what to erase: --start ADDR with --size N or --end "
-				"ADDR, or --all for the whole chip");
+		if (!args.has[O_ADDR] || (!args.has[O_SIZE] && !args.has[O_END])) {
+			cli_err(cli, "erase: say what to erase: --addr ADDR with --size N or --end "
+				     "ADDR, or --all for the whole chip");
 			return EXIT_USAGE;
 		}
 		rc = cli_range_shape(cli, "erase", &args, &a, &n, &to_end);
@@ -200,7 +197,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 
 			cli_err(cli,
 				"erase: 0x%" PRIx32 "..0x%" PRIx64 " is not aligned to 4 KiB "
-				"sectors; the nearest aligned range covering it is --start "
+				"sectors; the nearest aligned range covering it is --addr "
 				"0x%" PRIx64 " --size 0x%" PRIx64 " (--end 0x%" PRIx64 ")",
 				a, a + n, lo, hi - lo, hi);
 			return EXIT_USAGE;
@@ -241,6 +238,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 
 static const struct cli_opt verify_opts[] = {
     {"addr", 'a', OPT_NUM, O_ADDR},
+    {"start", 0, OPT_NUM, O_ADDR},
     {"diff", 0, OPT_NONE, O_DIFF},
     {NULL, 0, 0, 0},
 };

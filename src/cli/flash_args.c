@@ -13,7 +13,7 @@
 int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, uint32_t *a,
 		    uint64_t *n, bool *to_end)
 {
-	*a = r->num[O_START];
+	*a = r->num[O_ADDR];
 	*to_end = false;
 	if (r->has[O_SIZE] && r->has[O_END]) {
 		cli_err(cli, "%s: use either --size or --end, not both", cmd);
@@ -22,7 +22,7 @@ int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, 
 	if (r->has[O_END]) {
 		if (r->num[O_END] <= *a) {
 			cli_err(cli,
-				"%s: --end 0x%" PRIx32 " must be above --start 0x%" PRIx32
+				"%s: --end 0x%" PRIx32 " must be above --addr 0x%" PRIx32
 				" (the end is exclusive)",
 				cmd, r->num[O_END], *a);
 			return EXIT_USAGE;

@@ -8,7 +8,7 @@
 
 #include "cli/cli_int.h"
 
-/* --start/--size/--end to [*a, *a + *n), before the flash size is known (to_end: up to the
+/* --addr (--start)/--size/--end to [*a, *a + *n), before the flash size is known (to_end: up to the
  * end of the flash). Returns 0 or EXIT_USAGE after a message. */
 int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, uint32_t *a,
 		    uint64_t *n, bool *to_end);

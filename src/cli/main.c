@@ -83,12 +83,10 @@ int main(int argc, char **argv)
 		if (p.group && *p.group)
 			continue;
 	}
-	c = cli_command_find(arg);
-	if (!c) {
-		cli_err(&cli, "unknown command '%s' (see 'blrescue help')", arg);
-		return EXIT_USAGE;
-	}
 	i = p.i - 1; /* index of the command name */
+	c = cli_command_find(arg);
+	if (!c)
+		return cli_unknown_command(&cli, argc, argv, i);
 	/* --help anywhere (before "--") answers with the command's usage, --version with the
 	 * version: the global options are accepted after the command too. */
 	for (int j = i + 1; j < argc; j++) {

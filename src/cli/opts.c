@@ -64,6 +64,7 @@ int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struc
 		o = find_short(cmd_opts, c);
 		if (!o && globals)
 			o = find_short(cli_global_opts, c);
+		p->last = o;
 		if (!o) {
 			cli_err(cli, "%s: unknown option '-%c' (see '%s --help')", where(p), c,
 				where(p));
@@ -103,6 +104,7 @@ int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struc
 		o = find_long(cmd_opts, name, n);
 		if (!o && globals)
 			o = find_long(cli_global_opts, name, n);
+		p->last = o;
 		if (!o) {
 			cli_err(cli, "%s: unknown option '--%.*s' (see '%s --help')", where(p),
 				(int)n, name, where(p));
@@ -127,22 +129,21 @@ int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struc
 	return cli_optparse_next(p, cli, cmd_opts, globals, arg);
 }
 
-/* A command option (id O_*, from opts) into a. Returns 0 or EXIT_USAGE after a message. */
-static int take_opt(const struct cli *cli, const struct cli_opt *opts, struct cli_args *a, int id,
+/* A command option o (id O_*; several names may share an id: --start for --addr) into a.
+ * Returns 0 or EXIT_USAGE after a message naming the option as it was written. */
+static int take_opt(const struct cli *cli, const struct cli_opt *o, struct cli_args *a,
 		    const char *arg)
 {
 	char name[40];
 
-	if (id <= 0 || id >= O_COUNT)
+	if (!o || o->id <= 0 || o->id >= O_COUNT)
 		return EXIT_SOFTWARE;
-	while (opts->id != id)
-		opts++;
-	a->has[id] = true;
-	a->val[id] = arg;
-	if (opts->has_arg != OPT_NUM)
+	a->has[o->id] = true;
+	a->val[o->id] = arg;
+	if (o->has_arg != OPT_NUM)
 		return 0;
-	snprintf(name, sizeof(name), "--%s", opts->lng);
-	return cli_opt_u32(cli, name, arg, &a->num[id]);
+	snprintf(name, sizeof(name), "--%s", o->lng);
+	return cli_opt_u32(cli, name, arg, &a->num[o->id]);
 }
 
 int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
@@ -176,7 +177,7 @@ int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
 		if (id >= GOPT_PORT)
 			rc = cli_global_apply(cli, id, arg);
 		else
-			rc = take_opt(cli, opts, a, id, arg);
+			rc = take_opt(cli, p.last, a, arg);
 		if (rc)
 			return rc;
 	}

@@ -25,6 +25,36 @@ for c in $COMMANDS; do
 done
 run dump --help
 check "dump is an alias of read" sh -c "[ $RC -eq 0 ] && grep -q '^usage: blrescue read' '$T/out'"
+for a in flash_id chip_id read_mac flash-id; do
+	run "$a" --help
+	check "esptool's $a is an alias of info" sh -c "[ $RC -eq 0 ] && grep -q '^usage: blrescue info' '$T/out'"
+done
+
+# ---- esptool's flash commands: the exact blrescue line; mistyped names: did you mean ----
+run -p /dev/ttyUSB0 read_flash 0 0x200000 "$T/out.bin"
+check "read_flash ADDR SIZE FILE: exit 64, the blrescue line with the global options" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue -p /dev/ttyUSB0 read $T/out.bin --addr 0 --size 0x200000' '$T/err' && [ ! -e '$T/out.bin' ]"
+run write_flash -z --flash_mode dio 0x0 boot.bin 0x10000 "my app.bin"
+check "write_flash with two ADDR FILE pairs and esptool options: one write line per pair" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue write boot.bin --addr 0x0' '$T/err' && grep -q -x \"  blrescue write 'my app.bin' --addr 0x10000\" '$T/err'"
+run read-flash 0 ALL o.bin
+check "read-flash (esptool 5 spelling) with SIZE ALL: the whole flash, no --size" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue read o.bin --addr 0' '$T/err'"
+run erase_flash
+check "erase_flash: 'blrescue erase --all' named, nothing run" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue erase --all' '$T/err'"
+run erase_region 0x1000 0x2000
+check "erase_region ADDR SIZE: blrescue erase --addr ADDR --size SIZE" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue erase --addr 0x1000 --size 0x2000' '$T/err'"
+run verify_flash 0x10000 app.bin
+check "verify_flash ADDR FILE: blrescue verify FILE --addr ADDR" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue verify app.bin --addr 0x10000' '$T/err'"
+run raed x.bin
+check "a mistyped command: did you mean 'read'" sh -c "[ $RC -eq 64 ] && grep -q \"did you mean 'read'\" '$T/err'"
+run veirfy
+check "a transposition: did you mean 'verify'" sh -c "[ $RC -eq 64 ] && grep -q \"did you mean 'verify'\" '$T/err'"
+run xyzzy
+check "nothing close: no suggestion" sh -c "[ $RC -eq 64 ] && ! grep -q 'did you mean' '$T/err'"
 run help nosuch
 check "help for an unknown command: exit 64" rc_is 64
 
@@ -131,6 +161,20 @@ run read
 check "read without a file: exit 64" rc_is 64
 run read a b
 check "read with two files: exit 64" rc_is 64
+# one name for a flash address: --addr everywhere, --start the same
+: >"$T/empty-app.bin"
+for c in write verify; do
+	run -p /dev/null --loader "$LOADER" $c "$T/empty-app.bin" --start 0x10000
+	check "$c FILE --start 0x10000 is accepted (the same as --addr)" sh -c "[ $RC -eq 65 ] && grep -q empty '$T/err'"
+done
+run read "$T/never.bin" --addr 0x
+check "read --addr takes an address too (bad number named as --addr)" \
+	sh -c "[ $RC -eq 64 ] && grep -q 'bad number for --addr' '$T/err'"
+run read "$T/never.bin" --start 0x
+check "... and --start is named as typed" sh -c "[ $RC -eq 64 ] && grep -q 'bad number for --start' '$T/err'"
+run erase --addr 0x1100 --size 0x1000
+check "erase --addr: misaligned, exit 64 naming the range with --addr" \
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--addr 0x1000 --size 0x2000' '$T/err'"
 run read "$T/x" --bogus
 check "unknown option: exit 64" sh -c "[ $RC -eq 64 ] && grep -q \"unknown option '--bogus'\" '$T/err'"
 run --before bogus-steps info
@@ -140,10 +184,10 @@ check "--before preset and --after step string accepted" rc_is 0
 
 run erase --start 0x1100 --size 0x1000
 check "erase misaligned: exit 64 naming the nearest aligned range" \
-	sh -c "[ $RC -eq 64 ] && grep -q -- '--start 0x1000 --size 0x2000' '$T/err'"
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--addr 0x1000 --size 0x2000' '$T/err'"
 run erase --start 0x1000 --end 0x2800
-check "erase misaligned end: suggestion --start 0x1000 --size 0x2000" \
-	sh -c "[ $RC -eq 64 ] && grep -q -- '--start 0x1000 --size 0x2000' '$T/err'"
+check "erase misaligned end: suggestion --addr 0x1000 --size 0x2000" \
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--addr 0x1000 --size 0x2000' '$T/err'"
 run erase
 check "erase without a target: exit 64" sh -c "[ $RC -eq 64 ] && grep -q -- '--all' '$T/err'"
 run erase --all --start 0

@@ -68,6 +68,9 @@ dd if="$FIX_PINE" of="$T/want.bin" bs=4096 skip=1 count=2 2>/dev/null
 run $B read "$T/part.bin" --start 0x1000 --size 8k
 check "read --start 0x1000 --size 8k: the 8 KiB at 0x1000" sh -c "[ $RC -eq 0 ] && cmp -s '$T/part.bin' '$T/want.bin'"
 # shellcheck disable=SC2086
+run $B read "$T/part3.bin" --addr 0x1000 --size 8k
+check "read --addr 0x1000 --size 8k: the same 8 KiB" sh -c "[ $RC -eq 0 ] && cmp -s '$T/part3.bin' '$T/want.bin'"
+# shellcheck disable=SC2086
 run $B read "$T/part2.bin" --start 4k --end 0x3000
 check "read --start 4k --end 0x3000 (exclusive): the same 8 KiB" sh -c "[ $RC -eq 0 ] && cmp -s '$T/part2.bin' '$T/want.bin'"
 dd if="$FIX_PINE" of="$T/want3.bin" bs=1 skip=1000 count=333 2>/dev/null

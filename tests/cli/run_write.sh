@@ -103,7 +103,7 @@ check "the sectors just before and after are untouched" sh -c "[ $r1 -eq 0 ] && 
 # shellcheck disable=SC2086
 run $B erase --start 0x100000 --size 0x1800
 check "erase misaligned: exit 64 with the nearest aligned range" \
-	sh -c "[ $RC -eq 64 ] && grep -q -- '--start 0x100000 --size 0x2000' '$T/err'"
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--addr 0x100000 --size 0x2000' '$T/err'"
 # shellcheck disable=SC2086
 run $B erase --start 0x1ff000 --size 0x2000
 check "erase past the end of the flash: exit 64" rc_is 64
