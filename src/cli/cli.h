@@ -94,8 +94,10 @@ int cli_parse_u32(const char *s, uint32_t *out);
 int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 
 /* Write buf to path atomically (temp file in the same directory, fsync, rename, fsync of the
- * directory). "-" = stdout. Refuses an existing path unless force (errno EEXIST).
- * Returns 0 or -1 with errno set; never leaves the temp file behind. */
+ * directory); a symbolic link is kept and the file it names written the same way. "-" =
+ * stdout; a FIFO or /dev/fd/N is written as a stream. Refuses an existing path unless force
+ * (errno EEXIST) and a device node or socket always (errno ENODEV). Returns 0 or -1 with errno
+ * set; never leaves the temp file behind. (output.c) */
 int cli_write_file_atomic(const char *path, const uint8_t *buf, size_t len, bool force);
 
 /* Offline commands (cmd_image.c). */

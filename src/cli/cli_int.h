@@ -129,6 +129,42 @@ int cli_unknown_command(const struct cli *cli, int argc, char **argv, int cmd);
 int cli_read_input(const struct cli *cli, const char *what, const char *path, uint8_t **buf,
 		   size_t *len);
 
+/* ---- output files (output.c) ----------------------------------------------------------- */
+
+enum cli_out_kind {
+	CLI_OUT_STDOUT, /* '-' or /dev/stdout (/dev/fd/1) */
+	CLI_OUT_FILE,	/* a regular file, new or existing: written atomically */
+	CLI_OUT_STREAM, /* a FIFO or an open descriptor (/dev/fd/N): written in one go */
+};
+
+/* Where an output path leads: symbolic links followed to the file they name. */
+struct cli_out {
+	enum cli_out_kind kind;
+	char path[4096]; /* CLI_OUT_FILE: the file to create or replace; a FIFO's path */
+	bool exists;	 /* something is there now (the path itself or its link) */
+	bool link;	 /* path is a symbolic link (the file it names is written) */
+	int fd;		 /* the descriptor of a /dev/fd/N stream or standard output, else -1 */
+};
+
+/* Returns 0, or -1 with errno: ENODEV for a device node or a socket (never written), EISDIR,
+ * ELOOP, EBADF for /dev/fd/N not open, or what lstat/readlink said. */
+int cli_out_resolve(const char *path, struct cli_out *o);
+
+/* Before any work, an output path (read, write --backup, scrub, loader add): '-' sends
+ * results and messages to stderr and is refused on a terminal; a device is refused; an existing
+ * file (or a link to one) needs force; the directory must be writable, so that a long read
+ * does not end in "cannot write". Returns 0 or an exit code after a message. */
+int cli_check_output(struct cli *cli, const char *what, const char *path, bool force);
+
+/* The message for a failed or refused output (errno e: EEXIST, ENODEV, EISDIR, others).
+ * Returns EXIT_CANTCREAT. */
+int cli_output_error(const struct cli *cli, const char *what, const char *path, int e);
+
+/* Before a long read into path: is there room for need bytes in the directory the file goes
+ * to (statvfs)? Returns 0 (also for streams), or EXIT_CANTCREAT after a message with both
+ * numbers. */
+int cli_check_space(const struct cli *cli, const char *what, const char *path, uint64_t need);
+
 /* ---- progress (progress.c) -------------------------------------------------------------- */
 
 struct cli_progress_stage {

@@ -185,10 +185,9 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 			     "name a new OUT");
 		return EXIT_USAGE;
 	}
-	if (!o.has[O_FORCE] && access(outp, F_OK) == 0) {
-		cli_err(cli, "scrub: %s exists; use --force to overwrite it", outp);
-		return EXIT_CANTCREAT;
-	}
+	r = cli_check_output(cli, "scrub", outp, o.has[O_FORCE]);
+	if (r != 0)
+		return r;
 	uint8_t *buf;
 	size_t len;
 	struct blr_check_result before, after;
@@ -225,10 +224,8 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 
 	free(buf);
 	if (r != 0) {
-		cli_err(cli, "scrub: cannot write %s: %s%s", outp, strerror(e),
-			e == EEXIST ? " (use --force to overwrite it)" : "");
 		blr_scrub_report_free(&rep);
-		return EXIT_CANTCREAT;
+		return cli_output_error(cli, "scrub", outp, e);
 	}
 	/* the list of changes only once they are in OUT */
 	print_changes(cli, &rep);

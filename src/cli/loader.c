@@ -281,10 +281,17 @@ static int loader_add(struct cli *cli, const char *file)
 		return EXIT_CANTCREAT;
 	}
 	snprintf(dst, sizeof(dst), "%s/%s", dd, CLI_LOADER_NAME);
-	if (mkdir_p(dd) || cli_write_file_atomic(dst, ld.buf, ld.len, true)) {
-		cli_err(cli, "loader add: cannot write %s: %s", dst, strerror(errno));
+	if (mkdir_p(dd)) {
+		cli_err(cli, "loader add: cannot create %s: %s", dd, strerror(errno));
 		cli_loader_free(&ld);
 		return EXIT_CANTCREAT;
+	}
+	rc = cli_check_output(cli, "loader add", dst, true);
+	if (rc == 0 && cli_write_file_atomic(dst, ld.buf, ld.len, true))
+		rc = cli_output_error(cli, "loader add", dst, errno);
+	if (rc) {
+		cli_loader_free(&ld);
+		return rc;
 	}
 	memcpy(ld.path, dst, strlen(dst) < sizeof(ld.path) ? strlen(dst) + 1 : 0);
 	ld.path[sizeof(ld.path) - 1] = '\0';

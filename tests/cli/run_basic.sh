@@ -232,6 +232,13 @@ mkdir -p "$T/xdg"
 XDG_DATA_HOME="$T/xdg" run loader add "$LOADER"
 check "loader add honours XDG_DATA_HOME" \
 	sh -c "[ $RC -eq 0 ] && cmp -s '$LOADER' '$T/xdg/blrescue/eflash_loader_40m.bin' && [ \$(ls -A '$T/xdg/blrescue' | wc -l) -eq 1 ]"
+# the installed loader a symbolic link (to a file the user keeps elsewhere): written through
+rm -rf "$HOME/.local/share/blrescue"
+mkdir -p "$HOME/.local/share/blrescue" "$T/keep"
+ln -s ../../../../keep/my-loader.bin "$HOME/.local/share/blrescue/eflash_loader_40m.bin"
+run loader add "$LOADER"
+check "loader add over a symbolic link: the link kept, the file it names written" \
+	sh -c "[ $RC -eq 0 ] && [ -L '$HOME/.local/share/blrescue/eflash_loader_40m.bin' ] && cmp -s '$LOADER' '$T/keep/my-loader.bin'"
 rm -rf "$HOME/.local/share/blrescue"
 mkdir -p "$T/devcube/chips/bl602/eflash_loader"
 cp "$LOADER" "$T/devcube/chips/bl602/eflash_loader/eflash_loader_40m.bin"
@@ -303,5 +310,21 @@ run -p /dev/null --loader "$LOADER" verify "$T/missing.bin"
 check "verify a missing file: exit 66" rc_is 66
 run -p /dev/null --loader "$LOADER" write "$FIX_PINE" --backup "$T/exists.bin"
 check "write --backup onto an existing file: exit 73" rc_is 73
+
+# ---- outputs that are not regular files: devices refused, never replaced by a file ----
+DEV=$(dev_node)
+run -p /dev/null --loader "$LOADER" read "$DEV" --size 4k --force
+check "read DEVICE --force (as /dev/full): refused before connecting (exit 73), pointing to '-'" \
+	sh -c "[ $RC -eq 73 ] && grep -q 'is a device, not a file' '$T/err' && grep -q \"use '-'\" '$T/err' && [ -c '$DEV' ] && ! grep -q Connecting '$T/err'"
+run -p /dev/null --loader "$LOADER" write "$FIX_PINE" --backup "$DEV" --force
+check "write --backup DEVICE: refused (exit 73), the device untouched" \
+	sh -c "[ $RC -eq 73 ] && grep -q 'is a device' '$T/err' && [ -c '$DEV' ]"
+ln -s "$DEV" "$T/to-device"
+run -p /dev/null --loader "$LOADER" read "$T/to-device" --force
+check "read to a symbolic link to a device: refused, the link kept" \
+	sh -c "[ $RC -eq 73 ] && grep -q 'is a device' '$T/err' && [ -L '$T/to-device' ]"
+run -p /dev/null --loader "$LOADER" read /dev/fd/9 --size 4k
+check "read /dev/fd/N that is not open: refused before connecting (exit 73)" \
+	sh -c "[ $RC -eq 73 ] && ! grep -q Connecting '$T/err'"
 
 finish

@@ -84,6 +84,55 @@ RC=$?
 check "read - : data on stdout only, messages and SHA-256 on stderr" \
 	sh -c "[ $RC -eq 0 ] && cmp -s '$T/stdout.bin' '$T/want.bin' && grep -q \"^$(sha "$T/want.bin")  -\" '$T/err'"
 
+# ---- outputs that are not plain new files ----
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/from-fifo.bin" &
+CPID=$!
+# shellcheck disable=SC2086
+run $B read "$T/fifo" --addr 0x1000 --size 8k
+# a reader still waiting means nothing was written: release it (bounded, never a hang)
+kill -0 "$CPID" 2>/dev/null && timeout 2 sh -c ": >'$T/fifo'"
+wait "$CPID"
+check "read into a FIFO: written as a stream (exit 0), the FIFO still a FIFO" \
+	sh -c "[ $RC -eq 0 ] && cmp -s '$T/from-fifo.bin' '$T/want.bin' && [ -p '$T/fifo' ]"
+# shellcheck disable=SC2086
+"$BLRESCUE" $B read /dev/fd/3 --addr 0x1000 --size 8k 3>"$T/fd3.bin" >"$T/out" 2>"$T/err"
+RC=$?
+check "read /dev/fd/3 (a redirection): exit 0, the data there" \
+	sh -c "[ $RC -eq 0 ] && cmp -s '$T/fd3.bin' '$T/want.bin'"
+# shellcheck disable=SC2086
+("$BLRESCUE" $B read /dev/fd/3 --addr 0x1000 --size 8k 3>&1 >"$T/out" 2>"$T/err"; echo $? >"$T/rc") | cat >"$T/piped.bin"
+check "read /dev/fd/3 that is a pipe (as 'read >(xz > b.xz)' gives): exit 0, the data through it" \
+	sh -c "[ \$(cat '$T/rc') -eq 0 ] && cmp -s '$T/piped.bin' '$T/want.bin'"
+echo old >"$T/real.bin"
+ln -s real.bin "$T/link.bin"
+# shellcheck disable=SC2086
+run $B read "$T/link.bin" --addr 0x1000 --size 8k
+check "read onto a symbolic link without --force: refused (exit 73), nothing changed" \
+	sh -c "[ $RC -eq 73 ] && [ -L '$T/link.bin' ] && [ \"\$(cat '$T/real.bin')\" = old ]"
+# shellcheck disable=SC2086
+run $B read "$T/link.bin" --addr 0x1000 --size 8k --force
+check "read onto a symbolic link with --force: the link kept, the file it names replaced" \
+	sh -c "[ $RC -eq 0 ] && [ -L '$T/link.bin' ] && cmp -s '$T/real.bin' '$T/want.bin' && [ \$(ls -A '$T' | grep -c partial) -eq 0 ]"
+mkdir -p "$T/sub"
+ln -s sub/new.bin "$T/dangling.bin"
+# shellcheck disable=SC2086
+run $B read "$T/dangling.bin" --addr 0x1000 --size 8k --force
+check "read onto a dangling link with --force: the file it names created, the link kept" \
+	sh -c "[ $RC -eq 0 ] && [ -L '$T/dangling.bin' ] && cmp -s '$T/sub/new.bin' '$T/want.bin'"
+
+# ---- free space checked before a long read (a 256 KiB file system, if one can be made) ----
+mkdir -p "$T/small"
+if unshare -rm sh -c "mount -t tmpfs -o size=256k tmpfs '$T/small'" 2>/dev/null; then
+	# shellcheck disable=SC2086
+	unshare -rm sh -c "mount -t tmpfs -o size=256k tmpfs '$T/small' && exec '$BLRESCUE' $B read '$T/small/dump.bin'" >"$T/out" 2>"$T/err"
+	RC=$?
+	check "read of 2 MiB into a 256 KiB file system: refused before reading (exit 73), both sizes named" \
+		sh -c "[ $RC -eq 73 ] && grep -q 'needs 2 MiB' '$T/err' && grep -q 'free' '$T/err' && ! grep -q '^Reading' '$T/err'"
+else
+	skip "free space checked before a read" "cannot mount a small tmpfs (unshare -rm)"
+fi
+
 echo keep >"$T/exists.bin"
 # shellcheck disable=SC2086
 run $B read "$T/exists.bin" --size 4k
