@@ -34,6 +34,18 @@ void img_problem(struct blr_image_info *in, enum blr_problem_code code, enum blr
 	va_end(ap);
 }
 
+void img_appendf(char *dst, size_t cap, const char *fmt, ...)
+{
+	size_t l = strlen(dst);
+	va_list ap;
+
+	if (l + 1 >= cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(dst + l, cap - l, fmt, ap);
+	va_end(ap);
+}
+
 bool img_all_byte(const uint8_t *p, size_t n, uint8_t v)
 {
 	for (size_t i = 0; i < n; i++)
