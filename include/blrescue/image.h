@@ -431,7 +431,9 @@ enum blr_scrub_action {
 	BLR_SCRUB_OBK_CRC8,	/* OpenBeken config CRC-8 recomputed */
 	BLR_SCRUB_FDT_VALUE,	/* device-tree property value zeroed */
 	BLR_SCRUB_RAW,		/* user string found outside a structure, zeroed */
-	BLR_SCRUB_REPORTED,	/* user string found where it must not be edited: NOT changed */
+	BLR_SCRUB_REPORTED,	/* left in place, NOT changed: a form of the user's strings
+				 * inside a firmware image or a structure, or a copy of a
+				 * secret value removed elsewhere (SCRUB-7) */
 };
 
 struct blr_scrub_change {
@@ -449,7 +451,16 @@ struct blr_scrub_report {
 	size_t n, cap;
 	struct blr_scrub_change *c; /* malloc'ed; blr_scrub_report_free */
 	size_t edited;		    /* changes that modified bytes */
-	size_t reported;	    /* hits left in place */
+	size_t reported;	    /* hits left in place (BLR_SCRUB_REPORTED): of the user's
+				     * strings in any form, and of values removed elsewhere; the
+				     * result is clean only when this is 0 */
+	size_t values_left;	    /* of reported: copies of removed secret values */
+	size_t values_protected;    /* of values_left: inside a firmware image, boot2 or a
+				     * structure never edited (SCRUB-3), where such a copy is
+				     * most likely a built-in default (an AP password
+				     * "12345678" matches digit tables) */
+	unsigned copies;	    /* the dump repeats its first len / copies bytes this many
+				     * times (mirrored, SIZE-3); every copy was scrubbed alike */
 };
 
 /* Scrub buf in place (len bytes, a whole dump). Returns BLR_OK, BLR_E_INVAL (bad

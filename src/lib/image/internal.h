@@ -57,6 +57,9 @@ void img_check_header(struct blr_image_info *in, const struct blr_bootheader *h,
 /* What the partitions of layout t hold (partitions.c). */
 void img_analyse_partitions(struct blr_image_info *in, const struct blr_ptable *t, const uint8_t *b,
 			    size_t n);
+/* SIZE-3: the length of the part a dump of n bytes repeats (n / 2, n / 4, ... while the
+ * halves of a power-of-two length of at least 128 KiB are equal), n when it is not mirrored. */
+size_t img_mirror_period(const uint8_t *b, size_t n);
 /* "hash OK", "hash MISMATCH", ... */
 const char *img_hash_text(enum blr_hash_state s);
 
