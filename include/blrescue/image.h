@@ -300,11 +300,12 @@ struct blr_ef_entry {
 	uint8_t status_raw[5];
 	uint8_t state; /* enum blr_ef_state, decoded by the rule */
 	bool status_odd;
-	bool header_broken; /* len absurd: treated as 28 bytes, then resync */
+	bool header_broken; /* header cut off, or len absurd (EF-8: 0xFFFFFFFF, past the
+			     * partition, below 28): CRC not checked, then resync */
 	bool resynced;	    /* found by the byte-wise search for KV40 */
 	uint32_t len, crc, crc_calc;
 	bool crc_ok;
-	bool fits; /* name and value lie inside the sector */
+	bool fits; /* not broken, and name and value lie inside the entry and sector */
 	uint8_t name_len;
 	uint32_t value_len;
 	char name[65];		      /* printable copy */

@@ -153,6 +153,40 @@ static void ef_walk(void **state)
 	assert_false(c.e[0].fits);
 }
 
+/* EF-8: an entry shorter than its 28-byte header is broken, even with a matching CRC. */
+static void ef_short_entry(void **state)
+{
+	static const uint8_t using_[3] = {0x00, 0x00, 0xFF}, dfalse[3] = {0x00, 0xFF, 0xFF};
+	static const uint8_t st_write[5] = {0, 0, 0xFF, 0xFF, 0xFF};
+	static const uint32_t lens[] = {20, 24, 27, 28};
+	uint8_t sec[4096];
+	struct collect c;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		uint32_t pos = 20 + 28, len = lens[i];
+
+		syn_ef_sector(sec, using_, dfalse);
+		memcpy(sec + 20, st_write, 5);
+		memcpy(sec + 28, "KV40", 4);
+		put_le32(sec + 32, len);
+		memset(sec + 40, 0, 8); /* name length 0, value length 0 */
+		memset(sec + 41, 0xFF, 3);
+		put_le32(sec + 36, blr_crc32(sec + 40, len - 20));
+		syn_ef_entry(sec, &pos, st_write, "boot_times", "3", 1);
+		memset(&c, 0, sizeof(c));
+		blr_ef_walk(sec, sizeof(sec), 0, NULL, c_entry, &c);
+		assert_int_equal(c.n, 2);
+		assert_int_equal(c.e[0].len, len);
+		assert_int_equal(c.e[0].header_broken, len < 28);
+		assert_int_equal(c.e[0].crc_ok, len == 28);
+		assert_int_equal(c.e[0].fits, len == 28);
+		assert_string_equal(c.e[1].name, "boot_times");
+		assert_int_equal(c.e[1].resynced, len < 28);
+		assert_true(c.e[1].crc_ok);
+	}
+}
+
 static void psm_problems(void **state)
 {
 	uint8_t *img = syn_image();
@@ -295,9 +329,10 @@ static void factory_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(ef_status_rule), cmocka_unit_test(ef_walk),
-	    cmocka_unit_test(psm_problems),   cmocka_unit_test(crc8_check_value),
-	    cmocka_unit_test(fdt_walk),	      cmocka_unit_test(factory_missing),
+	    cmocka_unit_test(ef_status_rule),	cmocka_unit_test(ef_walk),
+	    cmocka_unit_test(ef_short_entry),	cmocka_unit_test(psm_problems),
+	    cmocka_unit_test(crc8_check_value), cmocka_unit_test(fdt_walk),
+	    cmocka_unit_test(factory_missing),
 	};
 	return cmocka_run_group_tests_name("psm", tests, NULL, NULL);
 }
