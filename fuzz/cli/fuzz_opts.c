@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct cli_opt opts[] = {
-	    {"json", 0, OPT_NONE, O_JSON},     {"start", 's', OPT_NUM, O_START},
+	    {"json", 0, OPT_NONE, O_JSON},     {"start", 's', OPT_NUM, O_ADDR},
 	    {"size", 'n', OPT_NUM, O_SIZE},    {"ssid", 0, OPT_ARG, O_SSID},
 	    {"force", 'f', OPT_NONE, O_FORCE}, {NULL, 0, 0, 0},
 	};
@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < a.npos; i++)
 			if (a.pos[i] < buf || a.pos[i] > buf + size)
 				abort(); /* a positional argument that is no argument */
-		if ((a.has[O_SSID] && !a.val[O_SSID]) || (a.has[O_START] && !a.val[O_START]))
+		if ((a.has[O_SSID] && !a.val[O_SSID]) || (a.has[O_ADDR] && !a.val[O_ADDR]))
 			abort(); /* an option that takes a value without one */
 	}
 	for (int i = 1; i < argc; i++)
