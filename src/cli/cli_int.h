@@ -201,16 +201,40 @@ const char *cli_reset_steps(const char *spec, int when);
 
 struct cli_loader {
 	char path[4096];
-	const char *why; /* "--loader", "$BLRESCUE_LOADER", "user data directory", ... */
+	const char *why;  /* "--loader", "$BLRESCUE_LOADER", "user data directory", ... */
+	bool named_by_us; /* in the user data directory: its name is not the vendor's */
 	uint8_t *buf;
 	size_t len;
 	struct blr_loader_info info;
 };
 
-/* Find and load the loader (discovery order of blrescue(1)). Returns 0 or an exit code after
- * printing what is missing. Free with cli_loader_free. */
+/* Find and load the loader (discovery order of blrescue(1); loader_find.c). Returns 0 or an
+ * exit code after printing what is missing and every place searched. Free with
+ * cli_loader_free. */
 int cli_loader_find(struct cli *cli, struct cli_loader *ld);
 void cli_loader_free(struct cli_loader *ld);
+/* The user data directory (no trailing slash): -1 when neither XDG_DATA_HOME (absolute) nor
+ * HOME is set. (loader_find.c) */
+int cli_loader_data_dir(char *buf, size_t cap);
+
+/* Read and validate one loader file into ld (loader.c). Returns 0, EXIT_NOINPUT (missing,
+ * unreadable) or EXIT_DATAERR (invalid, too large, another chip's: an error when report, else
+ * a warning that it is skipped). */
+int cli_loader_load(const struct cli *cli, const char *path, struct cli_loader *ld, bool report);
+/* blr_loader_parse refused path (rc, why): say so, and what it is when it is another chip's
+ * official file (li->chip). An error when fatal, else a warning that it is skipped. */
+void cli_loader_report_invalid(const struct cli *cli, const char *path, int rc, const char *why,
+			       const struct blr_loader_info *li, bool fatal);
+/* What a loader is, for people: "the official BL602 loader eflash_loader_26m.bin of
+ * bflb-mcu-tool 1.8.4, 1.10.0", or "an unknown build (...)". */
+void cli_loader_describe(const struct blr_loader_info *li, char *buf, size_t cap);
+/* The crystal a file name says (the official names' _24m, _26m, _32m, _38p4m, _40m: *khz;
+ * _none, _rc32m: *rc); 0 and false when it says none. */
+void cli_loader_name_hint(const char *path, uint32_t *khz, bool *rc);
+/* Warnings about a loader that works only on some boards: built for another crystal than the
+ * usual 40 MHz (from its SHA-256, else its file name); with unknown, also that it is not an
+ * official file. */
+void cli_loader_warn(const struct cli *cli, const struct cli_loader *ld, bool unknown);
 
 /* ---- device session (session.c) --------------------------------------------------------- */
 
@@ -230,6 +254,11 @@ int cli_session_open(struct cli *cli, struct cli_session *s);
 void cli_session_close(struct cli_session *s);
 /* Map a library error of an operation to a message and an exit code. what: "read", ... */
 int cli_session_fail(struct cli_session *s, const char *what, int err);
+/* Why nothing answered the handshake, from what the connect heard (blr_dev_last_listen):
+ * firmware text (not in download mode: BOOT/GPIO8 high before the reset), silence (wiring,
+ * power, TX/RX swapped, ground) or noise (baud rates, adapter). */
+void cli_explain_listen(const struct cli *cli, const char *what, const char *port,
+			const struct blr_listen *l);
 /* Exit code for an enum blr_err (without printing). */
 int cli_exit_for(int err);
 

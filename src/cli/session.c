@@ -28,6 +28,52 @@ static void hint_no_answer(const struct cli *cli)
 		 " too weak)");
 }
 
+void cli_explain_listen(const struct cli *cli, const char *what, const char *port,
+			const struct blr_listen *l)
+{
+	switch (l->heard) {
+	case BLR_HEARD_TEXT:
+		cli_err(cli,
+			"%s: the firmware is running: the chip is not in download mode (it sends "
+			"text at %u baud on %s)",
+			what, l->baud, port);
+		cli_info(
+		    cli,
+		    "heard: \"%s\"\n"
+		    "To enter download mode, hold BOOT (GPIO8) high through 10 kOhm to the "
+		    "module's 3.3 V *before*\n"
+		    "the reset or power-up (the boot ROM looks at it only then), then reset the "
+		    "chip\n"
+		    "(EN low, then high) and run blrescue again; with DTR/RTS wired, use --before "
+		    "dtr-rts.",
+		    l->sample);
+		break;
+	case BLR_HEARD_NOTHING:
+		cli_err(cli, "%s: nothing answers on %s: not a single byte came back", what, port);
+		cli_info(cli,
+			 "what to check:\n"
+			 "  - the wiring: adapter TX -> chip RX (GPIO7), adapter RX <- chip TX "
+			 "(GPIO16);\n"
+			 "    if unsure, swap TX and RX\n"
+			 "  - the power: a stable 3.3 V supply (the adapter's 3.3 V pin is often "
+			 "too weak)\n"
+			 "  - a common ground between the adapter and the module");
+		break;
+	case BLR_HEARD_NOISE:
+	default:
+		cli_err(cli,
+			"%s: bytes came back on %s (%zu), but at no rate they read as text: not a "
+			"BL602 in download mode at these rates",
+			what, port, l->bytes);
+		cli_info(cli, "what to check:\n"
+			      "  - the baud rates: try --rom-baud 115200 -b 460800\n"
+			      "  - the adapter: 3.3 V logic levels, a short cable, a driver that "
+			      "holds the rate\n"
+			      "  - a common ground (a floating line picks up noise)");
+		break;
+	}
+}
+
 int cli_exit_for(int err)
 {
 	switch (err) {
@@ -82,11 +128,21 @@ int cli_session_fail(struct cli_session *s, const char *what, int err)
 		break;
 	}
 	case BLR_E_NO_RESPONSE:
-	case BLR_E_TIMEOUT:
+	case BLR_E_TIMEOUT: {
+		struct blr_listen l;
+
+		/* what the connect heard when nothing answered the handshake: firmware text,
+		 * silence or noise (blr_dev_last_listen) */
+		if (err == BLR_E_NO_RESPONSE && s->dev &&
+		    blr_dev_last_listen(s->dev, &l) == BLR_OK) {
+			cli_explain_listen(cli, what, s->port, &l);
+			break;
+		}
 		cli_err(cli, "%s: no answer from the chip on %s (%s)", what, s->port,
 			blr_strerror(err));
 		hint_no_answer(cli);
 		break;
+	}
 	case BLR_E_SECURED:
 		cli_err(cli,
 			"%s: this chip's eFuses demand signed or encrypted images; blrescue "
@@ -170,9 +226,13 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 	rc = cli_loader_find(cli, &s->loader);
 	if (rc)
 		return rc;
-	cli_info(cli, "Using flash loader %s (%s%s)", s->loader.path,
-		 s->loader.info.build ? "build " : "unknown build",
-		 s->loader.info.build ? s->loader.info.build : "");
+	{
+		char what[256];
+
+		cli_loader_describe(&s->loader.info, what, sizeof(what));
+		cli_info(cli, "Using flash loader %s (%s)", s->loader.path, what);
+		cli_loader_warn(cli, &s->loader, false);
+	}
 
 	rc = blr_serial_open(s->port, cli->rom_baud, &t, &os_err);
 	if (rc) {

@@ -254,7 +254,65 @@ mkdir -p "$PYL"
 cp "$LOADER" "$PYL/eflash_loader_40m.bin"
 env HOME="$T/home-py" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
 check "loader found in the installed Python package bflb-mcu-tool (~/.local/lib)" \
-	sh -c "[ $RC -eq 0 ] && grep -q '$PYL/eflash_loader_40m.bin' '$T/out' && grep -q 'Python package' '$T/out'"
+	sh -c "[ $RC -eq 0 ] && grep -q '$PYL/eflash_loader_40m.bin' '$T/out' && grep -q 'Python tool bflb-mcu-tool' '$T/out'"
+# pipx and virtualenv installs of the official tools (bflb-mcu-tool and bflb-iot-tool)
+for place in ".local/share/pipx/venvs/bflb-mcu-tool/lib/python3.11/site-packages/bflb_mcu_tool" \
+	".local/pipx/venvs/bflb-iot-tool/lib/python3.12/site-packages/bflb_iot_tool" \
+	".virtualenvs/flash/lib/python3.9/site-packages/bflb_mcu_tool"; do
+	rm -rf "$T/home-px"
+	mkdir -p "$T/home-px/$place/chips/bl602/eflash_loader"
+	cp "$LOADER" "$T/home-px/$place/chips/bl602/eflash_loader/eflash_loader_40m.bin"
+	env HOME="$T/home-px" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+	check "loader found in ~/$place" sh -c "[ $RC -eq 0 ] && grep -q '$place/chips/bl602/eflash_loader/eflash_loader_40m.bin' '$T/out'"
+done
+rm -rf "$T/home-px" "$T/venv"
+mkdir -p "$T/home-px" "$T/venv/lib/python3.13/site-packages/bflb_iot_tool/chips/bl602/eflash_loader"
+cp "$LOADER" "$T/venv/lib/python3.13/site-packages/bflb_iot_tool/chips/bl602/eflash_loader/eflash_loader_40m.bin"
+env HOME="$T/home-px" VIRTUAL_ENV="$T/venv" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+check "loader found in the active virtualenv (\$VIRTUAL_ENV), bflb-iot-tool" \
+	sh -c "[ $RC -eq 0 ] && grep -q '$T/venv/lib/python3.13/site-packages/bflb_iot_tool' '$T/out' && grep -q 'bflb-iot-tool' '$T/out'"
+if ! ls /usr/lib/python3*/*-packages/bflb_* /usr/local/lib/python3*/*-packages/bflb_* >/dev/null 2>&1; then
+	env HOME="$T/home-px" PIPX_HOME="$T/pipx" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+	check "no loader: every place searched is listed, pip, pipx and virtualenvs, both tools" \
+		sh -c "[ $RC -eq 66 ] && grep -q '^Searched:' '$T/err' && grep -q '$T/home-px/.local/share/pipx/venvs/\*/lib/python3\*/site-packages/{bflb_mcu_tool,bflb_iot_tool}/chips/bl602/eflash_loader/eflash_loader_40m.bin' '$T/err' && grep -q '$T/pipx/venvs/\*/lib' '$T/err' && grep -q 'VIRTUAL_ENV/lib/python3\*/site-packages.*is not set' '$T/err' && grep -q '$T/home-px/.virtualenvs/\*/lib' '$T/err' && grep -q '/usr/lib/python3\*/dist-packages' '$T/err'"
+else
+	skip "no loader: every place searched is listed" "an official Python tool is installed on this machine"
+fi
+
+# ---- what a loader file is: official builds by SHA-256, file names, replacing an installed one ----
+run loader --loader "$LOADER"
+check "an unknown (synthetic) build: a clear 'unknown build' warning, accepted" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'is an unknown build' '$T/err' && grep -q '^identity: *an unknown build' '$T/out'"
+cp "$LOADER" "$T/eflash_loader_26m.bin"
+run loader --loader "$T/eflash_loader_26m.bin"
+check "a file named for a 26 MHz crystal: accepted with a warning naming 26 MHz and 40 MHz" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'built for a 26 MHz crystal (from its file name)' '$T/err' && grep -q '40 MHz' '$T/err' && grep -q '^crystal: *26 MHz crystal (from its file name)' '$T/out'"
+cp "$LOADER" "$T/eflash_loader_38p4m.bin"
+run loader --loader "$T/eflash_loader_38p4m.bin"
+check "... 38.4 MHz (_38p4m)" sh -c "[ $RC -eq 0 ] && grep -q 'built for a 38.4 MHz crystal' '$T/err'"
+cp "$LOADER" "$T/eflash_loader_rc32m.bin"
+run loader --loader "$T/eflash_loader_rc32m.bin"
+check "... no crystal (_rc32m)" sh -c "[ $RC -eq 0 ] && grep -q 'built for no crystal' '$T/err'"
+run loader --loader "$LOADER" -q
+check "a file named eflash_loader_40m.bin or without a hint: no crystal warning" \
+	sh -c "[ $RC -eq 0 ] && ! grep -q 'crystal' '$T/err'"
+rm -rf "$T/xdg2"
+XDG_DATA_HOME="$T/xdg2" run loader add "$T/eflash_loader_26m.bin"
+check "loader add of a 26 MHz file: installed, with the crystal warning" \
+	sh -c "[ $RC -eq 0 ] && grep -q '26 MHz' '$T/err' && cmp -s '$LOADER' '$T/xdg2/blrescue/eflash_loader_40m.bin'"
+XDG_DATA_HOME="$T/xdg2" run loader add "$LOADER"
+check "loader add of the same file again: says it is already installed" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'already installed' '$T/out'"
+"$MKLOADER" "$T/other-loader.bin" real-crc
+XDG_DATA_HOME="$T/xdg2" run loader add "$T/other-loader.bin"
+check "loader add of another file over an installed one: refused (exit 73) naming both" \
+	sh -c "[ $RC -eq 73 ] && grep -q 'another loader is installed' '$T/err' && grep -q \"installed: .*sha256 $(sha "$LOADER")\" '$T/err' && grep -q \"new: *$T/other-loader.bin: .*sha256 $(sha "$T/other-loader.bin")\" '$T/err' && cmp -s '$LOADER' '$T/xdg2/blrescue/eflash_loader_40m.bin'"
+XDG_DATA_HOME="$T/xdg2" run loader add "$T/other-loader.bin" --force
+check "loader add --force: replaces it, and says so" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'replacing the installed loader' '$T/err' && cmp -s '$T/other-loader.bin' '$T/xdg2/blrescue/eflash_loader_40m.bin'"
+XDG_DATA_HOME="$T/xdg2" run loader
+check "the installed copy (named by blrescue): its name says nothing about the crystal" \
+	sh -c "[ $RC -eq 0 ] && grep -q '^crystal: *not known' '$T/out'"
 # the order of blrescue(1): --loader, $BLRESCUE_LOADER, the user data directory, Dev Cube, Python
 mkdir -p "$T/home-py/.local/share/blrescue"
 "$MKLOADER" "$T/home-py/.local/share/blrescue/eflash_loader_40m.bin" real-crc
