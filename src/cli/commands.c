@@ -35,14 +35,16 @@ static const struct cli_command commands[] = {
      "       blrescue dump ...  (same command)\n"
      "\n"
      "Read the flash into FILE ('-' = standard output). By default the whole flash, with\n"
-     "the size taken from the chip's JEDEC id. The file is written atomically and checked\n"
-     "against the chip's own SHA-256 of the same range; the SHA-256 is printed.\n"
+     "the size taken from the chip's JEDEC id. The data is checked against the chip's own\n"
+     "SHA-256 of the same range (printed) and then written atomically; a symbolic link is\n"
+     "kept and the file it names written, a FIFO or /dev/fd/N gets the data as a stream,\n"
+     "a device is refused. Free space is checked before reading.\n"
      "\n"
      "  --addr ADDR       first address to read (default 0)\n"
      "  --start ADDR      the same as --addr\n"
      "  --size N          number of bytes to read (default: up to the end of the flash)\n"
      "  --end ADDR        exclusive end address (instead of --size)\n"
-     "  --force           replace FILE if it exists\n"},
+     "  --force           replace FILE (or the file a link names) if it exists\n"},
     {"write",
      {NULL},
      cmd_write,
@@ -53,14 +55,15 @@ static const struct cli_command commands[] = {
      "\n"
      "Write FILE to the flash at ADDR (default 0). Only the 4 KiB sectors that differ are\n"
      "erased and programmed; bytes of partly covered sectors are preserved. Then the write\n"
-     "check and the chip's SHA-256 verify the range. At address 0 the file must start with\n"
-     "a BL602 boot header and pass 'blrescue check'.\n"
+     "check and the chip's SHA-256 verify the range. At address 0 the file must be a\n"
+     "whole-flash image that passes 'blrescue check'; a firmware (application) image is\n"
+     "refused there, and its place is named: the FW slot of the chip's partition table.\n"
      "\n"
      "  --addr ADDR       flash address to write to (default 0)\n"
      "  --start ADDR      the same as --addr\n"
      "  --backup FILE     first save the range about to be overwritten to FILE\n"
-     "  --force           write a file that fails the checks at address 0; replace an\n"
-     "                    existing backup FILE\n"
+     "  --force           write a file that fails the checks at address 0 anyway; replace\n"
+     "                    an existing backup FILE\n"
      "  --reset           reset the chip afterwards (release BOOT/GPIO8 to run the firmware)\n"
      "  --full            erase and write every sector, do not skip identical ones\n"
      "  --no-verify       skip the final SHA-256 check\n"},
@@ -93,7 +96,7 @@ static const struct cli_command commands[] = {
      "\n"
      "  --addr ADDR       flash address the file belongs at (default 0)\n"
      "  --start ADDR      the same as --addr\n"
-     "  --diff            list the 4 KiB sectors that differ\n"},
+     "  --diff            list the 4 KiB sectors that differ, adjacent ones as one range\n"},
     {"monitor",
      {NULL},
      cmd_monitor,
@@ -114,12 +117,15 @@ static const struct cli_command commands[] = {
      true,
      "show which flash loader is used; 'loader add FILE' installs one",
      "usage: blrescue loader\n"
-     "       blrescue loader add FILE\n"
+     "       blrescue loader add FILE [--force]\n"
      "\n"
      "Without arguments: show which flash loader file (eflash_loader_40m.bin) would be used,\n"
-     "why, and what it is. 'add' validates FILE and copies it into the user data directory\n"
-     "($XDG_DATA_HOME/blrescue or ~/.local/share/blrescue).\n"
+     "why, and what it is: an official build (by SHA-256: chip, crystal, releases) or an\n"
+     "unknown one. 'add' validates FILE and copies it into the user data directory\n"
+     "($XDG_DATA_HOME/blrescue or ~/.local/share/blrescue). Another chip's loader is\n"
+     "refused; one for another crystal than 40 MHz is named with a warning.\n"
      "\n"
+     "  --force           replace a different loader that is installed already\n"
      "  --devcube DIR     also look in this Dev Cube folder\n"},
     {"inspect",
      {NULL},
@@ -245,7 +251,9 @@ void cli_overview(FILE *f)
 	fputs(global_usage, f);
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-9s %s\n", c->name, c->summary);
-	fputs("\nRun 'blrescue help COMMAND' for a command's options; see blrescue(1).\n", f);
+	fputs("\nesptool's names (flash_id, read_flash, write_flash, ...) are understood too.\n"
+	      "Run 'blrescue help COMMAND' for a command's options; see blrescue(1).\n",
+	      f);
 }
 
 int cmd_help(struct cli *cli, int argc, char **argv)
