@@ -156,6 +156,9 @@ int cli_out_resolve(const char *path, struct cli_out *o);
  * does not end in "cannot write". Returns 0 or an exit code after a message. */
 int cli_check_output(struct cli *cli, const char *what, const char *path, bool force);
 
+/* Write all of buf to fd (again after EINTR and short writes). Returns 0 or -1 (errno). */
+int cli_write_all(int fd, const uint8_t *buf, size_t len);
+
 /* The message for a failed or refused output (errno e: EEXIST, ENODEV, EISDIR, others).
  * Returns EXIT_CANTCREAT. */
 int cli_output_error(const struct cli *cli, const char *what, const char *path, int e);

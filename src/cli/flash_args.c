@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The flash commands' address ranges and file checks (flash_cmd.h). */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/flash_cmd.h"
 

@@ -31,26 +31,10 @@ struct mon {
 	bool tty_raw;
 };
 
-static int out_all(const uint8_t *b, size_t n)
-{
-	while (n) {
-		ssize_t w = write(STDOUT_FILENO, b, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int show(struct mon *m, const uint8_t *b, size_t n)
 {
 	if (!m->timestamps)
-		return out_all(b, n);
+		return cli_write_all(STDOUT_FILENO, b, n);
 	for (size_t i = 0; i < n; i++) {
 		if (m->line_start) {
 			char ts[32];
@@ -58,11 +42,11 @@ static int show(struct mon *m, const uint8_t *b, size_t n)
 			int k = snprintf(ts, sizeof(ts), "[%5" PRIu64 ".%03" PRIu64 "] ", el / 1000,
 					 el % 1000);
 
-			if (out_all((const uint8_t *)ts, (size_t)k))
+			if (cli_write_all(STDOUT_FILENO, (const uint8_t *)ts, (size_t)k))
 				return -1;
 			m->line_start = false;
 		}
-		if (out_all(b + i, 1))
+		if (cli_write_all(STDOUT_FILENO, b + i, 1))
 			return -1;
 		if (b[i] == '\n')
 			m->line_start = true;

@@ -127,7 +127,7 @@ int cli_out_resolve(const char *path, struct cli_out *o)
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len)
+int cli_write_all(int fd, const uint8_t *buf, size_t len)
 {
 	while (len) {
 		ssize_t w = write(fd, buf, len);
@@ -151,7 +151,7 @@ static int write_stream(const struct cli_out *o, const uint8_t *buf, size_t len)
 
 	if (fd < 0)
 		return -1;
-	r = write_all(fd, buf, len);
+	r = cli_write_all(fd, buf, len);
 	e = errno;
 	if (o->fd < 0 && close(fd) && r == 0)
 		return -1;
@@ -200,7 +200,7 @@ static int write_file(const char *path, const uint8_t *buf, size_t len, bool for
 		return -1;
 	um = umask(0);
 	umask(um);
-	if (fchmod(fd, 0666 & ~um) || write_all(fd, buf, len) || fsync(fd)) {
+	if (fchmod(fd, 0666 & ~um) || cli_write_all(fd, buf, len) || fsync(fd)) {
 		e = errno;
 		close(fd);
 		goto fail;
