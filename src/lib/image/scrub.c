@@ -288,10 +288,12 @@ static int on_sector(void *ctx, const struct blr_ef_sector *s)
 static int on_prop(void *ctx, const char *path, const char *name, uint32_t voff, uint32_t vlen)
 {
 	struct sctx *c = ctx;
-	char where[120];
+	char where[120] = "";
 
-	snprintf(where, sizeof(where), "factory device tree %s/%s", strcmp(path, "/") ? path : "",
-		 name);
+	if (!path || !name)
+		return 0;
+	img_appendf(where, sizeof(where), "factory device tree %s/%s",
+		    strcmp(path, "/") ? path : "", name);
 	if ((strcmp(path, "/wifi/sta") == 0 || strcmp(path, "/wifi/ap") == 0) &&
 	    (strcmp(name, "ssid") == 0 || strcmp(name, "pwd") == 0)) {
 		if (zero_secret(c, voff, vlen, true, where))
@@ -365,12 +367,19 @@ static int build_needles(struct sctx *c, const struct blr_scrub_opts *o)
 
 /* ---- main ---- */
 
-static void protect_image(struct sctx *c, const struct blr_fw_slot *s)
+/* SCRUB-3: an image in a slot (header to the end of its data, SLOT-1) or an xz stream (the
+ * whole slot). Only the header is read: the hash does not matter here. */
+static void protect_slot(struct sctx *c, uint32_t addr, uint32_t max_len)
 {
-	if (s->kind == BLR_SLOT_IMAGE)
-		protect(c, s->addr, (uint64_t)s->addr + BLR_FW_DATA_OFFSET + s->hdr.img_len);
-	else if (s->kind == BLR_SLOT_XZ)
-		protect(c, s->addr, (uint64_t)s->addr + s->max_len);
+	struct blr_bootheader h;
+
+	if (addr >= c->n || (addr == 0 && max_len == 0))
+		return;
+	if (c->n - addr >= sizeof(img_xz_magic) &&
+	    memcmp(c->b + addr, img_xz_magic, sizeof(img_xz_magic)) == 0)
+		protect(c, addr, (uint64_t)addr + max_len);
+	else if (blr_bootheader_parse(c->b, c->n, addr, &h) == BLR_OK && h.magic_ok)
+		protect(c, addr, (uint64_t)addr + BLR_FW_DATA_OFFSET + h.img_len);
 }
 
 static void scrub_table(struct sctx *c, const struct blr_ptable *t, uint32_t *psm_done,
@@ -380,22 +389,11 @@ static void scrub_table(struct sctx *c, const struct blr_ptable *t, uint32_t *ps
 
 	/* firmware images (both slots) and a manufacturing image are covered by hashes */
 	e = blr_ptable_fw(t);
-	if (e)
-		for (int s = 0; s < 2; s++) {
-			struct blr_fw_slot sl;
-
-			memset(&sl, 0, sizeof(sl));
-			blr_fw_slot_parse(c->b, c->n, e->addr[s], e->max_len[s], &sl);
-			protect_image(c, &sl);
-		}
+	for (int s = 0; e && s < 2; s++)
+		protect_slot(c, e->addr[s], e->max_len[s]);
 	e = blr_ptable_find(t, "mfg");
-	if (e && !e->absent) {
-		struct blr_fw_slot sl;
-
-		memset(&sl, 0, sizeof(sl));
-		blr_fw_slot_parse(c->b, c->n, e->addr[0], e->max_len[0], &sl);
-		protect_image(c, &sl);
-	}
+	if (e && !e->absent)
+		protect_slot(c, e->addr[0], e->max_len[0]);
 	e = blr_ptable_find(t, "PSM");
 	if (e && !e->absent && e->addr[0] < c->n && e->addr[0] != *psm_done) {
 		size_t l = e->max_len[0];
