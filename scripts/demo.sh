@@ -8,7 +8,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
-BUILD=${BUILD:-build-demo}
+# The build directory the README names (./build/src/cli/blrescue ...).
+BUILD=${BUILD:-build}
 # The test suite runs this script on its own build: DEMO_SKIP_SETUP=1 installs and builds
 # nothing, BUILD may be absolute, DEMO_FIXTURES overrides where the sample dumps are looked for.
 case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
@@ -101,3 +102,6 @@ step verify backup.bin || fail "verify after restore"
 echo
 echo "== done: backed up, restored another firmware, restored the backup, verified by the"
 echo "   chip's own SHA-256 each time. See 'blrescue help' and README.md."
+echo "== the programs are in $BUILD:"
+echo "   $BUILD/src/cli/blrescue, $BUILD/src/emu-main/blrescue-emu"
+echo "   (man page: man $BUILD/doc/blrescue.1; 'meson install -C $BUILD' installs them)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-# Writes the small synthetic seed files of the image fuzz harnesses (fuzz/corpus/<name>/).
+# Writes the small synthetic seed files of the image and option fuzz harnesses
+# (fuzz/corpus/<name>/).
 # Layouts follow image-format.md; nothing here comes from a real device.
 # Usage: python3 fuzz/image/mkseeds.py   (from the source root)
 import hashlib, os, struct, zlib
@@ -141,3 +142,42 @@ f = fdt()
 img[0x14000:0x14000 + len(f)] = f
 write('image', 'compact', bytes(img))
 write('image', 'header_only', header(0x3300, 256, 0x1000, app))
+write('image', 'firmware_only', header(0x3300, 256, 0x2000, app) + b'\xff' * (0x1000 - 176) + app)
+write('image', 'boot2_only', bytes(img[0:0x2000 + len(b2)]))
+write('image', 'xz', bytes([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) + bytes(20) + b'YZ')
+
+
+def crc8(b):
+    c = 0
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0x8C if c & 1 else c >> 1
+    return c
+
+
+def obk_cfg(version, fields):
+    size = 2016 if version == 3 else 3584
+    v = bytearray(size)
+    v[0:3] = b'CFG'
+    v[4:8] = struct.pack('<I', version)
+    for off, val in fields:
+        v[off:off + len(val)] = val
+    v[3] = crc8(v[4:size])
+    return bytes(v)
+
+
+creds = [(0x14, b'seednet'), (0x54, b'seedpass'), (0x94, b'mqtt.local'), (0x1D4, b'user'),
+         (0x214, b'TestNet-mqtt'), (0x2DE, b'obk-seed'), (0xC00, b'seednet2'), (0xC84, b'web')]
+write('obk', 'v5', obk_cfg(5, creds))
+write('obk', 'v3', obk_cfg(3, creds[:6]))
+bad = bytearray(obk_cfg(5, creds))
+bad[3] ^= 1
+write('obk', 'bad_crc8', bytes(bad))
+write('obk', 'short', b'CFG\0\5\0\0\0seednet')
+
+for name, argv in [('flags', ['--json', 'dump.bin']), ('numbers', ['-s', '0x1000', '--size=4k', 'a', 'b']),
+                   ('grouped', ['-fs16M', 'x', '--', '-f']), ('values', ['--ssid', 'Net', '--start', '1M']),
+                   ('globals', ['-p', '/dev/ttyUSB0', '--baud=2000000', '--before', 'rts,w50,-rts', '-vvq']),
+                   ('help', ['--help']), ('bad', ['--start', '12x', '--nope', '-'])]:
+    write('opts', name, b'\0'.join(a.encode() for a in argv))

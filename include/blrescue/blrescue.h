@@ -85,7 +85,22 @@ int blr_dev_last_os_error(const struct blr_dev *dev);          /* errno, 0 if no
 struct blr_loader_info {
 	size_t size;                 /* file size */
 	uint8_t sha256[32];          /* of the whole file */
-	const char *build;           /* known build name (protocol.md §5.5) or NULL if unknown */
+	const char *build;           /* a build whose protocol features are known (the name in
+	                              * doc/protocol.md §8.3), or NULL: the library then assumes
+	                              * the conservative values below */
+	/* What the file is, from the table of official files by SHA-256 (doc/protocol.md §8.3);
+	 * NULL / 0 / false for a file not in the table ("unknown build"): */
+	const char *chip;            /* "BL602"; another chip's file ("BL702", "BL606P",
+	                              * "BL606P or BL702", "legacy BL60x") is refused, with *info
+	                              * filled all the same */
+	const char *file_names;      /* its official name(s), e.g. "eflash_loader_40m.bin" */
+	const char *releases;        /* the bflb-mcu-tool releases that ship it, e.g.
+	                              * "1.8.4, 1.10.0"; NULL for the files of other origins */
+	uint32_t xtal_khz;           /* the crystal it is built for: 40000 (most BL602 modules),
+	                              * 24000, 26000, 32000, 38400 (52000: legacy BL60x); 0 when
+	                              * not in the table or built for no crystal (xtal_rc) */
+	bool xtal_rc;                /* built for no crystal (the internal RC oscillator: the
+	                              * eflash_loader_none.bin / _rc32m.bin files) */
 	uint32_t seg_dest;           /* segment destination address */
 	uint32_t seg_len;            /* segment data length */
 	bool header_crc_ignored;     /* bootcfg crc_ignore + DEADBEEF */
@@ -101,8 +116,11 @@ struct blr_loader_info {
 
 /* Validates a loader file: boot header magic, flash/clock/header CRCs (honouring the
  * DEADBEEF ignore rule), segment count 1, segment header CRC, segment data length and CRC,
- * and the image hash unless ignored. Returns BLR_E_FORMAT with *why set to a static English
- * reason on failure (why may be NULL). */
+ * and the image hash unless ignored (doc/protocol.md §8.1), and identifies it by SHA-256
+ * (§8.3). Returns BLR_E_FORMAT with *why set to a static English reason on failure (why may
+ * be NULL). An official loader for another chip (its header cannot tell: only the SHA-256) is
+ * refused with BLR_E_FORMAT and a reason naming what it is and what a BL602 needs; *info is
+ * then filled too (chip, file_names, releases, size, sha256). */
 int blr_loader_parse(const uint8_t *buf, size_t len, struct blr_loader_info *info,
 		     const char **why);
 

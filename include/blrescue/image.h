@@ -38,29 +38,6 @@ struct blr_check_result {
 int blr_image_check(const uint8_t *buf, size_t len, uint32_t flash_size,
 		    struct blr_check_result *res);
 
-/* What a file is, for a write at some address (doc/flash-layout.md): a whole-flash image
- * belongs at 0; a firmware (application) image belongs in a FW slot of the partition table
- * (its boot header at the slot start, its data at slot + 0x1000), never at 0. */
-enum blr_image_kind {
-	BLR_KIND_UNKNOWN = 0,  /* none of the below (raw data) */
-	BLR_KIND_EMPTY,        /* no bytes, or all 0xFF */
-	BLR_KIND_FULL,         /* boot2 header at 0 and a partition table: a whole-flash image */
-	BLR_KIND_BOOT2,        /* a boot header at 0 whose image starts at imgStart, no table */
-	BLR_KIND_FIRMWARE,     /* an application image for a FW slot: boot header at 0, data at
-	                        * 0x1000 matching its hash, no partition table */
-	BLR_KIND_XZ,           /* an xz stream (a compressed OTA image) */
-};
-
-struct blr_image_class {
-	enum blr_image_kind kind;
-	uint32_t img_len;  /* image length from the boot header (BOOT2, FIRMWARE), else 0 */
-	char what[160];    /* one line a user can read: "a firmware image (412 KiB, OpenBeken
-	                    * 1.17.205) for a FW slot, not a whole-flash image" */
-};
-
-/* Classify buf (a file to be written). BLR_OK (*out filled) or BLR_E_INVAL. */
-int blr_image_classify(const uint8_t *buf, size_t len, struct blr_image_class *out);
-
 /* ---------------------------------------------------------------------------------------- */
 /* Problems */
 
@@ -169,6 +146,38 @@ struct blr_fcfg_field {
 size_t blr_fcfg_field_count(void);
 const struct blr_fcfg_field *blr_fcfg_field_at(size_t i);
 uint32_t blr_fcfg_field_value(const struct blr_bootheader *h, size_t i);
+
+/* ---------------------------------------------------------------------------------------- */
+/* What a file to be written is (doc/flash-layout.md §10): a whole-flash image belongs at 0; a
+ * firmware (application) image belongs in a FW slot of the partition table (its boot header
+ * at the slot start, its data at slot + 0x1000), never at 0. */
+
+enum blr_image_kind {
+	BLR_KIND_UNKNOWN = 0, /* none of the below (raw data, or a boot header whose image
+			       * hashes nowhere: damaged or truncated) */
+	BLR_KIND_EMPTY,	      /* no bytes, or all 0xFF (CLASS-1) */
+	BLR_KIND_FULL,	      /* a BFPT partition table at 0xE000/0xF000: a whole-flash image
+			       * (normally with boot2's header at 0; CLASS-2) */
+	BLR_KIND_BOOT2,	      /* a boot header at 0 whose image lies at imgStart, no table */
+	BLR_KIND_FIRMWARE,    /* an application image for a FW slot: boot header at 0, data at
+			       * 0x1000 matching its hash (or hash check disabled), no table */
+	BLR_KIND_XZ,	      /* an xz stream (a compressed OTA image; CLASS-4) */
+};
+
+struct blr_image_class {
+	enum blr_image_kind kind;
+	uint32_t img_len;	  /* image length from the boot header (BOOT2, FIRMWARE, and
+				   * UNKNOWN with a boot header), else 0 */
+	enum blr_hash_state hash; /* that image's hash: OK or IGNORED for BOOT2/FIRMWARE,
+				   * MISMATCH/TRUNCATED for UNKNOWN with a header */
+	char what[160];		  /* one line a user can read: "a firmware image (421888
+				   * bytes, OpenBeken 1.1.176) for a FW slot, not a whole-flash
+				   * image" */
+};
+
+/* Classify buf (a file to be written). BLR_OK (*out filled) or BLR_E_INVAL (out NULL, or buf
+ * NULL with len > 0). */
+int blr_image_classify(const uint8_t *buf, size_t len, struct blr_image_class *out);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Partition tables (§3.2, §3.3) */
@@ -291,11 +300,12 @@ struct blr_ef_entry {
 	uint8_t status_raw[5];
 	uint8_t state; /* enum blr_ef_state, decoded by the rule */
 	bool status_odd;
-	bool header_broken; /* len absurd: treated as 28 bytes, then resync */
+	bool header_broken; /* header cut off, or len absurd (EF-8: 0xFFFFFFFF, past the
+			     * partition, below 28): CRC not checked, then resync */
 	bool resynced;	    /* found by the byte-wise search for KV40 */
 	uint32_t len, crc, crc_calc;
 	bool crc_ok;
-	bool fits; /* name and value lie inside the sector */
+	bool fits; /* not broken, and name and value lie inside the entry and sector */
 	uint8_t name_len;
 	uint32_t value_len;
 	char name[65];		      /* printable copy */
@@ -422,7 +432,9 @@ enum blr_scrub_action {
 	BLR_SCRUB_OBK_CRC8,	/* OpenBeken config CRC-8 recomputed */
 	BLR_SCRUB_FDT_VALUE,	/* device-tree property value zeroed */
 	BLR_SCRUB_RAW,		/* user string found outside a structure, zeroed */
-	BLR_SCRUB_REPORTED,	/* user string found where it must not be edited: NOT changed */
+	BLR_SCRUB_REPORTED,	/* left in place, NOT changed: a form of the user's strings
+				 * inside a firmware image or a structure, or a copy of a
+				 * secret value removed elsewhere (SCRUB-7) */
 };
 
 struct blr_scrub_change {
@@ -440,7 +452,16 @@ struct blr_scrub_report {
 	size_t n, cap;
 	struct blr_scrub_change *c; /* malloc'ed; blr_scrub_report_free */
 	size_t edited;		    /* changes that modified bytes */
-	size_t reported;	    /* hits left in place */
+	size_t reported;	    /* hits left in place (BLR_SCRUB_REPORTED): of the user's
+				     * strings in any form, and of values removed elsewhere; the
+				     * result is clean only when this is 0 */
+	size_t values_left;	    /* of reported: copies of removed secret values */
+	size_t values_protected;    /* of values_left: inside a firmware image, boot2 or a
+				     * structure never edited (SCRUB-3), where such a copy is
+				     * most likely a built-in default (an AP password
+				     * "12345678" matches digit tables) */
+	unsigned copies;	    /* the dump repeats its first len / copies bytes this many
+				     * times (mirrored, SIZE-3); every copy was scrubbed alike */
 };
 
 /* Scrub buf in place (len bytes, a whole dump). Returns BLR_OK, BLR_E_INVAL (bad

@@ -19,18 +19,19 @@
 /* Exit codes, sysexits style (documented in blrescue(1), EXIT STATUS). */
 enum cli_exit {
 	EXIT_OK_ = 0,
-	EXIT_MISMATCH = 1,   /* verify mismatch; check: suspicious dump */
-	EXIT_NOT_DUMP = 2,   /* check: not a BL602 dump */
-	EXIT_USAGE = 64,     /* EX_USAGE: bad command line, bad number */
-	EXIT_DATAERR = 65,   /* EX_DATAERR: bad input file contents (wrong size, not an image) */
-	EXIT_NOINPUT = 66,   /* EX_NOINPUT: input file or loader missing / unreadable */
-	EXIT_UNAVAIL = 69,   /* EX_UNAVAILABLE: no answer from the chip, port missing or busy */
-	EXIT_SOFTWARE = 70,  /* EX_SOFTWARE: internal error */
-	EXIT_CANTCREAT = 73, /* EX_CANTCREAT: output cannot be created */
-	EXIT_IOERR = 74,     /* EX_IOERR: I/O error on the port or a file */
-	EXIT_PROTOCOL = 76,  /* EX_PROTOCOL: device error (FL code) or protocol failure */
-	EXIT_NOPERM = 77,    /* EX_NOPERM: permission denied (e.g. not in group dialout) */
-	EXIT_INTERRUPTED = 130,
+	EXIT_MISMATCH = 1,	/* verify mismatch; check: suspicious dump */
+	EXIT_NOT_DUMP = 2,	/* check: not a BL602 dump */
+	EXIT_USAGE = 64,	/* EX_USAGE: bad command line, bad number */
+	EXIT_DATAERR = 65,	/* EX_DATAERR: bad input file contents (wrong size, not an image) */
+	EXIT_NOINPUT = 66,	/* EX_NOINPUT: input file or loader missing / unreadable */
+	EXIT_UNAVAIL = 69,	/* EX_UNAVAILABLE: no answer from the chip, port missing or busy */
+	EXIT_SOFTWARE = 70,	/* EX_SOFTWARE: internal error */
+	EXIT_CANTCREAT = 73,	/* EX_CANTCREAT: output cannot be created */
+	EXIT_IOERR = 74,	/* EX_IOERR: I/O error on the port or a file */
+	EXIT_PROTOCOL = 76,	/* EX_PROTOCOL: device error (FL code) or protocol failure */
+	EXIT_NOPERM = 77,	/* EX_NOPERM: permission denied (e.g. not in group dialout) */
+	EXIT_INTERRUPTED = 130, /* stopped by a signal: main.c turns it into 128 + the signal's
+				 * number (130 SIGINT, 143 SIGTERM, 129 SIGHUP) */
 };
 
 /* Global options and shared state, filled by main.c. */
@@ -45,7 +46,8 @@ struct cli {
 	const char *loader;		    /* --loader FILE */
 	const char *before;		    /* --before: none | preset | step string */
 	const char *after;		    /* --after */
-	volatile sig_atomic_t *interrupted; /* set by the SIGINT/SIGTERM handler */
+	volatile sig_atomic_t *interrupted; /* the signal that asked to stop (SIGINT, SIGTERM,
+					     * SIGHUP), 0 while none has */
 	const char *devcube; /* --devcube DIR or $BLRESCUE_DEVCUBE (loader discovery) */
 	const char *prog;    /* program name for messages ("blrescue") */
 };
@@ -54,17 +56,21 @@ struct cli {
 
 typedef int (*cli_cmd_fn)(struct cli *cli, int argc, char **argv);
 
+#define CLI_MAX_ALIASES 3
+
 struct cli_command {
 	const char *name;
-	const char *alias;
+	const char *alias[CLI_MAX_ALIASES]; /* other names (NULL-terminated unless full) */
 	cli_cmd_fn fn;
 	bool global_hint;    /* the usage ends with a pointer to the global options */
 	const char *summary; /* one line of 'blrescue --help' */
 	const char *usage;   /* synopsis line(s), then a blank line, then options */
 };
 
-/* The command called name or alias, or NULL. */
+/* The command called name or one of its aliases ('-' for '_' in an alias), or NULL. */
 const struct cli_command *cli_command_find(const char *name);
+/* The i-th command of the table, NULL past the end. */
+const struct cli_command *cli_command_at(size_t i);
 /* Print the usage text of a command (to f). Returns 0, or -1 when the command is unknown.
  * Commands call it for their own --help (main.c also answers `--help` anywhere before a
  * `--` on every command before dispatching). */
@@ -88,8 +94,10 @@ int cli_parse_u32(const char *s, uint32_t *out);
 int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 
 /* Write buf to path atomically (temp file in the same directory, fsync, rename, fsync of the
- * directory). "-" = stdout. Refuses an existing path unless force (errno EEXIST).
- * Returns 0 or -1 with errno set; never leaves the temp file behind. */
+ * directory); a symbolic link is kept and the file it names written the same way. "-" =
+ * stdout; a FIFO or /dev/fd/N is written as a stream. Refuses an existing path unless force
+ * (errno EEXIST) and a device node or socket always (errno ENODEV). Returns 0 or -1 with errno
+ * set; never leaves the temp file behind. (output.c) */
 int cli_write_file_atomic(const char *path, const uint8_t *buf, size_t len, bool force);
 
 /* Offline commands (cmd_image.c). */

@@ -45,10 +45,11 @@ extern const struct cli_opt cli_global_opts[];
 struct cli_optparse {
 	int argc;
 	char **argv;
-	int i;		   /* next argv index */
-	const char *group; /* pending short-option group ("-vvq") */
-	bool no_more;	   /* after "--" */
-	const char *cmd;   /* command name for messages */
+	const struct cli_opt *last; /* the option last returned (its name for messages) */
+	int i;			    /* next argv index */
+	const char *group;	    /* pending short-option group ("-vvq") */
+	bool no_more;		    /* after "--" */
+	const char *cmd;	    /* command name for messages */
 };
 
 #define OPTP_POSITIONAL 0 /* *arg = the positional argument */
@@ -67,7 +68,6 @@ enum {
 	O_JSON = 1,
 	O_SHOW_VALUES,
 	O_FORCE,
-	O_START,
 	O_SIZE,
 	O_END,
 	O_ADDR,
@@ -105,8 +105,20 @@ int cli_global_apply(struct cli *cli, int id, const char *arg);
 int cli_opt_baud(const struct cli *cli, const char *opt, const char *s, unsigned min,
 		 unsigned *out);
 
+/* Before connecting: the ROM and loader rates (--rom-baud, -b) are rates the chip's auto-baud
+ * keeps (blr_rom_baud, blr_loader_baud within 3 %). Returns 0, or EXIT_USAGE after a message
+ * naming the rate the chip would use and the nearest rates that work. */
+int cli_check_bauds(const struct cli *cli);
+
 /* Parse helpers that print "CMD: bad value for --OPT: ..." and return EXIT_USAGE. */
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out);
+
+/* ---- unknown commands (suggest.c) ------------------------------------------------------ */
+
+/* argv[cmd] names no command: print esptool's equivalent (read_flash ADDR SIZE FILE ->
+ * the exact blrescue line, with the global options given) or "did you mean" for a mistyped
+ * name. Returns EXIT_USAGE. */
+int cli_unknown_command(const struct cli *cli, int argc, char **argv, int cmd);
 
 /* ---- input files (util.c) --------------------------------------------------------------- */
 
@@ -116,6 +128,45 @@ int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t 
  * message "WHAT: ..." EXIT_DATAERR (too large) or EXIT_NOINPUT (missing, unreadable). */
 int cli_read_input(const struct cli *cli, const char *what, const char *path, uint8_t **buf,
 		   size_t *len);
+
+/* ---- output files (output.c) ----------------------------------------------------------- */
+
+enum cli_out_kind {
+	CLI_OUT_STDOUT, /* '-' or /dev/stdout (/dev/fd/1) */
+	CLI_OUT_FILE,	/* a regular file, new or existing: written atomically */
+	CLI_OUT_STREAM, /* a FIFO or an open descriptor (/dev/fd/N): written in one go */
+};
+
+/* Where an output path leads: symbolic links followed to the file they name. */
+struct cli_out {
+	enum cli_out_kind kind;
+	char path[4096]; /* CLI_OUT_FILE: the file to create or replace; a FIFO's path */
+	bool exists;	 /* something is there now (the path itself or its link) */
+	bool link;	 /* path is a symbolic link (the file it names is written) */
+	int fd;		 /* the descriptor of a /dev/fd/N stream or standard output, else -1 */
+};
+
+/* Returns 0, or -1 with errno: ENODEV for a device node or a socket (never written), EISDIR,
+ * ELOOP, EBADF for /dev/fd/N not open, or what lstat/readlink said. */
+int cli_out_resolve(const char *path, struct cli_out *o);
+
+/* Before any work, an output path (read, write --backup, scrub, loader add): '-' sends
+ * results and messages to stderr and is refused on a terminal; a device is refused; an existing
+ * file (or a link to one) needs force; the directory must be writable, so that a long read
+ * does not end in "cannot write". Returns 0 or an exit code after a message. */
+int cli_check_output(struct cli *cli, const char *what, const char *path, bool force);
+
+/* Write all of buf to fd (again after EINTR and short writes). Returns 0 or -1 (errno). */
+int cli_write_all(int fd, const uint8_t *buf, size_t len);
+
+/* The message for a failed or refused output (errno e: EEXIST, ENODEV, EISDIR, others).
+ * Returns EXIT_CANTCREAT. */
+int cli_output_error(const struct cli *cli, const char *what, const char *path, int e);
+
+/* Before a long read into path: is there room for need bytes in the directory the file goes
+ * to (statvfs)? Returns 0 (also for streams), or EXIT_CANTCREAT after a message with both
+ * numbers. */
+int cli_check_space(const struct cli *cli, const char *what, const char *path, uint64_t need);
 
 /* ---- progress (progress.c) -------------------------------------------------------------- */
 
@@ -153,16 +204,40 @@ const char *cli_reset_steps(const char *spec, int when);
 
 struct cli_loader {
 	char path[4096];
-	const char *why; /* "--loader", "$BLRESCUE_LOADER", "user data directory", ... */
+	const char *why;  /* "--loader", "$BLRESCUE_LOADER", "user data directory", ... */
+	bool named_by_us; /* in the user data directory: its name is not the vendor's */
 	uint8_t *buf;
 	size_t len;
 	struct blr_loader_info info;
 };
 
-/* Find and load the loader (discovery order of blrescue(1)). Returns 0 or an exit code after
- * printing what is missing. Free with cli_loader_free. */
+/* Find and load the loader (discovery order of blrescue(1); loader_find.c). Returns 0 or an
+ * exit code after printing what is missing and every place searched. Free with
+ * cli_loader_free. */
 int cli_loader_find(struct cli *cli, struct cli_loader *ld);
 void cli_loader_free(struct cli_loader *ld);
+/* The user data directory (no trailing slash): -1 when neither XDG_DATA_HOME (absolute) nor
+ * HOME is set. (loader_find.c) */
+int cli_loader_data_dir(char *buf, size_t cap);
+
+/* Read and validate one loader file into ld (loader.c). Returns 0, EXIT_NOINPUT (missing,
+ * unreadable) or EXIT_DATAERR (invalid, too large, another chip's: an error when report, else
+ * a warning that it is skipped). */
+int cli_loader_load(const struct cli *cli, const char *path, struct cli_loader *ld, bool report);
+/* blr_loader_parse refused path (rc, why): say so, and what it is when it is another chip's
+ * official file (li->chip). An error when fatal, else a warning that it is skipped. */
+void cli_loader_report_invalid(const struct cli *cli, const char *path, int rc, const char *why,
+			       const struct blr_loader_info *li, bool fatal);
+/* What a loader is, for people: "the official BL602 loader eflash_loader_26m.bin of
+ * bflb-mcu-tool 1.8.4, 1.10.0", or "an unknown build (...)". */
+void cli_loader_describe(const struct blr_loader_info *li, char *buf, size_t cap);
+/* The crystal a file name says (the official names' _24m, _26m, _32m, _38p4m, _40m: *khz;
+ * _none, _rc32m: *rc); 0 and false when it says none. */
+void cli_loader_name_hint(const char *path, uint32_t *khz, bool *rc);
+/* Warnings about a loader that works only on some boards: built for another crystal than the
+ * usual 40 MHz (from its SHA-256, else its file name); with unknown, also that it is not an
+ * official file. */
+void cli_loader_warn(const struct cli *cli, const struct cli_loader *ld, bool unknown);
 
 /* ---- device session (session.c) --------------------------------------------------------- */
 
@@ -182,7 +257,20 @@ int cli_session_open(struct cli *cli, struct cli_session *s);
 void cli_session_close(struct cli_session *s);
 /* Map a library error of an operation to a message and an exit code. what: "read", ... */
 int cli_session_fail(struct cli_session *s, const char *what, int err);
+/* Why nothing answered the handshake, from what the connect heard (blr_dev_last_listen):
+ * firmware text (not in download mode: BOOT/GPIO8 high before the reset), silence (wiring,
+ * power, TX/RX swapped, ground) or noise (baud rates, adapter). */
+void cli_explain_listen(const struct cli *cli, const char *what, const char *port,
+			const struct blr_listen *l);
 /* Exit code for an enum blr_err (without printing). */
 int cli_exit_for(int err);
+
+/* ---- port messages (port_msg.c) ---------------------------------------------------------- */
+
+/* The USB serial ports present (or that there are none). */
+void cli_list_ports(const struct cli *cli);
+/* blr_serial_open failed with rc (os_err: its errno): say why and what to do (for a busy
+ * port, name the processes holding it, never this one). Returns the exit code. */
+int cli_port_open_error(const struct cli *cli, const char *port, int rc, int os_err);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "blrescue/chipdb.h"
 #include "blrescue/image.h"
@@ -142,6 +141,23 @@ static const char *action_name(enum blr_scrub_action a)
 	return "?";
 }
 
+static void print_changes(const struct cli *cli, const struct blr_scrub_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct blr_scrub_change *c = &rep->c[i];
+
+		fprintf(cli->out, "0x%06X %5u  %-7s %s\n", c->offset, c->length,
+			action_name(c->action), c->what);
+	}
+	fprintf(cli->out, "%zu change%s, %zu hit%s left in place\n", rep->edited,
+		rep->edited == 1 ? "" : "s", rep->reported, rep->reported == 1 ? "" : "s");
+	if (rep->reported)
+		cli_warn(cli,
+			 "scrub: %zu occurrence(s) of your strings lie inside firmware images "
+			 "or structures and were NOT removed (see LEFT lines)",
+			 rep->reported);
+}
+
 int cmd_scrub(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_opt lo[] = {
@@ -168,10 +184,9 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 			     "name a new OUT");
 		return EXIT_USAGE;
 	}
-	if (!o.has[O_FORCE] && access(outp, F_OK) == 0) {
-		cli_err(cli, "scrub: %s exists; use --force to overwrite it", outp);
-		return EXIT_CANTCREAT;
-	}
+	r = cli_check_output(cli, "scrub", outp, o.has[O_FORCE]);
+	if (r != 0)
+		return r;
 	uint8_t *buf;
 	size_t len;
 	struct blr_check_result before, after;
@@ -202,30 +217,18 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 		free(buf);
 		return EXIT_SOFTWARE;
 	}
-	for (size_t i = 0; i < rep.n; i++) {
-		const struct blr_scrub_change *c = &rep.c[i];
-
-		fprintf(cli->out, "0x%06X %5u  %-7s %s\n", c->offset, c->length,
-			action_name(c->action), c->what);
-	}
-	fprintf(cli->out, "%zu change%s, %zu hit%s left in place\n", rep.edited,
-		rep.edited == 1 ? "" : "s", rep.reported, rep.reported == 1 ? "" : "s");
-	if (rep.reported)
-		cli_warn(cli,
-			 "scrub: %zu occurrence(s) of your strings lie inside firmware images "
-			 "or structures and were NOT removed (see LEFT lines)",
-			 rep.reported);
-	blr_scrub_report_free(&rep);
 	blr_image_check(buf, len, 0, &after);
 	r = cli_write_file_atomic(outp, buf, len, o.has[O_FORCE]);
 	int e = errno; /* before free() */
 
 	free(buf);
 	if (r != 0) {
-		cli_err(cli, "scrub: cannot write %s: %s%s", outp, strerror(e),
-			e == EEXIST ? " (use --force to overwrite it)" : "");
-		return EXIT_CANTCREAT;
+		blr_scrub_report_free(&rep);
+		return cli_output_error(cli, "scrub", outp, e);
 	}
+	/* the list of changes only once they are in OUT */
+	print_changes(cli, &rep);
+	blr_scrub_report_free(&rep);
 	fprintf(cli->out, "wrote %s: %s\n", outp, after.summary);
 	if (after.verdict > before.verdict)
 		cli_warn(cli, "scrub: the result checks worse than the input (%s)",

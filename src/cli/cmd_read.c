@@ -23,6 +23,11 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 		cli_err(cli, "%s: out of memory", what);
 		return EXIT_SOFTWARE;
 	}
+	rc = cli_check_space(cli, what, path, len); /* a full disk before, not after the read */
+	if (rc) {
+		free(buf);
+		return rc;
+	}
 	rc = blr_flash_read_verified(s->dev, addr, buf, len, chip);
 	dt = cli_now_ms() - t0;
 	cli_progress_end(&s->progress);
@@ -46,13 +51,12 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 	}
 	if (cli_write_file_atomic(path, buf, len, force)) {
 		int e = errno;
+		struct cli_out o;
 
 		free(buf);
-		if (e == EEXIST)
-			cli_err(cli, "%s: %s exists; not overwriting it (use --force)", what, path);
-		else
-			cli_err(cli, "%s: cannot write %s: %s", what, path, strerror(e));
-		return strcmp(path, "-") ? EXIT_CANTCREAT : EXIT_IOERR;
+		rc = cli_output_error(cli, what, path, e);
+		/* a stream that fails is an I/O error, a file that cannot be created is not */
+		return cli_out_resolve(path, &o) == 0 && o.kind != CLI_OUT_FILE ? EXIT_IOERR : rc;
 	}
 	free(buf);
 	blr_hex_string(chip, 32, hex);
@@ -67,7 +71,8 @@ int cli_read_to_file(struct cli_session *s, uint32_t addr, uint32_t len, const c
 }
 
 static const struct cli_opt read_opts[] = {
-    {"start", 0, OPT_NUM, O_START},
+    {"addr", 'a', OPT_NUM, O_ADDR},
+    {"start", 0, OPT_NUM, O_ADDR}, /* the same (one name for an address in every command) */
     {"size", 0, OPT_NUM, O_SIZE},
     {"end", 0, OPT_NUM, O_END},
     {"force", 'f', OPT_NONE, O_FORCE},

@@ -11,35 +11,88 @@
 /* ---- write -------------------------------------------------------------------------------- */
 
 static const struct cli_opt write_opts[] = {
-    {"addr", 'a', OPT_NUM, O_ADDR},
-    {"backup", 0, OPT_ARG, O_BACKUP},
-    {"force", 'f', OPT_NONE, O_FORCE},
-    {"reset", 0, OPT_NONE, O_RESET},
-    {"full", 0, OPT_NONE, O_FULL},
-    {"no-verify", 0, OPT_NONE, O_NO_VERIFY},
-    {NULL, 0, 0, 0},
+    {"addr", 'a', OPT_NUM, O_ADDR},	     {"start", 0, OPT_NUM, O_ADDR},
+    {"backup", 0, OPT_ARG, O_BACKUP},	     {"force", 'f', OPT_NONE, O_FORCE},
+    {"reset", 0, OPT_NONE, O_RESET},	     {"full", 0, OPT_NONE, O_FULL},
+    {"no-verify", 0, OPT_NONE, O_NO_VERIFY}, {NULL, 0, 0, 0},
 };
 
-/* At address 0 FILE must be a complete, bootable image (blrescue check), unless force (then
- * a warning). Returns false after the messages when the write is refused. */
-static bool bootable(struct cli *cli, const char *path, const uint8_t *buf, size_t len,
-		     uint32_t flash, bool force)
+/* Where a firmware image belongs: the active slot of the FW partition in the chip's own
+ * partition table (0xE000..0xFFFF read now; doc/flash-layout.md §3), else the usual 0x10000.
+ * where gets the source, for the message. */
+static uint32_t fw_slot(struct cli_session *s, char *where, size_t cap)
 {
+	uint8_t buf[0x2000];
+	struct blr_ptable pt[2];
+	const struct blr_pt_entry *fw;
+	int act;
+
+	snprintf(where, cap, "the usual FW slot; the chip's partition table could not be read");
+	blr_dev_set_progress(s->dev, NULL, NULL); /* 8 KiB: no progress bar */
+	act = blr_flash_read(s->dev, BLR_PT0_OFFSET, buf, sizeof(buf));
+	blr_dev_set_progress(s->dev, cli_progress_cb, &s->progress);
+	if (act != BLR_OK)
+		return 0x10000;
+	blr_ptable_parse(buf, sizeof(buf), 0, &pt[0]);
+	blr_ptable_parse(buf, sizeof(buf), BLR_PT1_OFFSET - BLR_PT0_OFFSET, &pt[1]);
+	act = blr_ptable_active(&pt[0], &pt[1]);
+	fw = act >= 0 ? blr_ptable_fw(&pt[act]) : NULL;
+	if (!fw || fw->absent) {
+		snprintf(where, cap, "the usual FW slot; the chip has no valid partition table");
+		return 0x10000;
+	}
+	if (fw->active_index == 1 && fw->addr[1]) {
+		snprintf(where, cap,
+			 "slot 1 of the FW partition, the active one in the chip's "
+			 "partition table");
+		return fw->addr[1];
+	}
+	snprintf(where, cap, "slot 0 of the FW partition in the chip's partition table");
+	return fw->addr[0];
+}
+
+/* At address 0 FILE must be a complete, bootable image (blrescue check), unless force (then
+ * a warning). A refusal names what the file looks like (blr_image_classify) and, for a
+ * firmware image, where it belongs. Returns false after the messages when refused. */
+static bool bootable(struct cli_session *s, const char *path, const uint8_t *buf, size_t len,
+		     bool force)
+{
+	const struct cli *cli = s->cli;
 	struct blr_check_result cr;
+	struct blr_image_class ic;
+	char where[96];
+	uint32_t slot;
 
 	memset(&cr, 0, sizeof(cr));
-	if (blr_image_check(buf, len, flash, &cr) == 0 && cr.verdict == BLR_VERDICT_OK)
+	if (blr_image_check(buf, len, s->info.flash_size, &cr) == 0 && cr.verdict == BLR_VERDICT_OK)
 		return true;
+	memset(&ic, 0, sizeof(ic));
+	blr_image_classify(buf, len, &ic);
 	if (force) {
 		cli_warn(cli, "%s: %s; writing anyway (--force)", path,
-			 cr.summary[0] ? cr.summary : "check failed");
+			 ic.kind == BLR_KIND_FIRMWARE ? ic.what
+			 : cr.summary[0]	      ? cr.summary
+						      : "check failed");
 		return true;
 	}
-	cli_err(cli, "write: %s is not a complete, bootable BL602 flash image: %s", path,
-		cr.summary[0] ? cr.summary : "check failed");
+	if (ic.kind == BLR_KIND_FIRMWARE) {
+		cli_err(cli,
+			"write: %s is %s; at address 0 it would replace boot2 and the partition "
+			"tables and the chip would not boot",
+			path, ic.what);
+		slot = fw_slot(s, where, sizeof(where));
+		cli_info(cli,
+			 "It belongs at 0x%" PRIx32 " (%s):\n  blrescue write %s --addr 0x%" PRIx32,
+			 slot, where, path, slot);
+	} else {
+		cli_err(cli, "write: %s is not a complete, bootable BL602 flash image: %s", path,
+			cr.summary[0] ? cr.summary : "check failed");
+		if (ic.what[0])
+			cli_info(cli, "It looks like %s.", ic.what);
+	}
 	cli_info(cli,
-		 "not writing it to address 0 (see 'blrescue check %s'); use --force to write "
-		 "it anyway",
+		 "Not writing it to address 0 (see 'blrescue check %s'); --force writes it "
+		 "anyway.",
 		 path);
 	return false;
 }
@@ -78,7 +131,7 @@ static int write_file(struct cli_session *s, const struct cli_args *args, const 
 	char sz[32];
 	int rc;
 
-	if (a == 0 && !bootable(cli, file, buf, len, s->info.flash_size, force))
+	if (a == 0 && !bootable(s, file, buf, len, force))
 		return EXIT_DATAERR;
 	if (backup) {
 		cli_info(cli, "Saving 0x%08" PRIx32 "..0x%08" PRIx32 " to %s first", a,
@@ -114,6 +167,15 @@ static int write_file(struct cli_session *s, const struct cli_args *args, const 
 		file, a, st.sectors_total, st.sectors_skipped, st.sectors_erased, st.bytes_written,
 		no_verify ? "not verified" : "verified by the chip's SHA-256", dt / 1000,
 		dt % 1000 / 100);
+	if (a == 0 && len < s->info.flash_size) {
+		char fsz[32];
+
+		blr_format_size(s->info.flash_size, fsz, sizeof(fsz));
+		cli_info(cli,
+			 "Note: %s covers 0x00000000..0x%08zx of the %s flash; the rest "
+			 "(0x%08zx..0x%08" PRIx32 ") is left as it is.",
+			 file, len, fsz, len, s->info.flash_size);
+	}
 	run_firmware(s, args->has[O_RESET]);
 	return EXIT_OK_;
 }
@@ -151,7 +213,8 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 /* ---- erase -------------------------------------------------------------------------------- */
 
 static const struct cli_opt erase_opts[] = {
-    {"start", 0, OPT_NUM, O_START},
+    {"addr", 'a', OPT_NUM, O_ADDR},
+    {"start", 0, OPT_NUM, O_ADDR}, /* the same (one name for an address in every command) */
     {"size", 0, OPT_NUM, O_SIZE},
     {"end", 0, OPT_NUM, O_END},
     {"all", 0, OPT_NONE, O_ALL},
@@ -170,15 +233,14 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 	rc = cli_parse_cmd(cli, argc, argv, "erase", erase_opts, 0, &args);
 	if (rc)
 		return rc < 0 ? EXIT_OK_ : rc;
-	if (args.has[O_ALL] && (args.has[O_START] || args.has[O_SIZE] || args.has[O_END])) {
-		cli_err(cli, "erase: --all cannot be combined with --start/--size/--end");
+	if (args.has[O_ALL] && (args.has[O_ADDR] || args.has[O_SIZE] || args.has[O_END])) {
+		cli_err(cli, "erase: --all cannot be combined with --addr/--size/--end");
 		return EXIT_USAGE;
 	}
 	if (!args.has[O_ALL]) {
-		if (!args.has[O_START] || (!args.has[O_SIZE] && !args.has[O_END])) {
-			cli_err(cli,
-				"erase: say what to erase: --start ADDR with --size N or --end "
-				"ADDR, or --all for the whole chip");
+		if (!args.has[O_ADDR] || (!args.has[O_SIZE] && !args.has[O_END])) {
+			cli_err(cli, "erase: say what to erase: --addr ADDR with --size N or --end "
+				     "ADDR, or --all for the whole chip");
 			return EXIT_USAGE;
 		}
 		rc = cli_range_shape(cli, "erase", &args, &a, &n, &to_end);
@@ -191,7 +253,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 
 			cli_err(cli,
 				"erase: 0x%" PRIx32 "..0x%" PRIx64 " is not aligned to 4 KiB "
-				"sectors; the nearest aligned range covering it is --start "
+				"sectors; the nearest aligned range covering it is --addr "
 				"0x%" PRIx64 " --size 0x%" PRIx64 " (--end 0x%" PRIx64 ")",
 				a, a + n, lo, hi - lo, hi);
 			return EXIT_USAGE;
@@ -232,9 +294,27 @@ int cmd_erase(struct cli *cli, int argc, char **argv)
 
 static const struct cli_opt verify_opts[] = {
     {"addr", 'a', OPT_NUM, O_ADDR},
+    {"start", 0, OPT_NUM, O_ADDR},
     {"diff", 0, OPT_NONE, O_DIFF},
     {NULL, 0, 0, 0},
 };
+
+/* The differing sectors as runs of adjacent ones, one range per line (inclusive end):
+ * "  0x00003000-0x00004fff  2 sectors". first: the number of the first sector. */
+static void print_runs(FILE *o, size_t first, const uint8_t *diff, size_t nsec)
+{
+	for (size_t i = 0; i < nsec; i++) {
+		size_t j = i;
+
+		if (!diff[i])
+			continue;
+		while (j + 1 < nsec && diff[j + 1])
+			j++;
+		fprintf(o, "  0x%08zx-0x%08zx  %zu sector%s\n", (first + i) * BLR_SECTOR_SIZE,
+			(first + j + 1) * BLR_SECTOR_SIZE - 1, j - i + 1, j > i ? "s" : "");
+		i = j;
+	}
+}
 
 int cmd_verify(struct cli *cli, int argc, char **argv)
 {
@@ -295,11 +375,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 		fprintf(cli->out, "%zu of %zu sectors differ:\n", ndiff, nsec);
-		for (size_t i = 0; i < nsec; i++)
-			if (diff[i])
-				fprintf(cli->out, "  0x%08zx-0x%08zx\n",
-					(first + i) * BLR_SECTOR_SIZE,
-					(first + i + 1) * BLR_SECTOR_SIZE - 1);
+		print_runs(cli->out, first, diff, nsec);
 		free(diff);
 	}
 out:

@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The flash commands' address ranges and file checks (flash_cmd.h). */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/flash_cmd.h"
 
 int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, uint32_t *a,
 		    uint64_t *n, bool *to_end)
 {
-	*a = r->num[O_START];
+	*a = r->num[O_ADDR];
 	*to_end = false;
 	if (r->has[O_SIZE] && r->has[O_END]) {
 		cli_err(cli, "%s: use either --size or --end, not both", cmd);
@@ -22,7 +19,7 @@ int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, 
 	if (r->has[O_END]) {
 		if (r->num[O_END] <= *a) {
 			cli_err(cli,
-				"%s: --end 0x%" PRIx32 " must be above --start 0x%" PRIx32
+				"%s: --end 0x%" PRIx32 " must be above --addr 0x%" PRIx32
 				" (the end is exclusive)",
 				cmd, r->num[O_END], *a);
 			return EXIT_USAGE;
@@ -109,48 +106,4 @@ int cli_open_with_file(struct cli *cli, const char *what, const char *path, uint
 	*buf = NULL;
 	cli_session_close(s);
 	return EXIT_DATAERR;
-}
-
-int cli_check_output(struct cli *cli, const char *what, const char *path, bool force)
-{
-	struct stat st;
-	char dir[4096];
-	const char *slash;
-
-	if (!strcmp(path, "-")) {
-		if (isatty(STDOUT_FILENO)) {
-			cli_err(cli,
-				"%s: not writing binary data to a terminal; redirect standard "
-				"output (e.g. '| xxd') or give a file name",
-				what);
-			return EXIT_USAGE;
-		}
-		cli->out = stderr;
-		return 0;
-	}
-	if (lstat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			cli_err(cli, "%s: %s is a directory", what, path);
-			return EXIT_CANTCREAT;
-		}
-		if (!force) {
-			cli_err(cli,
-				"%s: %s exists; not overwriting it (use --force, or choose "
-				"another name)",
-				what, path);
-			return EXIT_CANTCREAT;
-		}
-	}
-	slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (access(dir, W_OK | X_OK)) {
-		cli_err(cli, "%s: cannot create %s: %s", what, path, strerror(errno));
-		return EXIT_CANTCREAT;
-	}
-	return 0;
 }

@@ -8,7 +8,7 @@
 
 #include "cli/cli_int.h"
 
-/* --start/--size/--end to [*a, *a + *n), before the flash size is known (to_end: up to the
+/* --addr (--start)/--size/--end to [*a, *a + *n), before the flash size is known (to_end: up to the
  * end of the flash). Returns 0 or EXIT_USAGE after a message. */
 int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, uint32_t *a,
 		    uint64_t *n, bool *to_end);
@@ -16,11 +16,6 @@ int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, 
 int cli_range_fit(struct cli *cli, const char *cmd, uint32_t flash, uint32_t a, uint64_t *n,
 		  bool to_end);
 
-/* Before connecting, an output FILE: '-' (standard output) sends results and messages to
- * stderr and is refused on a terminal; a path must not exist (unless force) and its directory
- * must be writable, so that a long read does not end in "cannot write". Returns 0 or an
- * exit code after a message. */
-int cli_check_output(struct cli *cli, const char *what, const char *path, bool force);
 /* write and verify: read FILE (not empty), connect, and check that FILE fits the flash at
  * addr. Returns 0 with *buf and the session open, or an exit code with everything freed. */
 int cli_open_with_file(struct cli *cli, const char *what, const char *path, uint32_t addr,

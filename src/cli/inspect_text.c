@@ -265,7 +265,9 @@ void cli_inspect_text(const struct cli *cli, const struct cli_inspect *x)
 		fprintf(f, "%s: %zu bytes\n", x->path, in->len);
 	else
 		fprintf(f, "%s: %zu bytes (%s)\n", x->path, in->len, sz);
-	fprintf(f, "verdict: %s: %s\n", cli_verdict_name(x->res->verdict), x->res->summary);
+	/* the summary starts with the verdict in words ("suspicious: ...", "not a BL602 flash
+	 * dump: ..."); the machine name (cli_verdict_name) is for JSON only */
+	fprintf(f, "verdict: %s\n", x->res->summary);
 	if (in->flash_size_implied) {
 		blr_format_size(in->flash_size_implied, sz, sizeof(sz));
 		fprintf(f, "flash size implied by the layout: %s (layout ends at 0x%X)\n", sz,

@@ -1,20 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Flash loader discovery and `blrescue loader`.
- *
- * blrescue never ships Bouffalo's eflash_loader. Discovery order (blrescue(1), LOADER):
- *   1. --loader FILE
- *   2. $BLRESCUE_LOADER
- *   3. the user data directory: $XDG_DATA_HOME/blrescue/eflash_loader_40m.bin
- *      (~/.local/share/blrescue/... when XDG_DATA_HOME is unset), filled by `loader add`
- *   4. a Dev Cube folder named with --devcube DIR or $BLRESCUE_DEVCUBE:
- *      DIR/chips/bl602/eflash_loader/ and DIR/bl602/eflash_loader/
- *   5. installed Python packages of the official tools (pip install bflb-mcu-tool):
- *      {/usr/lib,/usr/local/lib,~/.local/lib}/python3* /{site,dist}-packages/
- *      bflb_mcu_tool/chips/bl602/eflash_loader/eflash_loader_40m.bin
+ * The flash loader file: loading and judging one (what it is: doc/protocol.md §8.3, BUILD-5),
+ * and `blrescue loader` (show which one is used; `loader add FILE` installs one). Where it is
+ * looked for: loader_find.c.
  */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,135 +12,117 @@
 
 #include "cli/cli_int.h"
 
-#define MAX_CAND 64
+/* ---- what a loader is ----------------------------------------------------------------- */
 
-struct cand {
-	char *path;
-	const char *why;
-	bool explicit_; /* named by the user: errors are fatal */
-};
-
-struct cands {
-	struct cand c[MAX_CAND];
-	size_t n;
-};
-
-static void add(struct cands *cs, const char *path, const char *why, bool expl)
+void cli_loader_name_hint(const char *path, uint32_t *khz, bool *rc)
 {
-	if (cs->n >= MAX_CAND || !path)
-		return;
-	cs->c[cs->n].path = strdup(path);
-	if (!cs->c[cs->n].path)
-		return;
-	cs->c[cs->n].why = why;
-	cs->c[cs->n].explicit_ = expl;
-	cs->n++;
-}
+	const char *base = strrchr(path, '/'), *p;
 
-static void add_join(struct cands *cs, const char *dir, const char *rest, const char *why)
-{
-	char buf[4096];
+	*khz = 0;
+	*rc = false;
+	base = base ? base + 1 : path;
+	for (p = strchr(base, '_'); p; p = strchr(p + 1, '_')) {
+		unsigned long whole, frac = 0;
+		char *end;
 
-	if (snprintf(buf, sizeof(buf), "%s/%s", dir, rest) < (int)sizeof(buf))
-		add(cs, buf, why, false);
-}
-
-static void free_cands(struct cands *cs)
-{
-	for (size_t i = 0; i < cs->n; i++)
-		free(cs->c[i].path);
-	cs->n = 0;
-}
-
-/* The user data directory (no trailing slash) into buf; -1 when neither XDG_DATA_HOME
- * (absolute) nor HOME is set. */
-static int data_dir(char *buf, size_t cap)
-{
-	const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (x && x[0] == '/')
-		n = snprintf(buf, cap, "%s/blrescue", x);
-	else if (home && *home)
-		n = snprintf(buf, cap, "%s/.local/share/blrescue", home);
-	else
-		return -1;
-	return n > 0 && (size_t)n < cap ? 0 : -1;
-}
-
-static void add_python(struct cands *cs)
-{
-	static const char *const suffix =
-	    "/bflb_mcu_tool/chips/bl602/eflash_loader/" CLI_LOADER_NAME;
-	const char *home = getenv("HOME");
-	char pat[4096];
-	const char *roots[3] = {"/usr/lib", "/usr/local/lib", NULL};
-	char homelib[4096];
-
-	if (home && *home &&
-	    snprintf(homelib, sizeof(homelib), "%s/.local/lib", home) < (int)sizeof(homelib))
-		roots[2] = homelib;
-	for (size_t r = 0; r < 3; r++) {
-		static const char *const pk[2] = {"site-packages", "dist-packages"};
-
-		if (!roots[r])
+		if (!strncmp(p, "_none", 5) || !strncmp(p, "_rc32m", 6)) {
+			*khz = 0;
+			*rc = true;
 			continue;
-		for (size_t k = 0; k < 2; k++) {
-			glob_t g;
-
-			if (snprintf(pat, sizeof(pat), "%s/python3*/%s%s", roots[r], pk[k],
-				     suffix) >= (int)sizeof(pat))
-				continue;
-			memset(&g, 0, sizeof(g));
-			if (glob(pat, 0, NULL, &g) == 0) {
-				for (size_t i = 0; i < g.gl_pathc; i++)
-					add(cs, g.gl_pathv[i],
-					    "installed Python package bflb-mcu-tool", false);
-			}
-			globfree(&g);
 		}
+		if (p[1] < '0' || p[1] > '9')
+			continue;
+		whole = strtoul(p + 1, &end, 10);
+		if (*end == 'p' && end[1] >= '0' && end[1] <= '9') /* 38p4m: 38.4 MHz */
+			frac = strtoul(end + 1, &end, 10);
+		if (*end != 'm' || (end[1] && end[1] != '.' && end[1] != '_') || whole > 99 ||
+		    frac > 9)
+			continue;
+		*khz = (uint32_t)(whole * 1000 + frac * 100);
+		*rc = false;
 	}
 }
 
-static void collect(const struct cli *cli, struct cands *cs)
+static void crystal_text(uint32_t khz, bool rc, char *buf, size_t cap)
 {
-	const char *env = getenv("BLRESCUE_LOADER");
-	char dd[4096];
-
-	if (cli->loader)
-		add(cs, cli->loader, "--loader option", true);
-	if (env && *env)
-		add(cs, env, "BLRESCUE_LOADER environment variable", true);
-	if (data_dir(dd, sizeof(dd)) == 0)
-		add_join(cs, dd, CLI_LOADER_NAME, "user data directory ('blrescue loader add')");
-	if (cli->devcube) {
-		add_join(cs, cli->devcube, "chips/bl602/eflash_loader/" CLI_LOADER_NAME,
-			 "Dev Cube folder (--devcube / BLRESCUE_DEVCUBE)");
-		add_join(cs, cli->devcube, "bl602/eflash_loader/" CLI_LOADER_NAME,
-			 "Dev Cube folder (--devcube / BLRESCUE_DEVCUBE)");
-	}
-	add_python(cs);
+	if (rc)
+		snprintf(buf, cap, "no crystal (the internal RC oscillator)");
+	else if (khz % 1000)
+		snprintf(buf, cap, "a %u.%u MHz crystal", (unsigned)(khz / 1000),
+			 (unsigned)(khz % 1000 / 100));
+	else
+		snprintf(buf, cap, "a %u MHz crystal", (unsigned)(khz / 1000));
 }
 
-static void explain_missing(const struct cli *cli, const struct cands *cs)
+void cli_loader_describe(const struct blr_loader_info *li, char *buf, size_t cap)
 {
-	cli_err(cli, "no flash loader found");
-	fprintf(
-	    stderr,
-	    "blrescue needs Bouffalo Lab's flash loader " CLI_LOADER_NAME " (it runs in the\n"
-	    "chip's RAM and is not shipped with blrescue). Get it from either of:\n"
-	    "  - Bouffalo Lab Dev Cube (https://dev.bouffalolab.com/download), in\n"
-	    "    chips/bl602/eflash_loader/" CLI_LOADER_NAME " of the unpacked folder\n"
-	    "  - the official Python tool: pip install bflb-mcu-tool, which installs\n"
-	    "    bflb_mcu_tool/chips/bl602/eflash_loader/" CLI_LOADER_NAME "\n"
-	    "Then run 'blrescue loader add FILE' once, or pass --loader FILE or --devcube DIR.\n");
-	if (cs->n) {
-		fprintf(stderr, "Searched:\n");
-		for (size_t i = 0; i < cs->n; i++)
-			fprintf(stderr, "  %s (%s)\n", cs->c[i].path, cs->c[i].why);
+	if (!li->chip)
+		snprintf(buf, cap,
+			 "an unknown build, not one of the official files blrescue knows");
+	else if (li->releases)
+		snprintf(buf, cap, "the official %s loader %s of bflb-mcu-tool %s", li->chip,
+			 li->file_names, li->releases);
+	else
+		snprintf(buf, cap, "the %s loader %s", li->chip, li->build ? li->build : "?");
+}
+
+/* The crystal a loader is for: from the table (by SHA-256), else from its file name. Returns
+ * 0 when neither says. */
+static int crystal_of(const struct cli_loader *ld, uint32_t *khz, bool *rc, const char **src)
+{
+	if (ld->info.chip) {
+		*khz = ld->info.xtal_khz;
+		*rc = ld->info.xtal_rc;
+		*src = "its SHA-256";
+		return 1;
 	}
-	fprintf(stderr, "  installed Python packages: {/usr/lib,/usr/local/lib,~/.local/lib}/"
-			"python3*/{site,dist}-packages/bflb_mcu_tool/...\n");
+	*khz = 0;
+	*rc = false;
+	if (ld->named_by_us) /* 'loader add' gave it the name blrescue looks for */
+		return 0;
+	cli_loader_name_hint(ld->path, khz, rc);
+	*src = "its file name";
+	return *khz || *rc;
+}
+
+void cli_loader_warn(const struct cli *cli, const struct cli_loader *ld, bool unknown)
+{
+	uint32_t khz;
+	bool rc;
+	const char *src;
+	char xt[64];
+
+	if (unknown && !ld->info.chip)
+		cli_warn(cli,
+			 "%s is an unknown build: a valid loader image, but not one of the "
+			 "official files blrescue knows (doc/protocol.md §8.3); conservative "
+			 "limits are used",
+			 ld->path);
+	if (!crystal_of(ld, &khz, &rc, &src) || (!rc && khz == 40000))
+		return;
+	crystal_text(khz, rc, xt, sizeof(xt));
+	cli_warn(cli,
+		 "%s is built for %s (from %s); most BL602 modules have a 40 MHz crystal and "
+		 "need " CLI_LOADER_NAME ". A loader for another crystal sets the clocks up for "
+		 "a frequency that is not there: use it only if your module has that crystal.",
+		 ld->path, xt, src);
+}
+
+void cli_loader_report_invalid(const struct cli *cli, const char *path, int rc, const char *why,
+			       const struct blr_loader_info *li, bool fatal)
+{
+	char what[256];
+
+	if (!why)
+		why = blr_strerror(rc);
+	if (fatal)
+		cli_err(cli, "%s is not a valid BL602 flash loader: %s", path, why);
+	else
+		cli_warn(cli, "ignoring %s: not a valid BL602 flash loader (%s)", path, why);
+	if (li->chip) { /* another chip's official file */
+		cli_loader_describe(li, what, sizeof(what));
+		cli_info(cli, "It is %s.", what);
+	}
 }
 
 void cli_loader_free(struct cli_loader *ld)
@@ -160,26 +132,24 @@ void cli_loader_free(struct cli_loader *ld)
 	ld->len = 0;
 }
 
-/* Load and validate one file. Returns 0, EXIT_NOINPUT (missing/unreadable) or EXIT_DATAERR. */
-static int load_one(const struct cli *cli, const char *path, struct cli_loader *ld, bool report)
+int cli_loader_load(const struct cli *cli, const char *path, struct cli_loader *ld, bool report)
 {
 	const char *why = NULL;
 	int rc;
 
 	if (cli_read_file(path, CLI_LOADER_MAX, &ld->buf, &ld->len)) {
+		int e = errno;
+
 		if (report)
 			cli_err(cli, "cannot read loader %s: %s", path,
-				errno == EFBIG ? "too large for a flash loader" : strerror(errno));
-		return EXIT_NOINPUT;
+				e == EFBIG ? "too large for a flash loader" : strerror(e));
+		/* too large is bad contents (65), like any other invalid loader */
+		return e == EFBIG ? EXIT_DATAERR : EXIT_NOINPUT;
 	}
+	memset(&ld->info, 0, sizeof(ld->info));
 	rc = blr_loader_parse(ld->buf, ld->len, &ld->info, &why);
 	if (rc) {
-		if (report)
-			cli_err(cli, "%s is not a valid BL602 flash loader: %s", path,
-				why ? why : blr_strerror(rc));
-		else
-			cli_warn(cli, "ignoring %s: not a valid BL602 flash loader (%s)", path,
-				 why ? why : blr_strerror(rc));
+		cli_loader_report_invalid(cli, path, rc, why, &ld->info, report);
 		cli_loader_free(ld);
 		return EXIT_DATAERR;
 	}
@@ -187,51 +157,33 @@ static int load_one(const struct cli *cli, const char *path, struct cli_loader *
 	return 0;
 }
 
-int cli_loader_find(struct cli *cli, struct cli_loader *ld)
-{
-	struct cands cs;
-	int rc = EXIT_NOINPUT;
-
-	memset(ld, 0, sizeof(*ld));
-	memset(&cs, 0, sizeof(cs));
-	collect(cli, &cs);
-	for (size_t i = 0; i < cs.n; i++) {
-		struct stat st;
-
-		if (!cs.c[i].explicit_ && stat(cs.c[i].path, &st) != 0)
-			continue;
-		if (cli->verbose)
-			cli_info(cli, "loader: trying %s (%s)", cs.c[i].path, cs.c[i].why);
-		rc = load_one(cli, cs.c[i].path, ld, cs.c[i].explicit_);
-		if (rc == 0) {
-			ld->why = cs.c[i].why;
-			free_cands(&cs);
-			return 0;
-		}
-		if (cs.c[i].explicit_) {
-			free_cands(&cs);
-			return rc;
-		}
-	}
-	explain_missing(cli, &cs);
-	free_cands(&cs);
-	return EXIT_NOINPUT;
-}
+/* ---- blrescue loader -------------------------------------------------------------------- */
 
 static void print_loader(const struct cli *cli, const struct cli_loader *ld)
 {
-	char hex[65];
+	char hex[65], what[256], xt[64];
+	const char *src;
+	uint32_t khz;
+	bool rc;
 	FILE *o = cli->out;
 
 	blr_hex_string(ld->info.sha256, 32, hex);
+	cli_loader_describe(&ld->info, what, sizeof(what));
 	fprintf(o, "loader:      %s\n", ld->path);
 	fprintf(o, "found via:   %s\n", ld->why);
 	fprintf(o, "size:        %zu bytes\n", ld->info.size);
 	fprintf(o, "sha256:      %s\n", hex);
+	fprintf(o, "identity:    %s\n", what);
+	if (crystal_of(ld, &khz, &rc, &src)) {
+		crystal_text(khz, rc, xt, sizeof(xt));
+		fprintf(o, "crystal:     %s (from %s)\n", xt + (xt[0] == 'a' ? 2 : 0), src);
+	} else {
+		fprintf(o, "crystal:     not known\n");
+	}
 	if (ld->info.build)
-		fprintf(o, "build:       %s (known official build)\n", ld->info.build);
+		fprintf(o, "build:       %s (protocol features known)\n", ld->info.build);
 	else
-		fprintf(o, "build:       unknown (valid header; conservative limits are used)\n");
+		fprintf(o, "build:       protocol features not known: conservative limits\n");
 	fprintf(o, "segment:     %u bytes at 0x%08x\n", (unsigned)ld->info.seg_len,
 		(unsigned)ld->info.seg_dest);
 	fprintf(o, "frame limit: %u bytes, PD %s, get_boot_info %s\n",
@@ -262,76 +214,118 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static int loader_add(struct cli *cli, const char *file)
+/* Is a loader installed at dst already? 0: none (go on), 1: the same file (nothing to do), or
+ * an exit code after refusing to replace a different one without force. */
+static int installed(const struct cli *cli, const char *dst, const struct cli_loader *ld,
+		     bool force)
+{
+	struct blr_loader_info old;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char now[256], next[256], hex[65];
+
+	if (cli_read_file(dst, CLI_LOADER_MAX * 4, &buf, &len))
+		return 0; /* nothing readable there: the output checks say the rest */
+	if (len == ld->len && !memcmp(buf, ld->buf, len)) {
+		free(buf);
+		fprintf(cli->out, "%s is already installed (%s is the same file)\n", ld->path, dst);
+		return 1;
+	}
+	memset(&old, 0, sizeof(old));
+	if (blr_loader_parse(buf, len, &old, NULL) == BLR_OK || old.chip)
+		cli_loader_describe(&old, now, sizeof(now));
+	else
+		snprintf(now, sizeof(now), "a file that is no valid loader (%zu bytes)", len);
+	free(buf);
+	cli_loader_describe(&ld->info, next, sizeof(next));
+	if (!force) {
+		char nhex[65];
+
+		blr_hex_string(old.sha256, 32, hex);
+		blr_hex_string(ld->info.sha256, 32, nhex);
+		cli_err(cli,
+			"loader add: another loader is installed: %s\n"
+			"  installed: %s%s%s\n"
+			"  new:       %s: %s, sha256 %s\n"
+			"Not replacing it; --force does.",
+			dst, now, old.size ? ", sha256 " : "", old.size ? hex : "", ld->path, next,
+			nhex);
+		return EXIT_CANTCREAT;
+	}
+	cli_warn(cli, "loader add: replacing the installed loader (%s) with %s (%s)", now, next,
+		 ld->path);
+	return 0;
+}
+
+static int loader_add(struct cli *cli, const char *file, bool force)
 {
 	struct cli_loader ld;
 	char dd[2048], dst[2048 + sizeof(CLI_LOADER_NAME) + 2];
 	int rc;
 
 	memset(&ld, 0, sizeof(ld));
-	rc = load_one(cli, file, &ld, true);
+	rc = cli_loader_load(cli, file, &ld, true);
 	if (rc)
 		return rc;
-	if (data_dir(dd, sizeof(dd))) {
+	cli_loader_warn(cli, &ld, true);
+	if (cli_loader_data_dir(dd, sizeof(dd))) {
 		cli_err(cli, "loader add: neither XDG_DATA_HOME nor HOME is set");
 		cli_loader_free(&ld);
 		return EXIT_CANTCREAT;
 	}
 	snprintf(dst, sizeof(dst), "%s/%s", dd, CLI_LOADER_NAME);
-	if (mkdir_p(dd) || cli_write_file_atomic(dst, ld.buf, ld.len, true)) {
-		cli_err(cli, "loader add: cannot write %s: %s", dst, strerror(errno));
+	rc = installed(cli, dst, &ld, force);
+	if (rc == 1) {
 		cli_loader_free(&ld);
-		return EXIT_CANTCREAT;
+		return EXIT_OK_;
 	}
-	memcpy(ld.path, dst, strlen(dst) < sizeof(ld.path) ? strlen(dst) + 1 : 0);
-	ld.path[sizeof(ld.path) - 1] = '\0';
-	ld.why = "user data directory ('blrescue loader add')";
-	fprintf(cli->out, "installed %s\n", dst);
-	print_loader(cli, &ld);
+	if (rc == 0 && mkdir_p(dd)) {
+		cli_err(cli, "loader add: cannot create %s: %s", dd, strerror(errno));
+		rc = EXIT_CANTCREAT;
+	}
+	if (rc == 0)
+		rc = cli_check_output(cli, "loader add", dst, true);
+	if (rc == 0 && cli_write_file_atomic(dst, ld.buf, ld.len, true))
+		rc = cli_output_error(cli, "loader add", dst, errno);
+	if (rc == 0) {
+		fprintf(cli->out, "installed %s as %s\n", file, dst);
+		snprintf(ld.path, sizeof(ld.path), "%s", dst);
+		ld.why = "user data directory ('blrescue loader add')";
+		ld.named_by_us = true;
+		print_loader(cli, &ld);
+	}
 	cli_loader_free(&ld);
-	return EXIT_OK_;
+	return rc;
 }
 
 int cmd_loader(struct cli *cli, int argc, char **argv)
 {
-	struct cli_optparse p;
-	const char *arg, *pos[3] = {NULL, NULL, NULL};
-	size_t npos = 0;
+	static const struct cli_opt opts[] = {
+	    {"force", 'f', OPT_NONE, O_FORCE},
+	    {NULL, 0, 0, 0},
+	};
+	struct cli_args a;
 	struct cli_loader ld;
-	int id, rc;
+	int rc = cli_parse_cmd(cli, argc, argv, "loader", opts, 2, &a);
 
-	cli_optparse_init(&p, argc, argv, 1, "loader");
-	while ((id = cli_optparse_next(&p, cli, NULL, true, &arg)) != OPTP_END) {
-		if (id == OPTP_ERROR)
-			return EXIT_USAGE;
-		if (id == GOPT_HELP) {
-			cli_usage("loader", stdout);
-			return EXIT_OK_;
-		}
-		if (id == OPTP_POSITIONAL) {
-			if (npos >= 2) {
-				cli_err(cli,
-					"loader: too many arguments (see 'blrescue help loader')");
-				return EXIT_USAGE;
-			}
-			pos[npos++] = arg;
-			continue;
-		}
-		rc = cli_global_apply(cli, id, arg);
-		if (rc)
-			return rc;
-	}
-	if (npos > 0) {
-		if (strcmp(pos[0], "add") || npos != 2) {
+	if (rc)
+		return rc < 0 ? EXIT_OK_ : rc;
+	if (a.npos > 0) {
+		if (strcmp(a.pos[0], "add") || a.npos != 2) {
 			cli_err(cli,
 				"loader: expected 'blrescue loader' or 'blrescue loader add FILE'");
 			return EXIT_USAGE;
 		}
-		return loader_add(cli, pos[1]);
+		return loader_add(cli, a.pos[1], a.has[O_FORCE]);
+	}
+	if (a.has[O_FORCE]) {
+		cli_err(cli, "loader: --force goes with 'loader add FILE'");
+		return EXIT_USAGE;
 	}
 	rc = cli_loader_find(cli, &ld);
 	if (rc)
 		return rc;
+	cli_loader_warn(cli, &ld, true);
 	print_loader(cli, &ld);
 	cli_loader_free(&ld);
 	return EXIT_OK_;

@@ -12,7 +12,8 @@
 
 static volatile sig_atomic_t g_interrupted;
 
-/* The first signal asks for a clean stop (polled by the library's cancel callback); a
+/* The first signal asks for a clean stop (polled by the library's cancel callback) and is
+ * remembered for the exit status (128 + its number: 130 for SIGINT, 143 for SIGTERM); a
  * second one ends the program at once. */
 static void on_signal(int sig)
 {
@@ -21,7 +22,7 @@ static void on_signal(int sig)
 		raise(sig);
 		return;
 	}
-	g_interrupted = 1;
+	g_interrupted = sig;
 }
 
 /* Global options before the command; command-level ones are parsed by the command. */
@@ -82,12 +83,10 @@ int main(int argc, char **argv)
 		if (p.group && *p.group)
 			continue;
 	}
-	c = cli_command_find(arg);
-	if (!c) {
-		cli_err(&cli, "unknown command '%s' (see 'blrescue help')", arg);
-		return EXIT_USAGE;
-	}
 	i = p.i - 1; /* index of the command name */
+	c = cli_command_find(arg);
+	if (!c)
+		return cli_unknown_command(&cli, argc, argv, i);
 	/* --help anywhere (before "--") answers with the command's usage, --version with the
 	 * version: the global options are accepted after the command too. */
 	for (int j = i + 1; j < argc; j++) {
@@ -105,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	rc = c->fn(&cli, argc - i, argv + i);
 	if (g_interrupted && rc != EXIT_OK_)
-		rc = EXIT_INTERRUPTED;
+		rc = 128 + g_interrupted; /* the shell's convention for "ended by signal N" */
 	fflush(stdout);
 	return rc;
 }

@@ -31,26 +31,10 @@ struct mon {
 	bool tty_raw;
 };
 
-static int out_all(const uint8_t *b, size_t n)
-{
-	while (n) {
-		ssize_t w = write(STDOUT_FILENO, b, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int show(struct mon *m, const uint8_t *b, size_t n)
 {
 	if (!m->timestamps)
-		return out_all(b, n);
+		return cli_write_all(STDOUT_FILENO, b, n);
 	for (size_t i = 0; i < n; i++) {
 		if (m->line_start) {
 			char ts[32];
@@ -58,11 +42,11 @@ static int show(struct mon *m, const uint8_t *b, size_t n)
 			int k = snprintf(ts, sizeof(ts), "[%5" PRIu64 ".%03" PRIu64 "] ", el / 1000,
 					 el % 1000);
 
-			if (out_all((const uint8_t *)ts, (size_t)k))
+			if (cli_write_all(STDOUT_FILENO, (const uint8_t *)ts, (size_t)k))
 				return -1;
 			m->line_start = false;
 		}
-		if (out_all(b + i, 1))
+		if (cli_write_all(STDOUT_FILENO, b + i, 1))
 			return -1;
 		if (b[i] == '\n')
 			m->line_start = true;
@@ -128,22 +112,8 @@ static int mon_open(struct mon *m)
 		return EXIT_USAGE;
 	}
 	rc = blr_serial_open(cli->port, m->baud, &m->t, &os_err);
-	if (rc) {
-		if (rc == BLR_E_PERM)
-			cli_err(cli,
-				"permission denied opening %s; run 'sudo usermod -aG dialout "
-				"$USER' and log in again",
-				cli->port);
-		else if (rc == BLR_E_BUSY)
-			cli_err(cli,
-				"port %s is busy: another program holds it (brltty, "
-				"ModemManager, a serial monitor)",
-				cli->port);
-		else
-			cli_err(cli, "cannot open %s: %s%s%s", cli->port, blr_strerror(rc),
-				os_err ? ": " : "", os_err ? strerror(os_err) : "");
-		return rc == BLR_E_IO ? EXIT_IOERR : cli_exit_for(rc);
-	}
+	if (rc)
+		return cli_port_open_error(cli, cli->port, rc, os_err);
 	if (blr_dev_new(&m->dev, &m->t)) {
 		m->t.ops->close(m->t.ctx);
 		return EXIT_SOFTWARE;
@@ -230,8 +200,11 @@ static int pump(struct mon *m)
 			return EXIT_IOERR;
 		if (e && e != BLR_E_TIMEOUT) {
 			restore_tty(m);
-			cli_err(cli, "monitor: reading %s failed: %s (unplugged?)", cli->port,
-				blr_strerror(e));
+			if (e == BLR_E_GONE)
+				cli_err(cli, "monitor: the port went away (adapter unplugged?)");
+			else
+				cli_err(cli, "monitor: reading %s failed: %s (unplugged?)",
+					cli->port, blr_strerror(e));
 			return EXIT_IOERR;
 		}
 	}

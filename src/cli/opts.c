@@ -64,6 +64,7 @@ int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struc
 		o = find_short(cmd_opts, c);
 		if (!o && globals)
 			o = find_short(cli_global_opts, c);
+		p->last = o;
 		if (!o) {
 			cli_err(cli, "%s: unknown option '-%c' (see '%s --help')", where(p), c,
 				where(p));
@@ -103,6 +104,7 @@ int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struc
 		o = find_long(cmd_opts, name, n);
 		if (!o && globals)
 			o = find_long(cli_global_opts, name, n);
+		p->last = o;
 		if (!o) {
 			cli_err(cli, "%s: unknown option '--%.*s' (see '%s --help')", where(p),
 				(int)n, name, where(p));
@@ -127,22 +129,21 @@ int cli_optparse_next(struct cli_optparse *p, const struct cli *cli, const struc
 	return cli_optparse_next(p, cli, cmd_opts, globals, arg);
 }
 
-/* A command option (id O_*, from opts) into a. Returns 0 or EXIT_USAGE after a message. */
-static int take_opt(const struct cli *cli, const struct cli_opt *opts, struct cli_args *a, int id,
+/* A command option o (id O_*; several names may share an id: --start for --addr) into a.
+ * Returns 0 or EXIT_USAGE after a message naming the option as it was written. */
+static int take_opt(const struct cli *cli, const struct cli_opt *o, struct cli_args *a,
 		    const char *arg)
 {
 	char name[40];
 
-	if (id <= 0 || id >= O_COUNT)
+	if (!o || o->id <= 0 || o->id >= O_COUNT)
 		return EXIT_SOFTWARE;
-	while (opts->id != id)
-		opts++;
-	a->has[id] = true;
-	a->val[id] = arg;
-	if (opts->has_arg != OPT_NUM)
+	a->has[o->id] = true;
+	a->val[o->id] = arg;
+	if (o->has_arg != OPT_NUM)
 		return 0;
-	snprintf(name, sizeof(name), "--%s", opts->lng);
-	return cli_opt_u32(cli, name, arg, &a->num[id]);
+	snprintf(name, sizeof(name), "--%s", o->lng);
+	return cli_opt_u32(cli, name, arg, &a->num[o->id]);
 }
 
 int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
@@ -176,7 +177,7 @@ int cli_parse_cmd(struct cli *cli, int argc, char **argv, const char *name,
 		if (id >= GOPT_PORT)
 			rc = cli_global_apply(cli, id, arg);
 		else
-			rc = take_opt(cli, opts, a, id, arg);
+			rc = take_opt(cli, p.last, a, arg);
 		if (rc)
 			return rc;
 	}
@@ -203,6 +204,66 @@ int cli_opt_baud(const struct cli *cli, const char *opt, const char *s, unsigned
 	}
 	*out = v;
 	return 0;
+}
+
+/* Rates people type; the nearest ones the chip also runs at are suggested. */
+static const unsigned common_rates[] = {
+    9600,    19200,   38400,   57600,	115200,	 230400,  460800,  500000,  921600,
+    1000000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000, 5000000,
+};
+
+/* Does the chip, measuring the host's rate (chip: blr_loader_baud or blr_rom_baud), run within
+ * 3 % of it? Beyond that the two sides do not understand each other (doc/protocol.md §1.2). */
+static bool rate_ok(unsigned (*chip)(unsigned), unsigned baud)
+{
+	unsigned got = chip(baud);
+	unsigned diff = got > baud ? got - baud : baud - got;
+
+	return got && (uint64_t)diff * 100 <= 3ull * baud;
+}
+
+/* Refuse a rate the chip would turn into another (before connecting: otherwise the handshake
+ * fails after half a minute and the message blames the wiring). Returns 0 or EXIT_USAGE. */
+static int check_rate(const struct cli *cli, const char *opt, unsigned baud,
+		      unsigned (*chip)(unsigned), const char *who, const char *rule)
+{
+	unsigned below = 0, above = 0, got = chip(baud);
+	char near[96] = "";
+
+	if (rate_ok(chip, baud))
+		return 0;
+	for (size_t i = 0; i < sizeof(common_rates) / sizeof(common_rates[0]); i++) {
+		unsigned r = common_rates[i];
+
+		if (!rate_ok(chip, r))
+			continue;
+		if (r < baud)
+			below = r;
+		else if (!above)
+			above = r;
+	}
+	if (below && above)
+		snprintf(near, sizeof(near), "%s %u or %s %u", opt, below, opt, above);
+	else
+		snprintf(near, sizeof(near), "%s %u", opt, below ? below : above);
+	if (got)
+		cli_err(cli,
+			"%s %u: the %s would run at %u baud, not %u (%s), and nothing would "
+			"answer; use a rate it runs at, such as %s",
+			opt, baud, who, got, baud, rule, near);
+	else
+		cli_err(cli, "%s %u: too fast for the %s to measure; use a rate such as %s", opt,
+			baud, who, near);
+	return EXIT_USAGE;
+}
+
+int cli_check_bauds(const struct cli *cli)
+{
+	if (check_rate(cli, "--rom-baud", cli->rom_baud, blr_rom_baud, "boot ROM",
+		       "it rounds rates above 1250000 to multiples of 500000"))
+		return EXIT_USAGE;
+	return check_rate(cli, "-b", cli->baud, blr_loader_baud, "flash loader",
+			  "it rounds rates above 970000 to multiples of 500000");
 }
 
 int cli_global_apply(struct cli *cli, int id, const char *arg)

@@ -3,90 +3,14 @@
  * Connecting to the chip for the device commands: port, loader, library callbacks (log,
  * progress, cancel) and errors turned into messages a user can act on.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <glob.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli_int.h"
 
 /* ---- messages ---------------------------------------------------------------------------- */
-
-static void list_ports(const struct cli *cli)
-{
-	static const char *const pats[] = {"/dev/ttyUSB*", "/dev/ttyACM*", "/dev/serial/by-id/*"};
-	size_t shown = 0;
-
-	for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
-		glob_t g;
-
-		memset(&g, 0, sizeof(g));
-		if (glob(pats[k], 0, NULL, &g) == 0) {
-			for (size_t i = 0; i < g.gl_pathc; i++) {
-				if (!shown++)
-					cli_info(cli, "serial ports present:");
-				cli_info(cli, "  %s", g.gl_pathv[i]);
-			}
-		}
-		globfree(&g);
-	}
-	if (!shown)
-		cli_info(cli, "no USB serial adapter found (/dev/ttyUSB*, /dev/ttyACM*): is it "
-			      "plugged in?");
-}
-
-/* Name the processes (of this user; others' are not visible) that hold path open. */
-static void name_holders(const struct cli *cli, const char *path)
-{
-	char fdp[64 + 2 * NAME_MAX];
-	struct stat want, st;
-	DIR *proc, *fds;
-	struct dirent *pe, *fe;
-	pid_t self = getpid();
-
-	if (stat(path, &want))
-		return;
-	proc = opendir("/proc");
-	if (!proc)
-		return;
-	while ((pe = readdir(proc))) {
-		char *end;
-		long pid = strtol(pe->d_name, &end, 10);
-
-		if (*end || pid <= 0 || pid == (long)self)
-			continue;
-		snprintf(fdp, sizeof(fdp), "/proc/%ld/fd", pid);
-		fds = opendir(fdp);
-		if (!fds)
-			continue;
-		while ((fe = readdir(fds))) {
-			FILE *f;
-			char name[64] = "?";
-
-			if (fe->d_name[0] == '.')
-				continue;
-			snprintf(fdp, sizeof(fdp), "/proc/%ld/fd/%s", pid, fe->d_name);
-			if (stat(fdp, &st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino)
-				continue;
-			snprintf(fdp, sizeof(fdp), "/proc/%ld/comm", pid);
-			f = fopen(fdp, "r");
-			if (f) {
-				if (fgets(name, sizeof(name), f))
-					name[strcspn(name, "\n")] = '\0';
-				fclose(f);
-			}
-			cli_info(cli, "  held by %s (pid %ld)", name, pid);
-			break;
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-}
 
 static void hint_no_answer(const struct cli *cli)
 {
@@ -102,6 +26,52 @@ static void hint_no_answer(const struct cli *cli)
 		 " too weak)");
 }
 
+void cli_explain_listen(const struct cli *cli, const char *what, const char *port,
+			const struct blr_listen *l)
+{
+	switch (l->heard) {
+	case BLR_HEARD_TEXT:
+		cli_err(cli,
+			"%s: the firmware is running: the chip is not in download mode (it sends "
+			"text at %u baud on %s)",
+			what, l->baud, port);
+		cli_info(
+		    cli,
+		    "heard: \"%s\"\n"
+		    "To enter download mode, hold BOOT (GPIO8) high through 10 kOhm to the "
+		    "module's 3.3 V *before*\n"
+		    "the reset or power-up (the boot ROM looks at it only then), then reset the "
+		    "chip\n"
+		    "(EN low, then high) and run blrescue again; with DTR/RTS wired, use --before "
+		    "dtr-rts.",
+		    l->sample);
+		break;
+	case BLR_HEARD_NOTHING:
+		cli_err(cli, "%s: nothing answers on %s: not a single byte came back", what, port);
+		cli_info(cli,
+			 "what to check:\n"
+			 "  - the wiring: adapter TX -> chip RX (GPIO7), adapter RX <- chip TX "
+			 "(GPIO16);\n"
+			 "    if unsure, swap TX and RX\n"
+			 "  - the power: a stable 3.3 V supply (the adapter's 3.3 V pin is often "
+			 "too weak)\n"
+			 "  - a common ground between the adapter and the module");
+		break;
+	case BLR_HEARD_NOISE:
+	default:
+		cli_err(cli,
+			"%s: bytes came back on %s (%zu), but at no rate they read as text: not a "
+			"BL602 in download mode at these rates",
+			what, port, l->bytes);
+		cli_info(cli, "what to check:\n"
+			      "  - the baud rates: try --rom-baud 115200 -b 460800\n"
+			      "  - the adapter: 3.3 V logic levels, a short cable, a driver that "
+			      "holds the rate\n"
+			      "  - a common ground (a floating line picks up noise)");
+		break;
+	}
+}
+
 int cli_exit_for(int err)
 {
 	switch (err) {
@@ -114,6 +84,7 @@ int cli_exit_for(int err)
 		return EXIT_SOFTWARE;
 	case BLR_E_IO:
 	case BLR_E_VERIFY:
+	case BLR_E_GONE:
 		return EXIT_IOERR;
 	case BLR_E_TIMEOUT:
 	case BLR_E_NO_RESPONSE:
@@ -131,6 +102,7 @@ int cli_exit_for(int err)
 	case BLR_E_DEVICE:
 	case BLR_E_SECURED:
 	case BLR_E_NO_FLASH:
+	case BLR_E_CHIP_RESET:
 		return EXIT_PROTOCOL;
 	default:
 		return EXIT_SOFTWARE;
@@ -154,11 +126,21 @@ int cli_session_fail(struct cli_session *s, const char *what, int err)
 		break;
 	}
 	case BLR_E_NO_RESPONSE:
-	case BLR_E_TIMEOUT:
+	case BLR_E_TIMEOUT: {
+		struct blr_listen l;
+
+		/* what the connect heard when nothing answered the handshake: firmware text,
+		 * silence or noise (blr_dev_last_listen) */
+		if (err == BLR_E_NO_RESPONSE && s->dev &&
+		    blr_dev_last_listen(s->dev, &l) == BLR_OK) {
+			cli_explain_listen(cli, what, s->port, &l);
+			break;
+		}
 		cli_err(cli, "%s: no answer from the chip on %s (%s)", what, s->port,
 			blr_strerror(err));
 		hint_no_answer(cli);
 		break;
+	}
 	case BLR_E_SECURED:
 		cli_err(cli,
 			"%s: this chip's eFuses demand signed or encrypted images; blrescue "
@@ -180,6 +162,9 @@ int cli_session_fail(struct cli_session *s, const char *what, int err)
 			cli_info(cli, "the adapter may have been unplugged");
 		break;
 	}
+	case BLR_E_GONE:
+		cli_err(cli, "%s: the port went away (adapter unplugged?)", what);
+		break;
 	case BLR_E_VERIFY:
 		cli_err(cli,
 			"%s: verification failed: the data does not match the chip's SHA-256 "
@@ -227,46 +212,30 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 	s->cli = cli;
 	s->port = cli->port;
 	cli_progress_init(&s->progress, cli);
+	rc = cli_check_bauds(cli);
+	if (rc)
+		return rc;
 	if (!s->port || !*s->port) {
 		cli_err(cli, "no serial port given: use -p PORT (e.g. -p /dev/ttyUSB0) or set "
 			     "BLRESCUE_PORT");
-		list_ports(cli);
+		cli_list_ports(cli);
 		return EXIT_USAGE;
 	}
 	rc = cli_loader_find(cli, &s->loader);
 	if (rc)
 		return rc;
-	cli_info(cli, "Using flash loader %s (%s%s)", s->loader.path,
-		 s->loader.info.build ? "build " : "unknown build",
-		 s->loader.info.build ? s->loader.info.build : "");
+	{
+		char what[256];
+
+		cli_loader_describe(&s->loader.info, what, sizeof(what));
+		cli_info(cli, "Using flash loader %s (%s)", s->loader.path, what);
+		cli_loader_warn(cli, &s->loader, false);
+	}
 
 	rc = blr_serial_open(s->port, cli->rom_baud, &t, &os_err);
 	if (rc) {
-		switch (rc) {
-		case BLR_E_NOENT:
-			cli_err(cli, "port %s does not exist", s->port);
-			list_ports(cli);
-			break;
-		case BLR_E_PERM:
-			cli_err(cli, "permission denied opening %s", s->port);
-			cli_info(cli, "serial ports belong to the group 'dialout': run\n"
-				      "  sudo usermod -aG dialout $USER\n"
-				      "then log out and back in.");
-			break;
-		case BLR_E_BUSY:
-			cli_err(cli,
-				"port %s is busy: another program holds it (brltty, "
-				"ModemManager, a serial monitor, another blrescue)",
-				s->port);
-			name_holders(cli, s->port);
-			break;
-		default:
-			cli_err(cli, "cannot open %s: %s%s%s", s->port, blr_strerror(rc),
-				os_err ? ": " : "", os_err ? strerror(os_err) : "");
-			break;
-		}
 		cli_loader_free(&s->loader);
-		return rc == BLR_E_IO ? EXIT_IOERR : cli_exit_for(rc);
+		return cli_port_open_error(cli, s->port, rc, os_err);
 	}
 	rc = blr_dev_new(&s->dev, &t);
 	if (rc) {

@@ -43,7 +43,6 @@ static const struct blr_flash_part parts[] = {
     {{0x85, 0x20, 0x16}, "Puya", "PY25Q..HB", 4 * M, "MCU"},
     {{0x85, 0x20, 0x17}, "Puya", "PY25Q..HB", 8 * M, "MCU"},
     {{0x85, 0x20, 0x18}, "Puya", "PY25Q..HB", 16 * M, "MCU"},
-    {{0x85, 0x20, 0x19}, "Puya", "PY25Q..HB", 32 * M, "MCU"},
     {{0x5E, 0x60, 0x13}, "Zbit", NULL, 512 * K, "SDK+MCU"},
     {{0x5E, 0x60, 0x14}, "Zbit", NULL, 1 * M, "SDK+MCU"},
     {{0x5E, 0x60, 0x15}, "Zbit", "ZB25VQ16", 2 * M, "MCU"},
@@ -98,6 +97,8 @@ static const struct blr_chip_marking markings[] = {
     {"BL604E20", 2 * M, "QFN40, 2 MiB in package (datasheet BL604E-20-Q2I)"},
 };
 
+/* doc/flash-layout.md JID-1: 0x13..0x18 only. No row may need more: a 32 MiB part (Puya 85 20
+ * 19) is left out (JID-3), since the BL602 maps and addresses at most 16 MiB. */
 uint32_t blr_jedec_flash_size(uint8_t capacity)
 {
 	unsigned c = capacity & 0x1Fu;

@@ -88,6 +88,17 @@ stop_emu() {
 	wait "$EMU_PID" 2>/dev/null
 }
 
+# dev_node: prints a character device to try writing to (the "full" device, 1:7): a node of
+# our own in $T when one can be made (root), so that a regression replaces that node and never
+# /dev/full itself; otherwise /dev/full (which a user without root cannot replace).
+dev_node() {
+	if [ ! -c "$T/dev-full" ] && ! mknod "$T/dev-full" c 1 7 2>/dev/null; then
+		echo /dev/full
+		return
+	fi
+	echo "$T/dev-full"
+}
+
 # ff_file PATH SIZE: a file of SIZE bytes of 0xFF
 ff_file() { head -c "$2" /dev/zero | tr '\000' '\377' >"$1"; }
 

@@ -25,6 +25,36 @@ for c in $COMMANDS; do
 done
 run dump --help
 check "dump is an alias of read" sh -c "[ $RC -eq 0 ] && grep -q '^usage: blrescue read' '$T/out'"
+for a in flash_id chip_id read_mac flash-id; do
+	run "$a" --help
+	check "esptool's $a is an alias of info" sh -c "[ $RC -eq 0 ] && grep -q '^usage: blrescue info' '$T/out'"
+done
+
+# ---- esptool's flash commands: the exact blrescue line; mistyped names: did you mean ----
+run -p /dev/ttyUSB0 read_flash 0 0x200000 "$T/out.bin"
+check "read_flash ADDR SIZE FILE: exit 64, the blrescue line with the global options" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue -p /dev/ttyUSB0 read $T/out.bin --addr 0 --size 0x200000' '$T/err' && [ ! -e '$T/out.bin' ]"
+run write_flash -z --flash_mode dio 0x0 boot.bin 0x10000 "my app.bin"
+check "write_flash with two ADDR FILE pairs and esptool options: one write line per pair" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue write boot.bin --addr 0x0' '$T/err' && grep -q -x \"  blrescue write 'my app.bin' --addr 0x10000\" '$T/err'"
+run read-flash 0 ALL o.bin
+check "read-flash (esptool 5 spelling) with SIZE ALL: the whole flash, no --size" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue read o.bin --addr 0' '$T/err'"
+run erase_flash
+check "erase_flash: 'blrescue erase --all' named, nothing run" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue erase --all' '$T/err'"
+run erase_region 0x1000 0x2000
+check "erase_region ADDR SIZE: blrescue erase --addr ADDR --size SIZE" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue erase --addr 0x1000 --size 0x2000' '$T/err'"
+run verify_flash 0x10000 app.bin
+check "verify_flash ADDR FILE: blrescue verify FILE --addr ADDR" \
+	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue verify app.bin --addr 0x10000' '$T/err'"
+run raed x.bin
+check "a mistyped command: did you mean 'read'" sh -c "[ $RC -eq 64 ] && grep -q \"did you mean 'read'\" '$T/err'"
+run veirfy
+check "a transposition: did you mean 'verify'" sh -c "[ $RC -eq 64 ] && grep -q \"did you mean 'verify'\" '$T/err'"
+run xyzzy
+check "nothing close: no suggestion" sh -c "[ $RC -eq 64 ] && ! grep -q 'did you mean' '$T/err'"
 run help nosuch
 check "help for an unknown command: exit 64" rc_is 64
 
@@ -107,6 +137,20 @@ check "info -V: the version, exit 0, no connection attempted" \
 run -b 2M info
 check "-b 2M (2097152, not 2 Mbaud): refused, exit 64, the full rate suggested" \
 	sh -c "[ $RC -eq 64 ] && grep -q '2097152 baud' '$T/err' && grep -q 2000000 '$T/err'"
+# Rates the chip's auto-baud would turn into another: refused before connecting (blr_loader_baud,
+# blr_rom_baud), naming the rate the chip would use and the nearest good ones.
+run -b 1200000 -p /dev/null --loader /nonexistent info
+check "-b 1200000: refused at once (exit 64): the loader would run at 1000000; 1000000 or 1500000" \
+	sh -c "[ $RC -eq 64 ] && grep -q 'would run at 1000000 baud' '$T/err' && grep -q -- '-b 1000000 or -b 1500000' '$T/err' && ! grep -q Connecting '$T/err'"
+run --rom-baud 2100000 -p /dev/null --loader /nonexistent info
+check "--rom-baud 2100000: refused (the ROM would run at 2000000), 2000000 or 2500000 named" \
+	sh -c "[ $RC -eq 64 ] && grep -q 'boot ROM would run at 2000000' '$T/err' && grep -q -- '--rom-baud 2000000 or --rom-baud 2500000' '$T/err'"
+run -b 921600 -p /dev/null --loader /nonexistent info
+check "-b 921600 (within 3 % of what the loader measures) is accepted" \
+	sh -c "[ $RC -ne 64 ] && ! grep -q 'would run at' '$T/err'"
+run -b 1200000 monitor --baud 1200000 -p "$T/no-such-tty"
+check "monitor --baud 1200000 is not checked (a console rate), nor -b for monitor" \
+	sh -c "[ $RC -eq 69 ] && ! grep -q 'would run at' '$T/err'"
 run monitor --baud 115k
 check "monitor --baud 115k (117760): refused, exit 64" sh -c "[ $RC -eq 64 ] && grep -q '117760 baud' '$T/err'"
 run --rom-baud 0x7A120 -q loader --loader "$T/none.bin"
@@ -117,6 +161,20 @@ run read
 check "read without a file: exit 64" rc_is 64
 run read a b
 check "read with two files: exit 64" rc_is 64
+# one name for a flash address: --addr everywhere, --start the same
+: >"$T/empty-app.bin"
+for c in write verify; do
+	run -p /dev/null --loader "$LOADER" $c "$T/empty-app.bin" --start 0x10000
+	check "$c FILE --start 0x10000 is accepted (the same as --addr)" sh -c "[ $RC -eq 65 ] && grep -q empty '$T/err'"
+done
+run read "$T/never.bin" --addr 0x
+check "read --addr takes an address too (bad number named as --addr)" \
+	sh -c "[ $RC -eq 64 ] && grep -q 'bad number for --addr' '$T/err'"
+run read "$T/never.bin" --start 0x
+check "... and --start is named as typed" sh -c "[ $RC -eq 64 ] && grep -q 'bad number for --start' '$T/err'"
+run erase --addr 0x1100 --size 0x1000
+check "erase --addr: misaligned, exit 64 naming the range with --addr" \
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--addr 0x1000 --size 0x2000' '$T/err'"
 run read "$T/x" --bogus
 check "unknown option: exit 64" sh -c "[ $RC -eq 64 ] && grep -q \"unknown option '--bogus'\" '$T/err'"
 run --before bogus-steps info
@@ -126,10 +184,10 @@ check "--before preset and --after step string accepted" rc_is 0
 
 run erase --start 0x1100 --size 0x1000
 check "erase misaligned: exit 64 naming the nearest aligned range" \
-	sh -c "[ $RC -eq 64 ] && grep -q -- '--start 0x1000 --size 0x2000' '$T/err'"
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--addr 0x1000 --size 0x2000' '$T/err'"
 run erase --start 0x1000 --end 0x2800
-check "erase misaligned end: suggestion --start 0x1000 --size 0x2000" \
-	sh -c "[ $RC -eq 64 ] && grep -q -- '--start 0x1000 --size 0x2000' '$T/err'"
+check "erase misaligned end: suggestion --addr 0x1000 --size 0x2000" \
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--addr 0x1000 --size 0x2000' '$T/err'"
 run erase
 check "erase without a target: exit 64" sh -c "[ $RC -eq 64 ] && grep -q -- '--all' '$T/err'"
 run erase --all --start 0
@@ -157,6 +215,10 @@ check "--loader naming a missing file: exit 66" rc_is 66
 head -c 3000 /dev/urandom >"$T/junk.bin"
 run loader --loader "$T/junk.bin"
 check "--loader naming an invalid file: exit 65 with the reason" sh -c "[ $RC -eq 65 ] && grep -q 'not a valid BL602 flash loader' '$T/err'"
+head -c 300000 /dev/zero >"$T/huge-loader.bin"
+run loader --loader "$T/huge-loader.bin"
+check "--loader naming a file too large for a loader: exit 65 (bad contents, blrescue(1))" \
+	sh -c "[ $RC -eq 65 ] && grep -q 'too large' '$T/err'"
 run loader add "$T/junk.bin"
 check "loader add refuses an invalid loader (exit 65), installs nothing" \
 	sh -c "[ $RC -eq 65 ] && [ ! -e '$HOME/.local/share/blrescue/eflash_loader_40m.bin' ]"
@@ -170,6 +232,13 @@ mkdir -p "$T/xdg"
 XDG_DATA_HOME="$T/xdg" run loader add "$LOADER"
 check "loader add honours XDG_DATA_HOME" \
 	sh -c "[ $RC -eq 0 ] && cmp -s '$LOADER' '$T/xdg/blrescue/eflash_loader_40m.bin' && [ \$(ls -A '$T/xdg/blrescue' | wc -l) -eq 1 ]"
+# the installed loader a symbolic link (to a file the user keeps elsewhere): written through
+rm -rf "$HOME/.local/share/blrescue"
+mkdir -p "$HOME/.local/share/blrescue" "$T/keep"
+ln -s ../../../../keep/my-loader.bin "$HOME/.local/share/blrescue/eflash_loader_40m.bin"
+run loader add "$LOADER"
+check "loader add over a symbolic link: the link kept, the file it names written" \
+	sh -c "[ $RC -eq 0 ] && [ -L '$HOME/.local/share/blrescue/eflash_loader_40m.bin' ] && cmp -s '$LOADER' '$T/keep/my-loader.bin'"
 rm -rf "$HOME/.local/share/blrescue"
 mkdir -p "$T/devcube/chips/bl602/eflash_loader"
 cp "$LOADER" "$T/devcube/chips/bl602/eflash_loader/eflash_loader_40m.bin"
@@ -185,7 +254,65 @@ mkdir -p "$PYL"
 cp "$LOADER" "$PYL/eflash_loader_40m.bin"
 env HOME="$T/home-py" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
 check "loader found in the installed Python package bflb-mcu-tool (~/.local/lib)" \
-	sh -c "[ $RC -eq 0 ] && grep -q '$PYL/eflash_loader_40m.bin' '$T/out' && grep -q 'Python package' '$T/out'"
+	sh -c "[ $RC -eq 0 ] && grep -q '$PYL/eflash_loader_40m.bin' '$T/out' && grep -q 'Python tool bflb-mcu-tool' '$T/out'"
+# pipx and virtualenv installs of the official tools (bflb-mcu-tool and bflb-iot-tool)
+for place in ".local/share/pipx/venvs/bflb-mcu-tool/lib/python3.11/site-packages/bflb_mcu_tool" \
+	".local/pipx/venvs/bflb-iot-tool/lib/python3.12/site-packages/bflb_iot_tool" \
+	".virtualenvs/flash/lib/python3.9/site-packages/bflb_mcu_tool"; do
+	rm -rf "$T/home-px"
+	mkdir -p "$T/home-px/$place/chips/bl602/eflash_loader"
+	cp "$LOADER" "$T/home-px/$place/chips/bl602/eflash_loader/eflash_loader_40m.bin"
+	env HOME="$T/home-px" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+	check "loader found in ~/$place" sh -c "[ $RC -eq 0 ] && grep -q '$place/chips/bl602/eflash_loader/eflash_loader_40m.bin' '$T/out'"
+done
+rm -rf "$T/home-px" "$T/venv"
+mkdir -p "$T/home-px" "$T/venv/lib/python3.13/site-packages/bflb_iot_tool/chips/bl602/eflash_loader"
+cp "$LOADER" "$T/venv/lib/python3.13/site-packages/bflb_iot_tool/chips/bl602/eflash_loader/eflash_loader_40m.bin"
+env HOME="$T/home-px" VIRTUAL_ENV="$T/venv" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+check "loader found in the active virtualenv (\$VIRTUAL_ENV), bflb-iot-tool" \
+	sh -c "[ $RC -eq 0 ] && grep -q '$T/venv/lib/python3.13/site-packages/bflb_iot_tool' '$T/out' && grep -q 'bflb-iot-tool' '$T/out'"
+if ! ls /usr/lib/python3*/*-packages/bflb_* /usr/local/lib/python3*/*-packages/bflb_* >/dev/null 2>&1; then
+	env HOME="$T/home-px" PIPX_HOME="$T/pipx" "$BLRESCUE" loader >"$T/out" 2>"$T/err"; RC=$?
+	check "no loader: every place searched is listed, pip, pipx and virtualenvs, both tools" \
+		sh -c "[ $RC -eq 66 ] && grep -q '^Searched:' '$T/err' && grep -q '$T/home-px/.local/share/pipx/venvs/\*/lib/python3\*/site-packages/{bflb_mcu_tool,bflb_iot_tool}/chips/bl602/eflash_loader/eflash_loader_40m.bin' '$T/err' && grep -q '$T/pipx/venvs/\*/lib' '$T/err' && grep -q 'VIRTUAL_ENV/lib/python3\*/site-packages.*is not set' '$T/err' && grep -q '$T/home-px/.virtualenvs/\*/lib' '$T/err' && grep -q '/usr/lib/python3\*/dist-packages' '$T/err'"
+else
+	skip "no loader: every place searched is listed" "an official Python tool is installed on this machine"
+fi
+
+# ---- what a loader file is: official builds by SHA-256, file names, replacing an installed one ----
+run loader --loader "$LOADER"
+check "an unknown (synthetic) build: a clear 'unknown build' warning, accepted" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'is an unknown build' '$T/err' && grep -q '^identity: *an unknown build' '$T/out'"
+cp "$LOADER" "$T/eflash_loader_26m.bin"
+run loader --loader "$T/eflash_loader_26m.bin"
+check "a file named for a 26 MHz crystal: accepted with a warning naming 26 MHz and 40 MHz" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'built for a 26 MHz crystal (from its file name)' '$T/err' && grep -q '40 MHz' '$T/err' && grep -q '^crystal: *26 MHz crystal (from its file name)' '$T/out'"
+cp "$LOADER" "$T/eflash_loader_38p4m.bin"
+run loader --loader "$T/eflash_loader_38p4m.bin"
+check "... 38.4 MHz (_38p4m)" sh -c "[ $RC -eq 0 ] && grep -q 'built for a 38.4 MHz crystal' '$T/err'"
+cp "$LOADER" "$T/eflash_loader_rc32m.bin"
+run loader --loader "$T/eflash_loader_rc32m.bin"
+check "... no crystal (_rc32m)" sh -c "[ $RC -eq 0 ] && grep -q 'built for no crystal' '$T/err'"
+run loader --loader "$LOADER" -q
+check "a file named eflash_loader_40m.bin or without a hint: no crystal warning" \
+	sh -c "[ $RC -eq 0 ] && ! grep -q 'crystal' '$T/err'"
+rm -rf "$T/xdg2"
+XDG_DATA_HOME="$T/xdg2" run loader add "$T/eflash_loader_26m.bin"
+check "loader add of a 26 MHz file: installed, with the crystal warning" \
+	sh -c "[ $RC -eq 0 ] && grep -q '26 MHz' '$T/err' && cmp -s '$LOADER' '$T/xdg2/blrescue/eflash_loader_40m.bin'"
+XDG_DATA_HOME="$T/xdg2" run loader add "$LOADER"
+check "loader add of the same file again: says it is already installed" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'already installed' '$T/out'"
+"$MKLOADER" "$T/other-loader.bin" real-crc
+XDG_DATA_HOME="$T/xdg2" run loader add "$T/other-loader.bin"
+check "loader add of another file over an installed one: refused (exit 73) naming both" \
+	sh -c "[ $RC -eq 73 ] && grep -q 'another loader is installed' '$T/err' && grep -q \"installed: .*sha256 $(sha "$LOADER")\" '$T/err' && grep -q \"new: *$T/other-loader.bin: .*sha256 $(sha "$T/other-loader.bin")\" '$T/err' && cmp -s '$LOADER' '$T/xdg2/blrescue/eflash_loader_40m.bin'"
+XDG_DATA_HOME="$T/xdg2" run loader add "$T/other-loader.bin" --force
+check "loader add --force: replaces it, and says so" \
+	sh -c "[ $RC -eq 0 ] && grep -q 'replacing the installed loader' '$T/err' && cmp -s '$T/other-loader.bin' '$T/xdg2/blrescue/eflash_loader_40m.bin'"
+XDG_DATA_HOME="$T/xdg2" run loader
+check "the installed copy (named by blrescue): its name says nothing about the crystal" \
+	sh -c "[ $RC -eq 0 ] && grep -q '^crystal: *not known' '$T/out'"
 # the order of blrescue(1): --loader, $BLRESCUE_LOADER, the user data directory, Dev Cube, Python
 mkdir -p "$T/home-py/.local/share/blrescue"
 "$MKLOADER" "$T/home-py/.local/share/blrescue/eflash_loader_40m.bin" real-crc
@@ -241,5 +368,21 @@ run -p /dev/null --loader "$LOADER" verify "$T/missing.bin"
 check "verify a missing file: exit 66" rc_is 66
 run -p /dev/null --loader "$LOADER" write "$FIX_PINE" --backup "$T/exists.bin"
 check "write --backup onto an existing file: exit 73" rc_is 73
+
+# ---- outputs that are not regular files: devices refused, never replaced by a file ----
+DEV=$(dev_node)
+run -p /dev/null --loader "$LOADER" read "$DEV" --size 4k --force
+check "read DEVICE --force (as /dev/full): refused before connecting (exit 73), pointing to '-'" \
+	sh -c "[ $RC -eq 73 ] && grep -q 'is a device, not a file' '$T/err' && grep -q \"use '-'\" '$T/err' && [ -c '$DEV' ] && ! grep -q Connecting '$T/err'"
+run -p /dev/null --loader "$LOADER" write "$FIX_PINE" --backup "$DEV" --force
+check "write --backup DEVICE: refused (exit 73), the device untouched" \
+	sh -c "[ $RC -eq 73 ] && grep -q 'is a device' '$T/err' && [ -c '$DEV' ]"
+ln -s "$DEV" "$T/to-device"
+run -p /dev/null --loader "$LOADER" read "$T/to-device" --force
+check "read to a symbolic link to a device: refused, the link kept" \
+	sh -c "[ $RC -eq 73 ] && grep -q 'is a device' '$T/err' && [ -L '$T/to-device' ]"
+run -p /dev/null --loader "$LOADER" read /dev/fd/9 --size 4k
+check "read /dev/fd/N that is not open: refused before connecting (exit 73)" \
+	sh -c "[ $RC -eq 73 ] && ! grep -q Connecting '$T/err'"
 
 finish

@@ -29,5 +29,11 @@ for variant in fixtures generated; do
 		sh -c "grep -q 'sectors differ:' '$T/out' && grep -q '^MISMATCH: backup.bin' '$T/out'"
 	check "demo ($variant): the restored backup verifies" \
 		sh -c "[ \$(grep -c '^match: backup.bin equals flash 0x00000000..0x00200000' '$T/out') -eq 1 ]"
+	check "demo ($variant): says where the programs are" \
+		out_has "$BLR_BUILD_ROOT/src/cli/blrescue, $BLR_BUILD_ROOT/src/emu-main/blrescue-emu"
 done
+# The README's paths are the demo's: it builds in the directory the README names.
+def=$(sed -n 's/^BUILD=\${BUILD:-\(.*\)}$/\1/p' "$BLR_SOURCE_ROOT/scripts/demo.sh")
+check "demo builds in ./$def, the directory whose programs the README names" \
+	sh -c "[ -n '$def' ] && grep -q './$def/src/cli/blrescue' '$BLR_SOURCE_ROOT/README.md' && grep -q 'builds the project in \`$def/\`' '$BLR_SOURCE_ROOT/README.md'"
 finish

@@ -64,8 +64,11 @@ check "helper holds the emulator's port" [ "$HOUT" = held ]
 run -p "$PORT" --loader "$LOADER" info
 check "busy port: exit 69, 'busy', naming the holder" \
 	sh -c "[ $RC -eq 69 ] && grep -q 'busy' '$T/err' && grep -q 'held by ptyhelper' '$T/err'"
+check "... only the process holding the lock, not the emulator at the other end" \
+	sh -c "! grep -q 'blrescue-emu' '$T/err' && [ \$(grep -c 'held' '$T/err') -eq 1 ]"
 run -p "$PORT" monitor </dev/null
-check "busy port, monitor: exit 69" rc_is 69
+check "busy port, monitor: exit 69, naming the holder too" \
+	sh -c "[ $RC -eq 69 ] && grep -q 'held by ptyhelper' '$T/err' && ! grep -q 'blrescue-emu' '$T/err'"
 hold_stop
 run -p "$PORT" --loader "$LOADER" info -q
 check "the port works again once released" rc_is 0
@@ -162,6 +165,15 @@ wait "$MPID"
 RC=$?
 exec 4>&-
 check "monitor: SIGINT leaves with exit 130" rc_is 130
+"$BLRESCUE" -p "$TPORT" monitor <"$T/m.in" >"$T/mon3.out" 2>"$T/err" &
+MPID=$!
+exec 4>"$T/m.in"
+wait_for "$T/mon3.out" tick
+kill -TERM "$MPID"
+wait "$MPID"
+RC=$?
+exec 4>&-
+check "monitor: SIGTERM leaves with exit 143 (128 + 15)" rc_is 143
 hold_stop
 
 finish

@@ -40,6 +40,23 @@ check "write a non-BL602 file at 0: refused, exit 65" \
 run $B verify "$FIX_PINE"
 check "... and the chip is untouched" rc_is 0
 
+# ---- a firmware image (an application for a FW slot) at 0: refused, named, its place given ----
+tail -c +$((0x10000 + 1)) "$FIX_OBK" | head -c $((4096 + 787872)) >"$T/fw.bin"
+# shellcheck disable=SC2086
+run $B write "$T/fw.bin"
+check "write a firmware image at 0: refused (exit 65), named as one, with its version" \
+	sh -c "[ $RC -eq 65 ] && grep -q 'fw.bin is a firmware image' '$T/err' && grep -q 'OpenBeken 1.18.57' '$T/err'"
+check "... its place from the chip's partition table: the exact command line" \
+	sh -c "grep -q \"0x10000 (slot 0 of the FW partition in the chip's partition table)\" '$T/err' && grep -q -x '  blrescue write $T/fw.bin --addr 0x10000' '$T/err'"
+# shellcheck disable=SC2086
+run $B verify "$FIX_PINE"
+check "... and the chip is untouched" rc_is 0
+# shellcheck disable=SC2086
+run $B write "$T/fw.bin" --addr 0x10000 -q
+check "the firmware image at the address named: written" rc_is 0
+# shellcheck disable=SC2086
+run $B write "$FIX_PINE" -q
+check "(the PineCone image restored)" rc_is 0
 head -c 2097151 "$FIX_PINE" >"$T/short.bin"
 # shellcheck disable=SC2086
 run $B write "$T/short.bin"
@@ -103,7 +120,7 @@ check "the sectors just before and after are untouched" sh -c "[ $r1 -eq 0 ] && 
 # shellcheck disable=SC2086
 run $B erase --start 0x100000 --size 0x1800
 check "erase misaligned: exit 64 with the nearest aligned range" \
-	sh -c "[ $RC -eq 64 ] && grep -q -- '--start 0x100000 --size 0x2000' '$T/err'"
+	sh -c "[ $RC -eq 64 ] && grep -q -- '--addr 0x100000 --size 0x2000' '$T/err'"
 # shellcheck disable=SC2086
 run $B erase --start 0x1ff000 --size 0x2000
 check "erase past the end of the flash: exit 64" rc_is 64
@@ -115,6 +132,49 @@ ff_file "$T/ff2m.bin" 2097152
 run $B verify "$T/ff2m.bin"
 check "after erase --all the whole flash reads 0xFF" rc_is 0
 
+# ---- the FW slot a firmware image belongs in comes from the chip's own partition table ----
+stop_emu
+if command -v python3 >/dev/null 2>&1; then
+	# the OpenBeken layout with the FW partition's active index set to 1 (slot 1 at 0xD8000),
+	# both tables' entry CRCs made right again (doc/flash-layout.md §3)
+	python3 - "$FIX_OBK" "$T/slot1.bin" <<'PY'
+import sys, zlib, struct
+b = bytearray(open(sys.argv[1], 'rb').read())
+for t in (0xE000, 0xF000):
+    n = struct.unpack_from('<H', b, t + 6)[0]
+    b[t + 16 + 2] = 1
+    ent = bytes(b[t + 16:t + 16 + 36 * n])
+    struct.pack_into('<I', b, t + 16 + 36 * n, zlib.crc32(ent) & 0xFFFFFFFF)
+open(sys.argv[2], 'wb').write(b)
+PY
+	start_emu "$T/slot1.bin"
+	# shellcheck disable=SC2086
+	run -p $PORT --loader $LOADER write "$T/fw.bin"
+	check "a chip whose active FW slot is slot 1: the firmware image belongs at 0xd8000" \
+		sh -c "[ $RC -eq 65 ] && grep -q 'at 0xd8000 (slot 1 of the FW partition, the active one' '$T/err' && grep -q -- '--addr 0xd8000' '$T/err'"
+	stop_emu
+else
+	skip "the FW slot from the chip's table (slot 1)" "python3 not installed"
+fi
+ff_file "$T/blank.bin" 2097152
+start_emu "$T/blank.bin"
+# shellcheck disable=SC2086
+run -p $PORT --loader $LOADER write "$T/fw.bin"
+check "a blank chip (no partition table): the usual 0x10000, said to be the usual" \
+	sh -c "[ $RC -eq 65 ] && grep -q 'at 0x10000 (the usual FW slot; the chip has no valid partition table)' '$T/err'"
+stop_emu
+start_emu "$T/flash.bin"
+B="-p $PORT --loader $LOADER"
+
+# ---- a 2 MiB image on a 4 MiB chip: the rest of the flash is named as left alone ----
+stop_emu
+ff_file "$T/flash4m.bin" 4194304
+start_emu "$T/flash4m.bin"
+B="-p $PORT --loader $LOADER"
+# shellcheck disable=SC2086
+run $B write "$FIX_PINE"
+check "write a 2 MiB image to a 4 MiB chip: exit 0, says the rest is left as it is" \
+	sh -c "[ $RC -eq 0 ] && grep -q '0x00200000..0x00400000) is left as it is' '$T/err'"
 # shellcheck disable=SC2086
 run $B write "$FIX_PINE" --reset
 check "write --reset: exit 0 and the chip reset" sh -c "[ $RC -eq 0 ] && grep -q 'reset' '$T/err'"

@@ -88,6 +88,25 @@ expect 73 "scrub refuses to overwrite" "$BIN" scrub "$OB" "$T/clean.bin"
 expect 0 "scrub --force" "$BIN" scrub --force "$OB" "$T/clean.bin"
 expect 73 "scrub into a missing directory: 73" "$BIN" scrub "$OB" "$T/no-dir/clean.bin"
 has "scrub names the reason" "No such file or directory" "$T/err"
+# a device node of our own when we may make one (root), so that a regression never replaces
+# /dev/full itself (tests/cli/lib.sh, dev_node)
+DEV=/dev/full
+mknod "$T/dev-full" c 1 7 2>/dev/null && DEV="$T/dev-full"
+expect 73 "scrub into a device (--force): refused" "$BIN" scrub --force "$OB" "$DEV"
+has "scrub names the device" "is a device" "$T/err"
+if [ -c "$DEV" ]; then ok "scrub left the device a device"; else nok "scrub left the device a device"; fi
+echo old >"$T/target.bin"
+ln -s target.bin "$T/link.bin"
+expect 73 "scrub onto a symbolic link without --force: refused" "$BIN" scrub "$OB" "$T/link.bin"
+expect 0 "scrub onto a symbolic link with --force" "$BIN" scrub --force "$OB" "$T/link.bin"
+if [ -L "$T/link.bin" ] && cmp -s "$T/target.bin" "$T/clean.bin"; then ok "... the link kept, the file it names written"; else nok "... the link kept, the file it names written"; fi
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/from-fifo.bin" &
+CPID=$!
+expect 0 "scrub into a FIFO" "$BIN" scrub "$OB" "$T/fifo"
+kill -0 "$CPID" 2>/dev/null && timeout 2 sh -c ": >'$T/fifo'"
+wait "$CPID"
+if [ -p "$T/fifo" ] && cmp -s "$T/from-fifo.bin" "$T/clean.bin"; then ok "... written as a stream, the FIFO kept"; else nok "... written as a stream, the FIFO kept"; fi
 cp "$T/clean.bin" "$T/same.bin"
 expect 64 "scrub IN == OUT" "$BIN" scrub --force "$T/same.bin" "$T/same.bin"
 if ls "$T" | grep -q tmp; then nok "no temp files left"; else ok "no temp files left"; fi

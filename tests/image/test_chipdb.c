@@ -28,7 +28,7 @@ static void jedec_size(void **state)
 	assert_int_equal(blr_jedec_flash_size(0x00), 0);
 	assert_int_equal(blr_jedec_flash_size(0xFF), 0);
 	assert_int_equal(blr_jedec_flash_size(0x12), 0);
-	assert_int_equal(blr_jedec_flash_size(0x19), 0);
+	assert_int_equal(blr_jedec_flash_size(0x19), 0); /* 32 MiB: JID-3 */
 }
 
 static void lookup(void **state)
@@ -66,9 +66,9 @@ static void table_self_check(void **state)
 
 		assert_non_null(p->vendor);
 		assert_non_null(p->source);
-		/* every size agrees with the capacity formula, except 32 MiB parts */
-		if (blr_jedec_flash_size(p->jedec[2]))
-			assert_int_equal(p->size, blr_jedec_flash_size(p->jedec[2]));
+		/* every size agrees with the capacity rule (JID-1, JID-3): the table names no
+		 * part a session would refuse */
+		assert_int_equal(p->size, blr_jedec_flash_size(p->jedec[2]));
 		/* no duplicate ids */
 		for (size_t j = i + 1; j < blr_flash_part_count(); j++)
 			assert_memory_not_equal(p->jedec, blr_flash_part_at(j)->jedec, 3);

@@ -3,6 +3,7 @@
  * syntax, exit codes, file handling. */
 #include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,13 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "blrescue/image.h"
-#include "cli/cli.h"
+#include "cli/cli_int.h"
 #include "common/bytes.h"
 #include "synth_image.h"
 
@@ -346,15 +348,20 @@ static void inspect_cmd(void **state)
 	assert_non_null(strstr(out, "partitions (table 1, active)"));
 	assert_non_null(strstr(out, "partitions (table 0)"));
 	assert_non_null(strstr(out, "the tables are different"));
-	assert_non_null(strstr(out, "verdict: ok"));
+	assert_non_null(strstr(out, "verdict: complete and bootable"));
 	/* damaged and foreign files still produce valid output */
 	path_in(p, sizeof(p), "short.bin");
 	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json", p, NULL}), 0);
 	assert_json(out);
 	assert_non_null(strstr(out, "\"verdict\":\"suspicious\""));
+	/* text: the verdict once and in words */
+	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", p, NULL}), 0);
+	assert_non_null(strstr(out, "\nverdict: suspicious: "));
+	assert_null(strstr(out, "suspicious: suspicious"));
 	path_in(p, sizeof(p), "random.bin");
 	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", p, NULL}), 0);
-	assert_non_null(strstr(out, "not_bl602"));
+	assert_non_null(strstr(out, "\nverdict: not a BL602 flash dump"));
+	assert_null(strstr(out, "not_bl602"));
 	assert_int_equal(run(cmd_inspect, (const char *const[]){"inspect", "--json", p, NULL}), 0);
 	assert_json(out);
 }
@@ -376,7 +383,7 @@ static bool leftovers(void)
 	bool found = false;
 
 	while (d && (de = readdir(d)) != NULL)
-		if (strstr(de->d_name, ".tmp"))
+		if (strstr(de->d_name, ".partial-") || strstr(de->d_name, ".tmp"))
 			found = true;
 	if (d)
 		closedir(d);
@@ -438,6 +445,63 @@ static void scrub_cmd(void **state)
 	assert_false(leftovers());
 }
 
+/* A write that fails after every check passed (here: a file size limit, RLIMIT_FSIZE, with
+ * SIGXFSZ ignored so that write() says EFBIG): no list of changes is printed for a file that
+ * was not written, and nothing is left behind. */
+static void scrub_failed_write(void **state)
+{
+	char in[512], o[512];
+	struct rlimit old, lim;
+	int rc;
+	(void)state;
+
+	path_in(in, sizeof(in), "good.bin");
+	path_in(o, sizeof(o), "never.bin");
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 64 * 1024;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rc = run(cmd_scrub, (const char *const[]){"scrub", in, o, NULL});
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(rc, EXIT_CANTCREAT);
+	assert_non_null(strstr(err, "cannot write"));
+	assert_null(strstr(out, "zeroed"));
+	assert_null(strstr(out, "change"));
+	assert_int_equal(access(o, F_OK), -1);
+	assert_false(leftovers());
+}
+
+/* cli_session_fail's words for errors of the link (src/cli/session.c). */
+static void session_messages(void **state)
+{
+	struct cli c;
+	struct cli_session s;
+	FILE *ef = tmpfile();
+	int saved = dup(STDERR_FILENO), rc;
+	(void)state;
+
+	memset(&c, 0, sizeof(c));
+	c.out = stdout;
+	memset(&s, 0, sizeof(s));
+	s.cli = &c;
+	s.port = "/dev/ttyUSB9";
+	cli_progress_init(&s.progress, &c);
+	assert_non_null(ef);
+	fflush(stderr);
+	dup2(fileno(ef), STDERR_FILENO);
+	rc = cli_session_fail(&s, "read", BLR_E_GONE);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(ef);
+	err[fread(err, 1, sizeof(err) - 1, ef)] = 0;
+	fclose(ef);
+	assert_int_equal(rc, EXIT_IOERR);
+	assert_non_null(strstr(err, "read: the port went away (adapter unplugged?)"));
+}
+
 static void chips_cmd(void **state)
 {
 	(void)state;
@@ -486,6 +550,7 @@ int main(void)
 	    cmocka_unit_test(json_checker_works), cmocka_unit_test(check_cmd),
 	    cmocka_unit_test(inspect_cmd),	  cmocka_unit_test(scrub_cmd),
 	    cmocka_unit_test(chips_cmd),	  cmocka_unit_test(json_strings_cmd),
+	    cmocka_unit_test(scrub_failed_write), cmocka_unit_test(session_messages),
 	};
 	return cmocka_run_group_tests_name("cmd-image", tests, setup, teardown);
 }

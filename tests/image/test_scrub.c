@@ -179,6 +179,25 @@ static void all_changes_reported(const uint8_t *a, const uint8_t *b, size_t n,
 					    rep->c[k].length);
 }
 
+/* Every occurrence of str in b lies in a record of what was left in place (SCRUB-7). */
+static void every_hit_reported(const uint8_t *b, size_t n, const struct blr_scrub_report *rep,
+			       const char *str)
+{
+	size_t sl = strlen(str);
+
+	for (size_t i = 0; i + sl <= n; i++) {
+		bool covered = false;
+
+		if (memcmp(b + i, str, sl) != 0)
+			continue;
+		for (size_t k = 0; k < rep->n && !covered; k++)
+			covered = rep->c[k].action == BLR_SCRUB_REPORTED && i >= rep->c[k].offset &&
+				  i < (size_t)rep->c[k].offset + rep->c[k].length;
+		if (!covered)
+			fail_msg("'%s' at 0x%zx left and not reported", str, i);
+	}
+}
+
 static void scrub_planted(void **state)
 {
 	struct planted p;
@@ -276,13 +295,18 @@ static void scrub_no_strings(void **state)
 	(void)state;
 
 	plant(&p);
-	/* key-name rules alone; user strings in raw areas then stay */
+	/* key-name rules alone; user strings in raw areas then stay, but every copy of a
+	 * removed value is reported (SCRUB-7): the SSID of conf_ap_ssid in KEY, in "note" and
+	 * in the firmware image */
 	assert_int_equal(blr_image_scrub(p.img, SYN_SIZE, NULL, &rep), BLR_OK);
-	assert_int_equal(rep.reported, 0);
 	assert_int_equal(count(p.img + SYN_PSM, SYN_PSM_LEN, PSK, sizeof(PSK) - 1, NULL), 0);
 	assert_int_equal(count(p.img + SYN_KEY, 0x2000, SSID, sizeof(SSID) - 1, NULL), 1);
 	/* "note" is not a secret key: its SSID stays without --ssid */
 	assert_int_equal(count(p.img + SYN_PSM, SYN_PSM_LEN, "my wifi is " SSID, 20, NULL), 1);
+	assert_int_equal(rep.reported, 3);
+	assert_int_equal(rep.values_left, 3);
+	assert_int_equal(rep.values_protected, 1); /* the one in the firmware image */
+	every_hit_reported(p.img, SYN_SIZE, &rep, SSID);
 	blr_scrub_report_free(&rep);
 	/* both partition tables gone: the classic layout is used to find PSM and factory */
 	free(p.img);
@@ -302,6 +326,99 @@ static void scrub_no_strings(void **state)
 	free(p.img);
 }
 
+/* Secrets planted by plant(), other than the user's own strings. */
+static const char *const key_secrets[] = {OLDPSK, "OldNet", MQTTPW, "apsecret9", PSK};
+
+/* A 2 MiB image read as 2, 4 MiB (SIZE-3): every copy is scrubbed alike (SCRUB-6), the result
+ * stays mirrored and checks as before. */
+static void scrub_mirrored(void **state)
+{
+	(void)state;
+	for (size_t copies = 2; copies <= 4; copies += 2) {
+		struct planted p;
+		struct blr_scrub_report rep;
+		struct blr_scrub_opts o = {SSID, PSK};
+		struct blr_check_result before, after;
+		size_t n = copies * SYN_SIZE;
+		uint8_t *b = malloc(n), *orig = malloc(n);
+
+		assert_non_null(b);
+		assert_non_null(orig);
+		plant(&p);
+		for (size_t k = 0; k < copies; k++)
+			memcpy(b + k * SYN_SIZE, p.img, SYN_SIZE);
+		memcpy(orig, b, n);
+		assert_int_equal(blr_image_check(b, n, 0, &before), BLR_OK);
+		assert_int_equal(before.verdict, BLR_VERDICT_SUSPICIOUS);
+		assert_non_null(strstr(before.summary, "second half repeats the first"));
+
+		assert_int_equal(blr_image_scrub(b, n, &o, &rep), BLR_OK);
+		assert_int_equal(rep.copies, copies);
+		for (size_t k = 1; k < copies; k++)
+			assert_memory_equal(b + k * SYN_SIZE, b, SYN_SIZE);
+		for (size_t i = 0; i < sizeof(key_secrets) / sizeof(key_secrets[0]); i++)
+			assert_int_equal(count(b, n, key_secrets[i], strlen(key_secrets[i]), NULL),
+					 0);
+		assert_int_equal(count(b, n, "\xA0\xA1\xA2\xA3", 4, NULL), 0);
+		/* the SSID inside each copy's firmware image is left, and reported */
+		assert_int_equal(count(b, n, SSID, strlen(SSID), NULL), copies);
+		assert_int_equal(rep.reported, copies);
+		every_hit_reported(b, n, &rep, SSID);
+		all_changes_reported(orig, b, n, &rep);
+		assert_int_equal(blr_image_check(b, n, 0, &after), BLR_OK);
+		assert_int_equal(after.verdict, before.verdict);
+		assert_string_equal(after.summary, before.summary);
+		blr_scrub_report_free(&rep);
+
+		/* without the user's strings: key-named secrets go from every copy, and every
+		 * copy of their values left elsewhere is reported */
+		memcpy(b, orig, n);
+		assert_int_equal(blr_image_scrub(b, n, NULL, &rep), BLR_OK);
+		for (size_t i = 0; i < sizeof(key_secrets) / sizeof(key_secrets[0]); i++)
+			assert_int_equal(count(b, n, key_secrets[i], strlen(key_secrets[i]), NULL),
+					 0);
+		assert_int_equal(rep.reported, 3 * copies);
+		every_hit_reported(b, n, &rep, SSID);
+		blr_scrub_report_free(&rep);
+		free(p.img);
+		free(orig);
+		free(b);
+	}
+}
+
+/* Two copies that differ in one byte are not a mirror: the second is not scrubbed, and every
+ * secret value it still holds is reported (SCRUB-7), never a clean result. */
+static void scrub_leftovers_reported(void **state)
+{
+	struct planted p;
+	struct blr_scrub_report rep;
+	uint8_t *b = malloc(2 * SYN_SIZE);
+	(void)state;
+
+	assert_non_null(b);
+	plant(&p);
+	memcpy(b, p.img, SYN_SIZE);
+	memcpy(b + SYN_SIZE, p.img, SYN_SIZE);
+	b[SYN_SIZE + SYN_DATA + 0x800] ^= 0x5A;
+	assert_int_equal(blr_image_scrub(b, 2 * SYN_SIZE, NULL, &rep), BLR_OK);
+	assert_int_equal(rep.copies, 1);
+	size_t left = 0;
+
+	for (size_t i = 0; i < sizeof(key_secrets) / sizeof(key_secrets[0]); i++) {
+		const char *k = key_secrets[i];
+
+		assert_int_equal(count(b, SYN_SIZE, k, strlen(k), NULL), 0);
+		left += count(b + SYN_SIZE, SYN_SIZE, k, strlen(k), NULL);
+		every_hit_reported(b, 2 * SYN_SIZE, &rep, k);
+	}
+	assert_true(left >= 10);
+	assert_true(rep.values_left >= left);
+	assert_true(rep.reported >= left);
+	blr_scrub_report_free(&rep);
+	free(p.img);
+	free(b);
+}
+
 static void scrub_openbeken_fixture(void **state)
 {
 	size_t len = 0;
@@ -319,6 +436,12 @@ static void scrub_openbeken_fixture(void **state)
 	memcpy(orig, b, len);
 	assert_int_equal(blr_image_scrub(b, len, NULL, &rep), BLR_OK);
 	all_changes_reported(orig, b, len, &rep);
+	/* the removed mqtt_userName "homeassistant" and the factory AP password "12345678" are
+	 * also strings of the firmware image and boot2: reported, as protected copies */
+	assert_true(rep.reported > 0);
+	assert_int_equal(rep.values_protected, rep.reported);
+	every_hit_reported(b, len, &rep, "homeassistant");
+	every_hit_reported(b, len, &rep, "12345678");
 	memset(&k, 0, sizeof(k));
 	blr_ef_walk(b + 0x1E9000, 0x8000, 0x1E9000, NULL, grab, &k);
 	bool found = false;
@@ -362,6 +485,8 @@ int main(void)
 	    cmocka_unit_test(pmk_vector),
 	    cmocka_unit_test(scrub_planted),
 	    cmocka_unit_test(scrub_no_strings),
+	    cmocka_unit_test(scrub_mirrored),
+	    cmocka_unit_test(scrub_leftovers_reported),
 	    cmocka_unit_test(scrub_openbeken_fixture),
 	};
 	return cmocka_run_group_tests_name("scrub", tests, NULL, NULL);

@@ -253,7 +253,7 @@ static void next_string(const uint8_t *p, const uint8_t *end, char *out, size_t 
 	}
 }
 
-static const uint8_t *find_bytes(const uint8_t *hay, size_t hlen, const char *needle)
+const uint8_t *img_find_bytes(const uint8_t *hay, size_t hlen, const char *needle)
 {
 	size_t nl = strlen(needle);
 
@@ -270,19 +270,19 @@ void img_find_versions(const uint8_t *img, size_t n, struct blr_fw_slot *s)
 	const uint8_t *end = img + n, *q;
 
 	s->sdk_version[0] = s->build_date[0] = s->build_time[0] = s->app_version[0] = 0;
-	q = find_bytes(img, n, "Build Version:");
+	q = img_find_bytes(img, n, "Build Version:");
 	if (q)
 		next_string(q, end, s->sdk_version, sizeof(s->sdk_version));
-	q = find_bytes(img, n, "Build Date:");
+	q = img_find_bytes(img, n, "Build Date:");
 	if (q)
 		next_string(q, end, s->build_date, sizeof(s->build_date));
-	q = find_bytes(img, n, "Build Time:");
+	q = img_find_bytes(img, n, "Build Time:");
 	if (q)
 		next_string(q, end, s->build_time, sizeof(s->build_time));
 	/* vendor marker: OpenBeken names its build "OpenBL602_<digits and dots>" */
 	const uint8_t *from = img;
 
-	while ((q = find_bytes(from, (size_t)(end - from), "OpenBL602_")) != NULL) {
+	while ((q = img_find_bytes(from, (size_t)(end - from), "OpenBL602_")) != NULL) {
 		const uint8_t *v = q + 10;
 		size_t k = 0;
 
@@ -319,7 +319,7 @@ static bool is_time(const char *s)
 void img_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, char *tim,
 			 size_t tcap)
 {
-	const uint8_t *q = find_bytes(img, n, "BLSP_Boot2_");
+	const uint8_t *q = img_find_bytes(img, n, "BLSP_Boot2_");
 
 	date[0] = tim[0] = 0;
 	if (!q)
@@ -341,10 +341,11 @@ void img_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, 
 
 /* ---- firmware slots ---- */
 
+const uint8_t img_xz_magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
+
 void blr_fw_slot_parse(const uint8_t *buf, size_t len, uint32_t addr, uint32_t max_len,
 		       struct blr_fw_slot *s)
 {
-	static const uint8_t xz_magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
 	int index = s->index;
 	bool active = s->active;
 
@@ -364,7 +365,7 @@ void blr_fw_slot_parse(const uint8_t *buf, size_t len, uint32_t addr, uint32_t m
 	size_t avail = len - addr;
 	size_t slot_n = max_len < avail ? max_len : avail;
 
-	if (slot_n >= 6 && memcmp(buf + addr, xz_magic, 6) == 0) {
+	if (slot_n >= 6 && memcmp(buf + addr, img_xz_magic, sizeof(img_xz_magic)) == 0) {
 		s->kind = BLR_SLOT_XZ;
 		return;
 	}

@@ -102,7 +102,8 @@ static int walk_sector(const uint8_t *s, size_t n, uint32_t off, size_t area, bl
 			e.crc = get_le32(s + p + EF_ENT_CRC);
 			e.name_len = s[p + EF_ENT_NAME_LEN];
 			e.value_len = get_le32(s + p + EF_ENT_VALUE_LEN);
-			if (e.len == 0xFFFFFFFFu || e.len > area || e.len < EF_ENT_NAME_LEN)
+			/* EF-8: an entry is at least its 28-byte header (FLSPEC-2) */
+			if (e.len == 0xFFFFFFFFu || e.len > area || e.len < BLR_EF_ENTRY_HDR)
 				e.header_broken = true;
 			size_t nl = e.name_len;
 
@@ -119,7 +120,7 @@ static int walk_sector(const uint8_t *s, size_t n, uint32_t off, size_t area, bl
 				e.crc_calc =
 				    blr_crc32(s + p + EF_ENT_NAME_LEN, e.len - EF_ENT_NAME_LEN);
 				e.crc_ok = e.crc_calc == e.crc;
-				e.fits = e.len >= EF_ENT_NAME && e.name_len <= 64 &&
+				e.fits = e.name_len <= 64 &&
 					 (uint64_t)EF_ENT_NAME + e.name_len + e.value_len <= e.len;
 			}
 		}

@@ -34,6 +34,18 @@ void img_problem(struct blr_image_info *in, enum blr_problem_code code, enum blr
 	va_end(ap);
 }
 
+void img_appendf(char *dst, size_t cap, const char *fmt, ...)
+{
+	size_t l = strlen(dst);
+	va_list ap;
+
+	if (l + 1 >= cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(dst + l, cap - l, fmt, ap);
+	va_end(ap);
+}
+
 bool img_all_byte(const uint8_t *p, size_t n, uint8_t v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -54,6 +66,13 @@ static uint64_t pow2_ceil(uint64_t v)
 	while (p < v)
 		p <<= 1;
 	return p;
+}
+
+size_t img_mirror_period(const uint8_t *b, size_t n)
+{
+	while (is_pow2(n) && n >= 0x20000 && memcmp(b, b + n / 2, n / 2) == 0)
+		n /= 2;
+	return n;
 }
 
 const char *img_hash_text(enum blr_hash_state s)
@@ -329,7 +348,7 @@ static bool analyse_whole(struct blr_image_info *in, const uint8_t *b, size_t n)
 	if (!in->padded && !is_pow2(n))
 		img_problem(in, BLR_P_SIZE, BLR_SEV_WARN, IMG_NO_OFFSET,
 			    "dump has %zu bytes, not a power of two like a flash chip", n);
-	if (is_pow2(n) && n >= 0x20000 && memcmp(b, b + n / 2, n / 2) == 0) {
+	if (img_mirror_period(b, n) < n) {
 		char sz[32];
 
 		in->mirrored = true;

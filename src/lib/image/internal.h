@@ -57,13 +57,23 @@ void img_check_header(struct blr_image_info *in, const struct blr_bootheader *h,
 /* What the partitions of layout t hold (partitions.c). */
 void img_analyse_partitions(struct blr_image_info *in, const struct blr_ptable *t, const uint8_t *b,
 			    size_t n);
+/* SIZE-3: the length of the part a dump of n bytes repeats (n / 2, n / 4, ... while the
+ * halves of a power-of-two length of at least 128 KiB are equal), n when it is not mirrored. */
+size_t img_mirror_period(const uint8_t *b, size_t n);
 /* "hash OK", "hash MISMATCH", ... */
 const char *img_hash_text(enum blr_hash_state s);
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
+/* Append to the NUL-terminated string dst (cap bytes), truncating. */
+void img_appendf(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* All n bytes at p equal v. */
 bool img_all_byte(const uint8_t *p, size_t n, uint8_t v);
+
+/* First occurrence of the string needle in hay[0..hlen), or NULL. */
+const uint8_t *img_find_bytes(const uint8_t *hay, size_t hlen, const char *needle);
+/* The 6 bytes an xz stream starts with (doc/flash-layout.md §1, SLOT-2). */
+extern const uint8_t img_xz_magic[6];
 
 void img_find_versions(const uint8_t *img, size_t n, struct blr_fw_slot *s);
 void img_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, char *tim,

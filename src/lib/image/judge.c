@@ -1,27 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The check verdict of a whole-flash dump from its inspection (image-format.md §7, §12). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "blrescue/blrescue.h"
 #include "blrescue/image.h"
 #include "image/internal.h"
-
-static void appendf(char *dst, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void appendf(char *dst, size_t cap, const char *fmt, ...)
-{
-	size_t l = strlen(dst);
-	va_list ap;
-
-	if (l + 1 >= cap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(dst + l, cap - l, fmt, ap);
-	va_end(ap);
-}
 
 void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 		     struct blr_check_result *res)
@@ -45,23 +29,23 @@ void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 		return;
 	}
 	res->summary[0] = 0;
-	appendf(res->summary, sizeof(res->summary), "suspicious: ");
+	img_appendf(res->summary, sizeof(res->summary), "suspicious: ");
 	if (flash_size && in->len > flash_size) {
 		blr_format_size(flash_size, sz, sizeof(sz));
-		appendf(res->summary, sizeof(res->summary),
-			"%sthe image has %zu bytes but the chip only %s", nreasons++ ? "; " : "",
-			in->len, sz);
+		img_appendf(res->summary, sizeof(res->summary),
+			    "%sthe image has %zu bytes but the chip only %s",
+			    nreasons++ ? "; " : "", in->len, sz);
 	} else if (flash_size && in->flash_size_implied > flash_size) {
 		blr_format_size(flash_size, sz, sizeof(sz));
-		appendf(res->summary, sizeof(res->summary),
-			"%sthe partition table needs %u KiB of flash but the chip has %s",
-			nreasons++ ? "; " : "", in->flash_size_implied >> 10, sz);
+		img_appendf(res->summary, sizeof(res->summary),
+			    "%sthe partition table needs %u KiB of flash but the chip has %s",
+			    nreasons++ ? "; " : "", in->flash_size_implied >> 10, sz);
 	}
 	for (int sev = BLR_SEV_ERROR; sev >= BLR_SEV_WARN; sev--)
 		for (size_t i = 0; i < in->n_problems; i++)
 			if ((int)in->problems[i].sev == sev)
-				appendf(res->summary, sizeof(res->summary), "%s%s",
-					nreasons++ ? "; " : "", in->problems[i].text);
+				img_appendf(res->summary, sizeof(res->summary), "%s%s",
+					    nreasons++ ? "; " : "", in->problems[i].text);
 	if (nreasons) {
 		res->verdict = BLR_VERDICT_SUSPICIOUS;
 		return;
@@ -69,31 +53,31 @@ void blr_image_judge(const struct blr_image_info *in, uint32_t flash_size,
 	res->verdict = BLR_VERDICT_OK;
 	blr_format_size(in->len, sz, sizeof(sz));
 	res->summary[0] = 0;
-	appendf(res->summary, sizeof(res->summary), "complete and bootable: %s, boot2 %s", sz,
-		img_hash_text(in->boot2.hash_state));
+	img_appendf(res->summary, sizeof(res->summary), "complete and bootable: %s, boot2 %s", sz,
+		    img_hash_text(in->boot2.hash_state));
 	if (in->active_pt >= 0)
-		appendf(res->summary, sizeof(res->summary), ", partition table %d (age %u)",
-			in->active_pt, in->pt[in->active_pt].age);
+		img_appendf(res->summary, sizeof(res->summary), ", partition table %d (age %u)",
+			    in->active_pt, in->pt[in->active_pt].age);
 	if (in->have_fw) {
 		const struct blr_fw_slot *s = &in->fw[in->fw_active_index];
 
-		appendf(res->summary, sizeof(res->summary), ", firmware slot %d at 0x%X %s",
-			s->index, s->addr,
-			s->kind == BLR_SLOT_XZ ? "(XZ, OTA pending)"
-					       : img_hash_text(s->hdr.hash_state));
+		img_appendf(res->summary, sizeof(res->summary), ", firmware slot %d at 0x%X %s",
+			    s->index, s->addr,
+			    s->kind == BLR_SLOT_XZ ? "(XZ, OTA pending)"
+						   : img_hash_text(s->hdr.hash_state));
 		if (s->sdk_version[0])
-			appendf(res->summary, sizeof(res->summary), " (%s)", s->sdk_version);
+			img_appendf(res->summary, sizeof(res->summary), " (%s)", s->sdk_version);
 	}
 	if (in->have_psm) {
 		size_t live = 0;
 
 		for (size_t i = 0; i < in->n_kv; i++)
 			live += in->kv[i].state == BLR_EF_WRITE && in->kv[i].crc_ok;
-		appendf(res->summary, sizeof(res->summary), ", %zu live setting%s", live,
-			live == 1 ? "" : "s");
+		img_appendf(res->summary, sizeof(res->summary), ", %zu live setting%s", live,
+			    live == 1 ? "" : "s");
 	}
 	if (in->have_factory && in->fdt.magic_ok)
-		appendf(res->summary, sizeof(res->summary), ", factory device tree");
+		img_appendf(res->summary, sizeof(res->summary), ", factory device tree");
 }
 
 int blr_image_check(const uint8_t *buf, size_t len, uint32_t flash_size,
@@ -114,15 +98,5 @@ int blr_image_check(const uint8_t *buf, size_t len, uint32_t flash_size,
 	}
 	blr_image_judge(in, flash_size, res);
 	blr_image_info_free(in);
-	return BLR_OK;
-}
-
-/* Placeholder until the classifier lands: everything is UNKNOWN. */
-int blr_image_classify(const uint8_t *buf, size_t len, struct blr_image_class *out)
-{
-	if (!out || (!buf && len))
-		return BLR_E_INVAL;
-	memset(out, 0, sizeof(*out));
-	out->kind = BLR_KIND_UNKNOWN;
 	return BLR_OK;
 }

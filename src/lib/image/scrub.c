@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Secret scrubbing (image-format.md §6). Structure-aware first (EasyFlash values in every
- * entry state, the OpenBeken config, the factory device tree), then a sweep of the whole
- * dump for the user's own strings. Bytes covered by a boot hash or belonging to a structure
- * that cannot be edited in place (boot headers, boot2, partition tables, firmware images,
- * EasyFlash headers, device-tree names) are never changed: hits there are only reported.
+ * Secret scrubbing (doc/flash-layout.md §6.5). Structure-aware first (EasyFlash values in every
+ * entry state, the OpenBeken config, the factory device tree), then a sweep for the user's own
+ * strings (SCRUB-1..SCRUB-5). A mirrored dump is scrubbed as its first copy and every copy is
+ * made equal to it (SCRUB-6). Last, the whole dump is searched again for every form of the
+ * user's strings and every secret value removed, and whatever remains is reported (SCRUB-7).
+ * Bytes covered by a boot hash or belonging to a structure that cannot be edited in place (boot
+ * headers, boot2, partition tables, firmware images, EasyFlash headers, device-tree names) are
+ * never changed: hits there are only reported.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,12 +21,13 @@
 #include "common/hash.h"
 #include "image/internal.h"
 
-#define MAX_NEEDLES 12
+#define MIN_NEEDLE 4u /* SCRUB-1: shorter strings are not searched */
 
 struct needle {
 	uint8_t *p;
 	size_t n;
-	const char *label;
+	bool removed; /* a secret value the scrubber zeroed (SCRUB-7), not a user string */
+	char label[120];
 };
 
 struct range {
@@ -32,14 +36,30 @@ struct range {
 
 struct sctx {
 	uint8_t *b;
-	size_t n;
+	size_t n; /* bytes scrubbed: the dump, or its first copy (SCRUB-6) */
 	struct blr_scrub_report *rep;
 	int err;
-	struct needle nd[MAX_NEEDLES];
-	size_t nnd;
+	struct needle *nd;
+	size_t nnd, capnd;
 	struct range *prot;
 	size_t nprot, capprot;
 };
+
+/* Room for element n of arr (cap elements of sz bytes): arr, a larger copy, or NULL (c->err
+ * set, arr untouched). */
+static void *grow(struct sctx *c, void *arr, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return arr;
+	size_t ncap = *cap ? *cap * 2 : 32;
+	void *na = realloc(arr, ncap * sz);
+
+	if (!na)
+		c->err = BLR_E_NOMEM;
+	else
+		*cap = ncap;
+	return na;
+}
 
 static void rec(struct sctx *c, enum blr_scrub_action a, uint32_t off, uint32_t len,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -48,19 +68,12 @@ static void rec(struct sctx *c, enum blr_scrub_action a, uint32_t off, uint32_t 
 		const char *fmt, ...)
 {
 	struct blr_scrub_report *r = c->rep;
+	struct blr_scrub_change *nc = grow(c, r->c, &r->cap, r->n, sizeof(*nc));
 	va_list ap;
 
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 32;
-		struct blr_scrub_change *nc = realloc(r->c, ncap * sizeof(*nc));
-
-		if (!nc) {
-			c->err = BLR_E_NOMEM;
-			return;
-		}
-		r->c = nc;
-		r->cap = ncap;
-	}
+	if (!nc)
+		return;
+	r->c = nc;
 	struct blr_scrub_change *ch = &r->c[r->n++];
 
 	ch->action = a;
@@ -81,17 +94,11 @@ static void protect(struct sctx *c, uint64_t start, uint64_t end)
 		end = c->n;
 	if (start >= end)
 		return;
-	if (c->nprot == c->capprot) {
-		size_t ncap = c->capprot ? c->capprot * 2 : 64;
-		struct range *nr = realloc(c->prot, ncap * sizeof(*nr));
+	struct range *nr = grow(c, c->prot, &c->capprot, c->nprot, sizeof(*nr));
 
-		if (!nr) {
-			c->err = BLR_E_NOMEM;
-			return;
-		}
-		c->prot = nr;
-		c->capprot = ncap;
-	}
+	if (!nr)
+		return;
+	c->prot = nr;
 	c->prot[c->nprot].start = (uint32_t)start;
 	c->prot[c->nprot].end = (uint32_t)end;
 	c->nprot++;
@@ -134,8 +141,48 @@ static size_t find(const uint8_t *h, size_t hn, const uint8_t *nd, size_t nn, si
 	return hn;
 }
 
-/* Zero every needle hit that lies fully inside [off, off+len). Returns true if changed. */
-static bool wipe_needles_in(struct sctx *c, uint32_t off, uint32_t len, const char *where)
+/* Remember a needle (a copy of p[0..n)); one already known is not added twice. */
+static void add_needle(struct sctx *c, const uint8_t *p, size_t n, bool removed, const char *label)
+{
+	for (size_t k = 0; k < c->nnd; k++)
+		if (c->nd[k].n == n && memcmp(c->nd[k].p, p, n) == 0)
+			return;
+	struct needle *nn = grow(c, c->nd, &c->capnd, c->nnd, sizeof(*nn));
+	uint8_t *d = nn ? malloc(n) : NULL;
+
+	if (nn)
+		c->nd = nn;
+	if (!d) {
+		c->err = BLR_E_NOMEM;
+		return;
+	}
+	memcpy(d, p, n);
+	c->nd[c->nnd].p = d;
+	c->nd[c->nnd].n = n;
+	c->nd[c->nnd].removed = removed;
+	snprintf(c->nd[c->nnd].label, sizeof(c->nd[c->nnd].label), "%s", label);
+	c->nnd++;
+}
+
+/* Zero a secret value (SCRUB-2) and remember what it held (SCRUB-7): up to its first NUL for
+ * a C-string field, else without trailing 0x00/0xFF bytes; kept when at least MIN_NEEDLE
+ * bytes long and not one byte repeated. Returns true if any byte changed. */
+static bool zero_secret(struct sctx *c, uint32_t off, uint32_t len, bool cstr, const char *label)
+{
+	const uint8_t *v = c->b + off, *z = cstr ? memchr(v, 0, len) : NULL;
+	size_t n = z ? (size_t)(z - v) : len;
+
+	while (n && (v[n - 1] == 0x00 || v[n - 1] == 0xFF))
+		n--;
+	if (n >= MIN_NEEDLE && !img_all_byte(v, n, v[0]))
+		add_needle(c, v, n, true, label);
+	return zero(c, off, len);
+}
+
+/* Zero every hit of a user string that lies fully inside [off, off+len) (SCRUB-2). Returns
+ * true if changed. */
+static bool wipe_needles_in(struct sctx *c, uint32_t off, uint32_t len, const char *where,
+			    enum blr_scrub_action a)
 {
 	bool any = false;
 
@@ -143,10 +190,10 @@ static bool wipe_needles_in(struct sctx *c, uint32_t off, uint32_t len, const ch
 		const struct needle *d = &c->nd[k];
 		size_t p = 0;
 
-		while ((p = find(c->b + off, len, d->p, d->n, p)) < len) {
+		while (!d->removed && (p = find(c->b + off, len, d->p, d->n, p)) < len) {
 			if (zero(c, off + (uint32_t)p, (uint32_t)d->n)) {
-				rec(c, BLR_SCRUB_KV_VALUE, off + (uint32_t)p, (uint32_t)d->n,
-				    "%s found in %s", d->label, where);
+				rec(c, a, off + (uint32_t)p, (uint32_t)d->n, "%s found in %s",
+				    d->label, where);
 				any = true;
 			}
 			p += d->n;
@@ -161,7 +208,7 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 {
 	struct sctx *c = ctx;
 	const char *st = blr_ef_state_name((enum blr_ef_state)e->state);
-	char where[120];
+	char where[120], field[120];
 	bool changed = false;
 
 	/* headers and names are structure: never edited */
@@ -174,7 +221,7 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 
 	snprintf(where, sizeof(where), "value of '%s' (%s)", e->name, st);
 	if (img_secret_key((const char *)nm, e->name_len)) {
-		if (zero(c, e->value_off, vl)) {
+		if (zero_secret(c, e->value_off, vl, false, where)) {
 			rec(c, BLR_SCRUB_KV_VALUE, e->value_off, vl, "%s: secret setting", where);
 			changed = true;
 		}
@@ -191,14 +238,16 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 
 			if (!f->secret || (size_t)f->off + f->size > sz)
 				continue;
-			if (zero(c, e->value_off + f->off, f->size)) {
-				rec(c, BLR_SCRUB_OBK_FIELD, e->value_off + f->off, f->size,
-				    "OpenBeken config field %s (%s entry)", f->name, st);
+			snprintf(field, sizeof(field), "OpenBeken config field %s (%s entry)",
+				 f->name, st);
+			if (zero_secret(c, e->value_off + f->off, f->size, true, field)) {
+				rec(c, BLR_SCRUB_OBK_FIELD, e->value_off + f->off, f->size, "%s",
+				    field);
 				cfg_changed = true;
 			}
 		}
 		snprintf(where, sizeof(where), "OpenBeken config (%s entry)", st);
-		if (wipe_needles_in(c, e->value_off, vl, where))
+		if (wipe_needles_in(c, e->value_off, vl, where, BLR_SCRUB_KV_VALUE))
 			cfg_changed = true;
 		if (cfg_changed && valid) {
 			uint8_t crc8 = blr_crc8_obk(v + OBK_CFG_VERSION,
@@ -211,7 +260,7 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 			}
 		}
 		changed = cfg_changed;
-	} else if (wipe_needles_in(c, e->value_off, vl, where)) {
+	} else if (wipe_needles_in(c, e->value_off, vl, where, BLR_SCRUB_KV_VALUE)) {
 		changed = true;
 	}
 	if (changed && e->crc_ok) {
@@ -239,65 +288,40 @@ static int on_sector(void *ctx, const struct blr_ef_sector *s)
 static int on_prop(void *ctx, const char *path, const char *name, uint32_t voff, uint32_t vlen)
 {
 	struct sctx *c = ctx;
-	char where[120];
+	char where[120] = "";
 
+	if (!path || !name)
+		return 0;
+	img_appendf(where, sizeof(where), "factory device tree %s/%s",
+		    strcmp(path, "/") ? path : "", name);
 	if ((strcmp(path, "/wifi/sta") == 0 || strcmp(path, "/wifi/ap") == 0) &&
 	    (strcmp(name, "ssid") == 0 || strcmp(name, "pwd") == 0)) {
-		if (zero(c, voff, vlen))
-			rec(c, BLR_SCRUB_FDT_VALUE, voff, vlen, "factory device tree %s/%s", path,
-			    name);
+		if (zero_secret(c, voff, vlen, true, where))
+			rec(c, BLR_SCRUB_FDT_VALUE, voff, vlen, "%s", where);
 		return 0;
 	}
-	snprintf(where, sizeof(where), "factory device tree %s/%s", strcmp(path, "/") ? path : "",
-		 name);
-	for (size_t k = 0; k < c->nnd; k++) {
-		const struct needle *d = &c->nd[k];
-		size_t p = 0;
-
-		while ((p = find(c->b + voff, vlen, d->p, d->n, p)) < vlen) {
-			if (zero(c, voff + (uint32_t)p, (uint32_t)d->n))
-				rec(c, BLR_SCRUB_FDT_VALUE, voff + (uint32_t)p, (uint32_t)d->n,
-				    "%s found in %s", d->label, where);
-			p += d->n;
-		}
-	}
+	wipe_needles_in(c, voff, vlen, where, BLR_SCRUB_FDT_VALUE);
 	return 0;
 }
 
 /* ---- needles ---- */
 
-static int add_needle(struct sctx *c, const uint8_t *p, size_t n, const char *label)
-{
-	if (c->nnd >= MAX_NEEDLES)
-		return BLR_OK;
-	uint8_t *d = malloc(n);
-
-	if (!d)
-		return BLR_E_NOMEM;
-	memcpy(d, p, n);
-	c->nd[c->nnd].p = d;
-	c->nd[c->nnd].n = n;
-	c->nd[c->nnd].label = label;
-	c->nnd++;
-	return BLR_OK;
-}
-
-static int add_hex(struct sctx *c, const uint8_t *p, size_t n, bool upper, const char *label)
+static void add_hex(struct sctx *c, const uint8_t *p, size_t n, bool upper, const char *label)
 {
 	static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
 	const char *digits = upper ? up : lo;
 	uint8_t *h = malloc(2 * n);
-	int r;
 
-	if (!h)
-		return BLR_E_NOMEM;
+	if (!h) {
+		c->err = BLR_E_NOMEM;
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		h[2 * i] = (uint8_t)digits[p[i] >> 4];
 		h[2 * i + 1] = (uint8_t)digits[p[i] & 15];
 	}
-	r = add_needle(c, h, 2 * n, label);
+	add_needle(c, h, 2 * n, false, label);
 	free(h);
-	return r;
 }
 
 int blr_wpa_pmk(const char *ssid, const char *psk, uint8_t pmk[32])
@@ -310,54 +334,52 @@ int blr_wpa_pmk(const char *ssid, const char *psk, uint8_t pmk[32])
 		   : BLR_E_NOMEM;
 }
 
-/* The needles of one user string: itself and its hex spellings. */
-static int add_string(struct sctx *c, const char *str, const char *label, const char *hexlabel)
+/* The needles of one user string: itself and its hex spellings (SCRUB-1). */
+static void add_string(struct sctx *c, const uint8_t *s, size_t n, const char *label,
+		       const char *hexlabel)
 {
-	const uint8_t *s = (const uint8_t *)str;
-	size_t n = strlen(str);
-	int r = add_needle(c, s, n, label);
-
-	if (r == BLR_OK)
-		r = add_hex(c, s, n, true, hexlabel);
-	if (r == BLR_OK)
-		r = add_hex(c, s, n, false, hexlabel);
-	return r;
+	add_needle(c, s, n, false, label);
+	add_hex(c, s, n, true, hexlabel);
+	add_hex(c, s, n, false, hexlabel);
 }
 
 static int build_needles(struct sctx *c, const struct blr_scrub_opts *o)
 {
-	int r = BLR_OK;
-
 	if (!o)
 		return BLR_OK;
-	if ((o->ssid && strlen(o->ssid) < 4) || (o->psk && strlen(o->psk) < 4))
+	if ((o->ssid && strlen(o->ssid) < MIN_NEEDLE) || (o->psk && strlen(o->psk) < MIN_NEEDLE))
 		return BLR_E_RANGE;
 	if (o->ssid)
-		r = add_string(c, o->ssid, "SSID", "SSID (hex)");
-	if (r == BLR_OK && o->psk)
-		r = add_string(c, o->psk, "passphrase", "passphrase (hex)");
-	if (r == BLR_OK && o->ssid && o->psk) {
+		add_string(c, (const uint8_t *)o->ssid, strlen(o->ssid), "SSID", "SSID (hex)");
+	if (o->psk)
+		add_string(c, (const uint8_t *)o->psk, strlen(o->psk), "passphrase",
+			   "passphrase (hex)");
+	if (o->ssid && o->psk) {
 		uint8_t pmk[32];
+		int r = blr_wpa_pmk(o->ssid, o->psk, pmk);
 
-		r = blr_wpa_pmk(o->ssid, o->psk, pmk);
-		if (r == BLR_OK)
-			r = add_needle(c, pmk, 32, "PMK");
-		if (r == BLR_OK)
-			r = add_hex(c, pmk, 32, true, "PMK (hex)");
-		if (r == BLR_OK)
-			r = add_hex(c, pmk, 32, false, "PMK (hex)");
+		if (r != BLR_OK)
+			return r;
+		add_string(c, pmk, sizeof(pmk), "PMK", "PMK (hex)");
 	}
-	return r;
+	return c->err;
 }
 
 /* ---- main ---- */
 
-static void protect_image(struct sctx *c, const struct blr_fw_slot *s)
+/* SCRUB-3: an image in a slot (header to the end of its data, SLOT-1) or an xz stream (the
+ * whole slot). Only the header is read: the hash does not matter here. */
+static void protect_slot(struct sctx *c, uint32_t addr, uint32_t max_len)
 {
-	if (s->kind == BLR_SLOT_IMAGE)
-		protect(c, s->addr, (uint64_t)s->addr + BLR_FW_DATA_OFFSET + s->hdr.img_len);
-	else if (s->kind == BLR_SLOT_XZ)
-		protect(c, s->addr, (uint64_t)s->addr + s->max_len);
+	struct blr_bootheader h;
+
+	if (addr >= c->n || (addr == 0 && max_len == 0))
+		return;
+	if (c->n - addr >= sizeof(img_xz_magic) &&
+	    memcmp(c->b + addr, img_xz_magic, sizeof(img_xz_magic)) == 0)
+		protect(c, addr, (uint64_t)addr + max_len);
+	else if (blr_bootheader_parse(c->b, c->n, addr, &h) == BLR_OK && h.magic_ok)
+		protect(c, addr, (uint64_t)addr + BLR_FW_DATA_OFFSET + h.img_len);
 }
 
 static void scrub_table(struct sctx *c, const struct blr_ptable *t, uint32_t *psm_done,
@@ -367,22 +389,11 @@ static void scrub_table(struct sctx *c, const struct blr_ptable *t, uint32_t *ps
 
 	/* firmware images (both slots) and a manufacturing image are covered by hashes */
 	e = blr_ptable_fw(t);
-	if (e)
-		for (int s = 0; s < 2; s++) {
-			struct blr_fw_slot sl;
-
-			memset(&sl, 0, sizeof(sl));
-			blr_fw_slot_parse(c->b, c->n, e->addr[s], e->max_len[s], &sl);
-			protect_image(c, &sl);
-		}
+	for (int s = 0; e && s < 2; s++)
+		protect_slot(c, e->addr[s], e->max_len[s]);
 	e = blr_ptable_find(t, "mfg");
-	if (e && !e->absent) {
-		struct blr_fw_slot sl;
-
-		memset(&sl, 0, sizeof(sl));
-		blr_fw_slot_parse(c->b, c->n, e->addr[0], e->max_len[0], &sl);
-		protect_image(c, &sl);
-	}
+	if (e && !e->absent)
+		protect_slot(c, e->addr[0], e->max_len[0]);
 	e = blr_ptable_find(t, "PSM");
 	if (e && !e->absent && e->addr[0] < c->n && e->addr[0] != *psm_done) {
 		size_t l = e->max_len[0];
@@ -406,6 +417,94 @@ static void scrub_table(struct sctx *c, const struct blr_ptable *t, uint32_t *ps
 	}
 }
 
+/* SCRUB-3, SCRUB-4: the structures of the tables found, else of the classic layout. */
+static void scrub_layout(struct sctx *c)
+{
+	struct blr_ptable pt[2];
+	uint32_t psm_done = 0xFFFFFFFFu, fac_done = 0xFFFFFFFFu;
+
+	/* boot2 (header + image) and the partition tables: never edited */
+	protect(c, 0, 0x10000);
+	blr_ptable_parse(c->b, c->n, BLR_PT0_OFFSET, &pt[0]);
+	blr_ptable_parse(c->b, c->n, BLR_PT1_OFFSET, &pt[1]);
+	int act = blr_ptable_active(&pt[0], &pt[1]);
+
+	if (act >= 0) {
+		scrub_table(c, &pt[act], &psm_done, &fac_done);
+		if (pt[!act].valid)
+			scrub_table(c, &pt[!act], &psm_done, &fac_done);
+	} else if (pt[0].magic_ok || pt[1].magic_ok) {
+		for (int i = 0; i < 2; i++)
+			if (pt[i].magic_ok)
+				scrub_table(c, &pt[i], &psm_done, &fac_done);
+	} else {
+		/* no table at all: the classic layout; only structures whose magics and CRCs
+		 * check out are edited, so a wrong guess changes nothing */
+		struct blr_ptable cl;
+
+		blr_ptable_classic(&cl);
+		scrub_table(c, &cl, &psm_done, &fac_done);
+	}
+}
+
+/* SCRUB-5: the user's strings outside every protected range are zeroed. */
+static void sweep_user_strings(struct sctx *c)
+{
+	for (size_t k = 0; k < c->nnd && !c->err; k++) {
+		const struct needle *d = &c->nd[k];
+		size_t p = 0;
+
+		while (!d->removed && (p = find(c->b, c->n, d->p, d->n, p)) < c->n) {
+			if (!is_protected(c, p, p + d->n)) {
+				zero(c, (uint32_t)p, (uint32_t)d->n);
+				rec(c, BLR_SCRUB_RAW, (uint32_t)p, (uint32_t)d->n,
+				    "%s outside any known structure", d->label);
+			}
+			p += d->n;
+		}
+	}
+}
+
+/* SCRUB-6: every further copy of a mirrored dump becomes the scrubbed first one; each change
+ * is listed for each copy. */
+static void copy_mirrors(struct sctx *c, size_t len)
+{
+	size_t edits = c->rep->n;
+
+	for (size_t k = 1; k < len / c->n && !c->err; k++) {
+		memcpy(c->b + k * c->n, c->b, c->n);
+		for (size_t i = 0; i < edits; i++) {
+			struct blr_scrub_change ch = c->rep->c[i]; /* rec() may move the list */
+
+			rec(c, ch.action, ch.offset + (uint32_t)(k * c->n), ch.length,
+			    "copy %zu: %s", k + 1, ch.what);
+		}
+	}
+}
+
+/* SCRUB-7: every hit left anywhere of a user string's forms or of a removed value. */
+static void report_left(struct sctx *c, size_t len)
+{
+	for (size_t k = 0; k < c->nnd && !c->err; k++) {
+		const struct needle *d = &c->nd[k];
+		size_t p = 0;
+
+		while ((p = find(c->b, len, d->p, d->n, p)) < len) {
+			size_t q = p % c->n;
+			bool prot = is_protected(c, q, q + d->n);
+
+			c->rep->values_left += d->removed;
+			c->rep->values_protected += d->removed && prot;
+			rec(c, BLR_SCRUB_REPORTED, (uint32_t)p, (uint32_t)d->n,
+			    "%s%s %s: NOT changed", d->removed ? "copy of the removed " : "",
+			    d->label,
+			    prot ? "inside a firmware image or a structure"
+				 : "outside the structures scrubbed");
+			p += d->n;
+		}
+	}
+}
+
 int blr_image_scrub(uint8_t *buf, size_t len, const struct blr_scrub_opts *opts,
 		    struct blr_scrub_report *rep)
 {
@@ -417,60 +516,20 @@ int blr_image_scrub(uint8_t *buf, size_t len, const struct blr_scrub_opts *opts,
 	memset(rep, 0, sizeof(*rep));
 	memset(&c, 0, sizeof(c));
 	c.b = buf;
-	c.n = len;
+	c.n = len ? img_mirror_period(buf, len) : 0;
 	c.rep = rep;
+	rep->copies = c.n ? (unsigned)(len / c.n) : 1;
 	r = build_needles(&c, opts);
-	if (r != BLR_OK)
-		goto out;
-
-	/* boot2 (header + image) and the partition tables: never edited */
-	protect(&c, 0, 0x10000);
-	struct blr_ptable pt[2];
-	uint32_t psm_done = 0xFFFFFFFFu, fac_done = 0xFFFFFFFFu;
-
-	blr_ptable_parse(buf, len, BLR_PT0_OFFSET, &pt[0]);
-	blr_ptable_parse(buf, len, BLR_PT1_OFFSET, &pt[1]);
-	int act = blr_ptable_active(&pt[0], &pt[1]);
-
-	if (act >= 0) {
-		scrub_table(&c, &pt[act], &psm_done, &fac_done);
-		if (pt[!act].valid)
-			scrub_table(&c, &pt[!act], &psm_done, &fac_done);
-	} else if (pt[0].magic_ok || pt[1].magic_ok) {
-		for (int i = 0; i < 2; i++)
-			if (pt[i].magic_ok)
-				scrub_table(&c, &pt[i], &psm_done, &fac_done);
-	} else {
-		/* no table at all: the classic layout; only structures whose magics and CRCs
-		 * check out are edited, so a wrong guess changes nothing */
-		struct blr_ptable cl;
-
-		blr_ptable_classic(&cl);
-		scrub_table(&c, &cl, &psm_done, &fac_done);
+	if (r == BLR_OK && len) {
+		scrub_layout(&c);
+		sweep_user_strings(&c);
+		copy_mirrors(&c, len);
+		report_left(&c, len);
+		r = c.err;
 	}
-
-	/* sweep the whole dump for what is left of the user's strings */
-	for (size_t k = 0; k < c.nnd && !c.err; k++) {
-		const struct needle *d = &c.nd[k];
-		size_t p = 0;
-
-		while ((p = find(buf, len, d->p, d->n, p)) < len) {
-			if (is_protected(&c, p, p + d->n)) {
-				rec(&c, BLR_SCRUB_REPORTED, (uint32_t)p, (uint32_t)d->n,
-				    "%s inside a firmware image or a structure: NOT changed",
-				    d->label);
-			} else {
-				zero(&c, (uint32_t)p, (uint32_t)d->n);
-				rec(&c, BLR_SCRUB_RAW, (uint32_t)p, (uint32_t)d->n,
-				    "%s outside any known structure", d->label);
-			}
-			p += d->n;
-		}
-	}
-	r = c.err;
-out:
 	for (size_t k = 0; k < c.nnd; k++)
 		free(c.nd[k].p);
+	free(c.nd);
 	free(c.prot);
 	if (r != BLR_OK) {
 		blr_scrub_report_free(rep);
@@ -485,5 +544,6 @@ void blr_scrub_report_free(struct blr_scrub_report *rep)
 		return;
 	free(rep->c);
 	rep->c = NULL;
-	rep->n = rep->cap = rep->edited = rep->reported = 0;
+	rep->n = rep->cap = rep->edited = rep->reported = rep->values_left = rep->values_protected =
+	    0;
 }
