@@ -247,12 +247,24 @@ static int run_op(struct session *s, const struct scenario *sc, double *secs, ch
 		r = check(blr_flash_update(s->dev, 0, sc->arg, FLASH_SZ, 0, &st), sc->name);
 		if (r == BLR_OK && memcmp(s->flash, sc->arg, FLASH_SZ) != 0)
 			r = BLR_E_VERIFY;
-		snprintf(note, cap, "%zu sectors erased, %zu bytes written", st.sectors_erased,
-			 st.bytes_written);
+		snprintf(note, cap,
+			 "%zu KiB sent raw, %zu KiB as xz (%zu KiB out), %zu sectors "
+			 "erased (%zu/%zu/%zu x 4/32/64K), %u hashes (%zu KiB)",
+			 (size_t)(st.bytes_sent_raw >> 10), (size_t)(st.bytes_sent_xz >> 10),
+			 (size_t)(st.bytes_xz_out >> 10), st.sectors_erased, st.erases_4k,
+			 st.erases_32k, st.erases_64k, st.hashes, (size_t)(st.bytes_hashed >> 10));
 	} else {
-		r = check(blr_flash_read_verified(s->dev, 0, buf, FLASH_SZ, sha), sc->name);
+		struct blr_read_opts o = {.base = sc->op == OP_READ_BASE ? sc->arg : NULL};
+		struct blr_read_stats rs = {0};
+
+		if (sc->op == OP_READ_BASE)
+			memset(buf, 0, FLASH_SZ);
+		r = check(blr_flash_read_ex(s->dev, 0, buf, FLASH_SZ, &o, sha, &rs), sc->name);
 		if (r == BLR_OK && memcmp(buf, sc->chip, FLASH_SZ) != 0)
 			r = BLR_E_VERIFY;
+		snprintf(note, cap, "%zu KiB read, %u hashes (%zu KiB), %u probes",
+			 (size_t)(rs.bytes_read >> 10), rs.hashes, (size_t)(rs.bytes_hashed >> 10),
+			 rs.probes);
 	}
 	*secs = vnow(&s->t) - t0;
 	free(buf);
@@ -268,7 +280,7 @@ static int bench_model(const struct scenario *sc, size_t n, const uint8_t *loade
 	       "16 ms");
 	for (size_t i = 0; i < n; i++) {
 		double secs[2] = {0, 0}, conn = 0;
-		char note[2][96];
+		char note[2][200];
 
 		for (size_t l = 0; l < 2; l++) {
 			struct session s;
@@ -281,7 +293,8 @@ static int bench_model(const struct scenario *sc, size_t n, const uint8_t *loade
 			conn = s.connect_s;
 			session_close(&s);
 		}
-		printf("  %-50s %10.2f s %10.2f s   %s\n", sc[i].name, secs[0], secs[1], note[0]);
+		printf("  %-50s %10.2f s %10.2f s\n", sc[i].name, secs[0], secs[1]);
+		printf("      1 ms: %s\n     16 ms: %s\n", note[0], note[1]);
 		if (i + 1 == n)
 			printf("  (connect + loader upload: %.2f s at 16 ms)\n", conn);
 	}

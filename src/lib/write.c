@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Updates (doc/protocol.md §9.4, OP-13 to OP-19): bring [addr, addr+len) to the target, block
+ * by block (64 KiB, clipped to the range).
+ *  1. Compare: each block's chip digest against the target's and erased flash's (or the
+ *     caller's known current contents); 4 KiB digests where they pay, judged from what they
+ *     saved in the blocks before (OP-13).
+ *  2. Write: per block the plan of plan.c, executed as erases, xz streams (0x3F) or raw
+ *     frames (0x31) and a write check (OP-15, OP-16); a block whose programming failed, whose
+ *     xz stream was refused or whose work a chip reset interrupted is planned again from the
+ *     chip's 4 KiB digests and redone (OP-17, OP-18).
+ *  3. Verify: the chip's digest of the whole range; differing blocks are found by hash and
+ *     redone, each at most FL_TRIES times in a row (OP-19).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/exchange.h"
+#include "lib/flash.h"
+#include "lib/plan.h"
+
+#define XZ_PAYS	 0.9 /* raw unless the stream costs less than this share of raw */
+#define XZ_PRIOR 0.5 /* the xz ratio expected before any was measured */
+
+struct wblk {
+	uint64_t base, bs, be; /* the block and its part in the range */
+	struct plan_unit u[PLAN_UNITS];
+	struct plan plan;
+	uint16_t touched; /* sectors erased or programmed */
+	unsigned fails;	  /* times it was redone */
+	bool confirmed;	  /* an equal chip digest covers [bs, be) */
+	bool unchecked;	  /* erased or programmed since the last write check */
+	bool written;	  /* the plan's programming is done */
+	uint8_t *rb;	  /* bytes read back around erased partial sectors, or NULL */
+	bool redo;	  /* to be planned again from the chip's digests and redone */
+};
+
+struct wr {
+	struct fl_op o;
+	uint32_t addr;
+	uint64_t end;
+	const uint8_t *tgt, *cur;
+	unsigned flags;
+	struct blr_update_stats *st;
+	bool xz;
+	uint64_t xz_in, xz_out; /* bytes compressed so far and what they became */
+	double gain_sum;	/* what 4 KiB digests saved, as shares of what they could have */
+	unsigned gain_n;
+	struct wblk *b;
+	size_t nb;
+	uint64_t erase_total, erase_done, write_total, write_done;
+	bool changed;
+};
+
+/* The part of sector i of blk inside the range; false when there is none. */
+static bool unit_span(const struct wblk *blk, unsigned i, uint64_t *s, uint64_t *e)
+{
+	uint64_t a = blk->base + (uint64_t)i * FL_SECTOR, b = a + FL_SECTOR;
+
+	*s = a < blk->bs ? blk->bs : a;
+	*e = b > blk->be ? blk->be : b;
+	return *s < *e;
+}
+
+static const uint8_t *tgt_at(const struct wr *w, uint64_t a)
+{
+	return w->tgt + (a - w->addr);
+}
+
+/* The block's sectors: present, partial, target blank, and what programming (at the xz ratio
+ * seen so far) and reading back cost. */
+static void init_units(struct wr *w, struct wblk *blk)
+{
+	size_t chunk = fl_write_chunk(w->o.dev);
+	const struct fl_costs *c = &w->o.c;
+	double ratio = w->xz ? (w->xz_in ? (double)w->xz_out / (double)w->xz_in : XZ_PRIOR) : 1.0;
+
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		struct plan_unit *u = &blk->u[i];
+		uint64_t s, e;
+		double sent = FL_SECTOR * (ratio < 1 ? ratio : 1), prog = c->prog * FL_SECTOR;
+
+		if (!unit_span(blk, i, &s, &e)) {
+			*u = (struct plan_unit){.state = PU_ABSENT};
+			continue;
+		}
+		u->tblank = fl_all_ff(tgt_at(w, s), (size_t)(e - s));
+		u->partial = e - s < FL_SECTOR;
+		u->wcost =
+		    c->rtt * sent / (double)chunk + (c->wire * sent > prog ? c->wire * sent : prog);
+		u->rbcost = u->partial ? fl_cost_read(&w->o, FL_SECTOR - (size_t)(e - s)) : 0;
+	}
+}
+
+static void set_states(struct wblk *blk, enum pu_state s)
+{
+	for (unsigned i = 0; i < PLAN_UNITS; i++)
+		if (blk->u[i].state != PU_ABSENT || s == PU_ABSENT)
+			blk->u[i].state = (uint8_t)s;
+}
+
+/* From the current contents the caller gave: exact states, no command. */
+static void known_from_current(const struct wr *w, struct wblk *blk)
+{
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		const uint8_t *c, *t;
+		uint64_t s, e;
+		bool eq = true, prog = true, blank = true;
+
+		if (!unit_span(blk, i, &s, &e))
+			continue;
+		c = w->cur + (s - w->addr);
+		t = tgt_at(w, s);
+		for (size_t k = 0; k < e - s; k++) {
+			eq &= c[k] == t[k];
+			prog &= (c[k] & t[k]) == t[k];
+			blank &= c[k] == FL_FF;
+		}
+		blk->u[i].state = eq ? PU_EQUAL : blank ? PU_BLANK : prog ? PU_PROG : PU_ERASE;
+	}
+}
+
+/* Every sector of blk by its own chip digest: equal, blank, or to be erased. */
+static int hash_units(struct wr *w, struct wblk *blk)
+{
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		uint8_t chip[FL_SHA], want[FL_SHA];
+		uint64_t s, e;
+		int r;
+
+		if (!unit_span(blk, i, &s, &e))
+			continue;
+		r = fl_sha(&w->o, (uint32_t)s, (size_t)(e - s), chip);
+		if (r == BLR_OK)
+			r = fl_host_sha(tgt_at(w, s), (size_t)(e - s), want);
+		if (r != BLR_OK)
+			return r;
+		if (!memcmp(chip, want, FL_SHA)) {
+			blk->u[i].state = PU_EQUAL;
+			continue;
+		}
+		r = fl_blank_sha((size_t)(e - s), want);
+		if (r != BLR_OK)
+			return r;
+		blk->u[i].state = memcmp(chip, want, FL_SHA) ? PU_ERASE : PU_BLANK;
+	}
+	return BLR_OK;
+}
+
+/* 4 KiB digests of a block known only to differ, when what they are expected to save (the
+ * most they could, scaled by what they saved before) exceeds what they cost (OP-13). */
+static int maybe_hash_units(struct wr *w, struct wblk *blk)
+{
+	double most = plan_gain_max(&w->o, blk->base, blk->u), cost = 0, before, after;
+	struct plan p;
+	int r;
+
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		uint64_t s, e;
+
+		if (unit_span(blk, i, &s, &e))
+			cost += fl_cost_hash(&w->o, (size_t)(e - s));
+	}
+	if (most <= 0 || most * (w->gain_sum + 0.5) / (w->gain_n + 1) <= cost)
+		return BLR_OK;
+	before = plan_block(&w->o, blk->base, blk->u, &p);
+	r = hash_units(w, blk);
+	if (r != BLR_OK)
+		return r;
+	after = plan_block(&w->o, blk->base, blk->u, &p);
+	w->gain_sum += before > after ? (before - after) / most : 0;
+	w->gain_n++;
+	return BLR_OK;
+}
+
+/* What the chip holds in blk, from its digests (OP-13). */
+static int known_from_chip(struct wr *w, struct wblk *blk)
+{
+	size_t n = (size_t)(blk->be - blk->bs);
+	uint8_t chip[FL_SHA], want[FL_SHA];
+	int r = fl_sha(&w->o, (uint32_t)blk->bs, n, chip);
+
+	if (r == BLR_OK)
+		r = fl_host_sha(tgt_at(w, blk->bs), n, want);
+	if (r != BLR_OK)
+		return r;
+	if (!memcmp(chip, want, FL_SHA)) {
+		set_states(blk, PU_EQUAL);
+		blk->confirmed = true;
+		return BLR_OK;
+	}
+	r = fl_blank_sha(n, want);
+	if (r != BLR_OK)
+		return r;
+	init_units(w, blk);
+	if (!memcmp(chip, want, FL_SHA)) {
+		for (unsigned i = 0; i < PLAN_UNITS; i++)
+			if (blk->u[i].state != PU_ABSENT)
+				blk->u[i].state = blk->u[i].tblank ? PU_EQUAL : PU_BLANK;
+		return BLR_OK;
+	}
+	set_states(blk, PU_ERASE);
+	return maybe_hash_units(w, blk);
+}
+
+/* The next stretch of blk's plan at or after sector *i: sectors to program, bridged over
+ * sectors whose target is blank (programming 0xFF changes nothing); an edge sector that is
+ * not erased only with its part in the range. false when none is left. */
+static bool next_stretch(const struct wblk *blk, unsigned *i, uint64_t *a, uint64_t *e)
+{
+	uint16_t set = blk->plan.write, er = blk->plan.erase;
+	unsigned j, k;
+
+	while (*i < PLAN_UNITS && !((set >> *i) & 1u))
+		++*i;
+	if (*i >= PLAN_UNITS)
+		return false;
+	for (j = *i, k = *i + 1; k < PLAN_UNITS; k++) {
+		if ((set >> k) & 1u)
+			j = k;
+		else if (blk->u[k].state == PU_ABSENT || !blk->u[k].tblank)
+			break;
+	}
+	*a = blk->base + (uint64_t)*i * FL_SECTOR;
+	*e = blk->base + (uint64_t)(j + 1) * FL_SECTOR;
+	*a = *a < blk->bs && !((er >> *i) & 1u) ? blk->bs : *a;
+	*e = *e > blk->be && !((er >> j) & 1u) ? blk->be : *e;
+	*i = j + 1;
+	return true;
+}
+
+/* Plan blk; the ERASE and WRITE progress totals grow by what it will do. */
+static void plan_totals(struct wr *w, struct wblk *blk)
+{
+	char st[PLAN_UNITS + 1];
+	unsigned i = 0;
+	uint64_t a, e;
+
+	plan_block(&w->o, blk->base, blk->u, &blk->plan);
+	for (unsigned k = 0; k < PLAN_UNITS; k++) {
+		st[k] = "-=bpE"[blk->u[k].state]; /* enum pu_state */
+		w->erase_total += (blk->plan.erase >> k) & 1u ? FL_SECTOR : 0;
+	}
+	st[PLAN_UNITS] = '\0';
+	while (next_stretch(blk, &i, &a, &e))
+		w->write_total += e - a;
+	if (blk->plan.erase || blk->plan.write)
+		dev_dbg(w->o.dev, "block 0x%08x (%s): erase %04x, program %04x, %.0f ms",
+			(unsigned)blk->base, st, blk->plan.erase, blk->plan.write, blk->plan.cost);
+}
+
+/* Phase 1: what every block needs (COMPARE progress). */
+static int compare_blocks(struct wr *w)
+{
+	uint64_t len = w->end - w->addr;
+
+	dev_progress(w->o.dev, BLR_STAGE_COMPARE, 0, len);
+	for (size_t k = 0; k < w->nb; k++) {
+		struct wblk *blk = &w->b[k];
+		int r = BLR_OK;
+
+		if (dev_cancelled(w->o.dev))
+			return BLR_E_CANCELLED;
+		set_states(blk, PU_ABSENT);
+		for (unsigned i = 0; i < PLAN_UNITS; i++) {
+			uint64_t s, e;
+
+			if (unit_span(blk, i, &s, &e))
+				blk->u[i].state = PU_ERASE;
+		}
+		if (!(w->flags & BLR_UPDATE_FULL) && !w->cur)
+			r = known_from_chip(w, blk);
+		else
+			init_units(w, blk);
+		if (r != BLR_OK)
+			return r;
+		if (w->cur && !(w->flags & BLR_UPDATE_FULL))
+			known_from_current(w, blk);
+		plan_totals(w, blk);
+		dev_progress(w->o.dev, BLR_STAGE_COMPARE, blk->be - w->addr, len);
+	}
+	return BLR_OK;
+}
+
+/* Before partial sectors are erased, the chip's bytes of them outside the range are read into
+ * blk->rb (a block-sized image; only the first and last sector of a range can be partial). */
+static int read_back(struct wr *w, struct wblk *blk)
+{
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		uint64_t s, e, a = blk->base + (uint64_t)i * FL_SECTOR;
+		int r = BLR_OK;
+
+		if (!((blk->plan.erase >> i) & 1u) || !unit_span(blk, i, &s, &e) ||
+		    e - s == FL_SECTOR)
+			continue;
+		if (!blk->rb && !(blk->rb = malloc(FL_BLOCK)))
+			return BLR_E_NOMEM;
+		if (s > a)
+			r = fl_read(&w->o, (uint32_t)a, blk->rb + (a - blk->base), (size_t)(s - a),
+				    false);
+		if (r == BLR_OK && e < a + FL_SECTOR)
+			r = fl_read(&w->o, (uint32_t)e, blk->rb + (e - blk->base),
+				    (size_t)(a + FL_SECTOR - e), false);
+		if (r != BLR_OK)
+			return r;
+	}
+	return BLR_OK;
+}
+
+/* The block's bytes as they are to be programmed: the target, and around it the bytes read
+ * back for erased partial sectors (0xFF elsewhere: programming it changes nothing). */
+static void block_image(const struct wr *w, const struct wblk *blk, uint8_t *img)
+{
+	memset(img, FL_FF, FL_BLOCK);
+	for (unsigned i = 0; blk->rb && i < PLAN_UNITS; i++)
+		if ((blk->plan.erase >> i) & 1u)
+			memcpy(img + i * FL_SECTOR, blk->rb + i * FL_SECTOR, FL_SECTOR);
+	memcpy(img + (blk->bs - blk->base), tgt_at(w, blk->bs), (size_t)(blk->be - blk->bs));
+}
+
+static int erase_block(struct wr *w, struct wblk *blk)
+{
+	uint16_t set = blk->plan.erase;
+
+	for (unsigned i = 0; i < PLAN_UNITS;) {
+		unsigned j = i;
+		uint64_t a = blk->base + (uint64_t)i * FL_SECTOR;
+		size_t steps[3] = {0, 0, 0};
+		int r;
+
+		if (!((set >> i) & 1u)) {
+			i++;
+			continue;
+		}
+		while (j < PLAN_UNITS && ((set >> j) & 1u))
+			j++;
+		r = fl_erase(&w->o, (uint32_t)a, (size_t)(j - i) * FL_SECTOR, w->erase_done,
+			     w->erase_total);
+		if (r != BLR_OK)
+			return r;
+		fl_erase_steps(&w->o, a, blk->base + (uint64_t)j * FL_SECTOR, steps);
+		w->st->erases_4k += steps[0];
+		w->st->erases_32k += steps[1];
+		w->st->erases_64k += steps[2];
+		w->st->sectors_erased += j - i;
+		w->erase_done += (uint64_t)(j - i) * FL_SECTOR;
+		w->changed = true;
+		i = j;
+	}
+	return BLR_OK;
+}
+
+/* Program [a, a+n) with data: as an xz stream when that is cheaper, else raw (OP-15). */
+static int write_stretch(struct wr *w, uint64_t a, const uint8_t *data, size_t n)
+{
+	uint8_t *xz = NULL;
+	size_t xz_len = 0, raw = 0;
+	int r = BLR_OK;
+
+	for (size_t i = 0; i < n; i += FL_PAGE) /* the pages raw frames carry */
+		raw += fl_all_ff(data + i, n - i < FL_PAGE ? n - i : FL_PAGE) ? 0 : FL_PAGE;
+	if (w->xz) {
+		r = fl_xz_encode(data, n, &xz, &xz_len);
+		w->xz_in += n;
+		w->xz_out += xz_len;
+	}
+	if (r == BLR_OK && xz &&
+	    fl_cost_send(&w->o, xz_len, n) < XZ_PAYS * fl_cost_send(&w->o, raw, raw)) {
+		r = fl_xz_send(&w->o, (uint32_t)a, xz, xz_len);
+		if (r == BLR_OK) {
+			w->st->bytes_sent_xz += xz_len;
+			w->st->bytes_xz_out += n;
+			w->st->bytes_written += n;
+		}
+	} else if (r == BLR_OK) {
+		uint64_t sent = 0;
+
+		r = fl_write_raw(&w->o, (uint32_t)a, data, n, &sent);
+		w->st->bytes_sent_raw += sent;
+		w->st->bytes_written += sent;
+	}
+	free(xz);
+	if (r == BLR_OK) {
+		w->changed = true;
+		w->write_done += n;
+		dev_progress(w->o.dev, BLR_STAGE_WRITE, w->write_done, w->write_total);
+	}
+	return r;
+}
+
+/* A stretch that reaches outside the range: from the block's image (bytes read back). */
+static int write_outside(struct wr *w, const struct wblk *blk, uint64_t a, uint64_t e)
+{
+	uint8_t *img = malloc(FL_BLOCK);
+	int r;
+
+	if (!img)
+		return BLR_E_NOMEM;
+	block_image(w, blk, img);
+	r = write_stretch(w, a, img + (a - blk->base), (size_t)(e - a));
+	free(img);
+	return r;
+}
+
+/* Phase 2 (OP-15): the programming of every block not yet written. Stretches that continue
+ * each other across blocks go as one (one xz stream, full frames). */
+static int write_all(struct wr *w)
+{
+	uint64_t ms = 0, me = 0; /* stretch of target bytes waiting to be sent */
+	int r = BLR_OK;
+
+	for (size_t k = 0; r == BLR_OK && k < w->nb; k++) {
+		struct wblk *blk = &w->b[k];
+		unsigned i = 0;
+		uint64_t a, e;
+
+		if (!blk->plan.write || blk->written)
+			continue;
+		blk->unchecked = blk->written = true;
+		blk->touched |= blk->plan.write;
+		while (r == BLR_OK && next_stretch(blk, &i, &a, &e)) {
+			if (me == a && a >= blk->bs && e <= blk->be) {
+				me = e;
+				continue;
+			}
+			if (me > ms)
+				r = write_stretch(w, ms, tgt_at(w, ms), (size_t)(me - ms));
+			ms = me = 0;
+			if (r == BLR_OK && (a < blk->bs || e > blk->be))
+				r = write_outside(w, blk, a, e);
+			else
+				ms = a, me = e;
+		}
+	}
+	if (r == BLR_OK && me > ms)
+		r = write_stretch(w, ms, tgt_at(w, ms), (size_t)(me - ms));
+	return r;
+}
+
+/* The erases of blk's plan, after reading back what partial sectors keep. */
+static int erase_phase(struct wr *w, struct wblk *blk)
+{
+	int r;
+
+	if (!blk->plan.erase)
+		return BLR_OK;
+	blk->unchecked = true;
+	blk->touched |= blk->plan.erase;
+	r = read_back(w, blk);
+	return r == BLR_OK ? erase_block(w, blk) : r;
+}
+
+/* The programming of blk's plan alone (a block being redone). */
+static int write_phase(struct wr *w, struct wblk *blk)
+{
+	unsigned i = 0;
+	uint64_t a, e;
+	int r = BLR_OK;
+
+	blk->unchecked = blk->written = true;
+	blk->touched |= blk->plan.write;
+	while (r == BLR_OK && next_stretch(blk, &i, &a, &e))
+		r = a < blk->bs || e > blk->be ? write_outside(w, blk, a, e)
+					       : write_stretch(w, a, tgt_at(w, a), (size_t)(e - a));
+	return r;
+}
+
+static int exec_block(struct wr *w, struct wblk *blk)
+{
+	int r = erase_phase(w, blk);
+
+	return r == BLR_OK ? write_phase(w, blk) : r;
+}
+
+/* A block to redo (OP-17, OP-18): plan it again from the chip's 4 KiB digests. */
+static int replan(struct wr *w, struct wblk *blk)
+{
+	int r;
+
+	init_units(w, blk);
+	set_states(blk, PU_ERASE);
+	r = hash_units(w, blk);
+	if (r == BLR_OK)
+		plan_totals(w, blk);
+	blk->confirmed = blk->written = false;
+	return r;
+}
+
+/* The write check (0x3A) of everything programmed since the last one (OP-16): the loader's
+ * latched programming error and a late FL 0C 00 of the last xz stream arrive here. */
+static int write_check(struct wr *w)
+{
+	bool any = false;
+	int r;
+
+	for (size_t k = 0; k < w->nb; k++)
+		any |= w->b[k].unchecked;
+	if (!any)
+		return BLR_OK;
+	r = blr_flash_write_check(w->o.dev);
+	for (size_t k = 0; r == BLR_OK && k < w->nb; k++)
+		w->b[k].unchecked = w->b[k].redo = false;
+	return r;
+}
+
+/* What can be cured by doing the blocks again: a chip reset, a lost or garbled exchange, a
+ * late programming or xz error, a block that came out wrong (BLR_E_VERIFY). */
+static bool curable(const struct blr_dev *dev, int r)
+{
+	return r == BLR_E_CHIP_RESET || r == BLR_E_TIMEOUT || r == BLR_E_PROTOCOL ||
+	       r == BLR_E_VERIFY || fl_write_failed(dev, r);
+}
+
+/* Before blocks are redone after r: xz off after an xz error or a block that came out wrong
+ * from one; after a programming error the latch cleared (or every write check reports it
+ * again); otherwise the line drained of late replies (a chip reset needs nothing). */
+static int after_failure(struct wr *w, int r)
+{
+	struct blr_dev *dev = w->o.dev;
+	bool xz_bad = (r == BLR_E_DEVICE && dev->last_dev_err == FL_XZ_ERROR) ||
+		      (r == BLR_E_VERIFY && w->st->bytes_sent_xz);
+
+	dev_warn(dev, "%s: planning the blocks again from the chip's hashes", blr_strerror(r));
+	if (xz_bad && w->xz) {
+		dev_warn(dev, "decompress-write failed: writing raw from here on");
+		w->xz = false;
+		w->st->xz_failed = true;
+	}
+	if (r == BLR_E_CHIP_RESET || r == BLR_E_VERIFY)
+		return BLR_OK;
+	if (fl_write_failed(dev, r) && !xz_bad)
+		return fl_clear_latch(&w->o);
+	return ldr_recover(dev);
+}
+
+/* Redo every block marked redo or written since the last write check, until a write check
+ * passes; each block at most FL_TRIES times (OP-17). */
+static int redo(struct wr *w, int r)
+{
+	while (r != BLR_OK) {
+		if (!curable(w->o.dev, r))
+			return r;
+		for (size_t k = 0; k < w->nb; k++) {
+			struct wblk *blk = &w->b[k];
+
+			if ((blk->redo || blk->unchecked) && ++blk->fails > FL_TRIES)
+				return r;
+		}
+		r = after_failure(w, r);
+		for (size_t k = 0; r == BLR_OK && k < w->nb; k++) {
+			struct wblk *blk = &w->b[k];
+
+			if (!blk->redo && !blk->unchecked)
+				continue;
+			blk->redo = true;
+			w->st->repairs++;
+			r = replan(w, blk);
+			if (r == BLR_OK)
+				r = exec_block(w, blk);
+		}
+		if (r == BLR_OK)
+			r = write_check(w);
+	}
+	return BLR_OK;
+}
+
+/* Phase 3 (OP-19): the whole range by the chip's digest; differing blocks are redone. */
+static int verify_all(struct wr *w)
+{
+	uint64_t len = w->end - w->addr;
+	uint8_t want[FL_SHA];
+	int r = fl_host_sha(w->tgt, (size_t)len, want);
+
+	dev_progress(w->o.dev, BLR_STAGE_VERIFY, 0, len);
+	for (unsigned round = 0; r == BLR_OK && round <= FL_TRIES; round++) {
+		bool eq = false, any = false;
+
+		r = fl_chip_equal(&w->o, w->addr, (size_t)len, want, false, &eq, NULL);
+		if (r != BLR_OK || eq) {
+			if (eq)
+				dev_progress(w->o.dev, BLR_STAGE_VERIFY, len, len);
+			return r;
+		}
+		dev_warn(w->o.dev, "the chip's SHA-256 of the range differs: checking each block");
+		for (size_t k = 0; r == BLR_OK && k < w->nb; k++) {
+			struct wblk *blk = &w->b[k];
+			uint8_t d[FL_SHA];
+
+			r = fl_host_sha(tgt_at(w, blk->bs), (size_t)(blk->be - blk->bs), d);
+			if (r == BLR_OK)
+				r = fl_chip_equal(&w->o, (uint32_t)blk->bs,
+						  (size_t)(blk->be - blk->bs), d, true, &eq, NULL);
+			blk->redo = r == BLR_OK && !eq;
+			any |= blk->redo;
+		}
+		if (r == BLR_OK && any)
+			r = redo(w, BLR_E_VERIFY);
+	}
+	return r == BLR_OK ? BLR_E_VERIFY : r;
+}
+
+static int update(struct wr *w)
+{
+	bool all_confirmed = true;
+	/* the plan's hashes measure the chip's hash rate: the round trip first */
+	int r = fl_cost_measure(&w->o);
+
+	if (r == BLR_OK)
+		r = compare_blocks(w);
+
+	/* all erases first, then all programming in as few stretches as possible: programming
+	 * overlaps the line time of the next frame (ORD-2) */
+	for (size_t k = 0; r == BLR_OK && k < w->nb; k++) {
+		r = erase_phase(w, &w->b[k]);
+		if (r != BLR_OK) {
+			w->b[k].redo = true;
+			r = redo(w, r);
+		}
+	}
+	while (r == BLR_OK && (r = write_all(w)) != BLR_OK)
+		r = redo(w, r);
+	for (size_t k = 0; k < w->nb; k++)
+		all_confirmed &= w->b[k].confirmed;
+	if (r == BLR_OK)
+		r = redo(w, write_check(w));
+	if (r != BLR_OK || (w->flags & BLR_UPDATE_NO_VERIFY))
+		return r;
+	if (!w->changed && all_confirmed) {
+		/* every block's own digest equalled the target and nothing was touched since */
+		dev_progress(w->o.dev, BLR_STAGE_VERIFY, w->end - w->addr, w->end - w->addr);
+		return BLR_OK;
+	}
+	return verify_all(w);
+}
+
+int blr_flash_update_ex(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+			const struct blr_update_opts *opts, struct blr_update_stats *stats)
+{
+	struct blr_update_stats st = {0};
+	struct wr w = {.addr = addr, .end = (uint64_t)addr + len, .tgt = buf, .st = &st};
+	int r = fl_check(dev, addr, len, buf != NULL);
+
+	if (stats)
+		*stats = st;
+	if (r != BLR_OK || len == 0)
+		return r;
+	fl_op_init(&w.o, dev);
+	w.flags = opts ? opts->flags : 0;
+	w.cur = opts ? opts->current : NULL;
+	w.xz = fl_xz_available() && fl_xz_loader(dev) && !(w.flags & BLR_UPDATE_NO_XZ);
+	w.nb = (size_t)((w.end - 1) / FL_BLOCK - addr / FL_BLOCK + 1);
+	w.b = calloc(w.nb, sizeof(*w.b));
+	if (!w.b)
+		return BLR_E_NOMEM;
+	for (size_t k = 0; k < w.nb; k++) {
+		struct wblk *blk = &w.b[k];
+
+		blk->base = (addr / FL_BLOCK + k) * FL_BLOCK;
+		blk->bs = blk->base < addr ? addr : blk->base;
+		blk->be = blk->base + FL_BLOCK > w.end ? w.end : blk->base + FL_BLOCK;
+	}
+	st.sectors_total = blr_sector_count(addr, len);
+	r = update(&w);
+	for (size_t k = 0; k < w.nb; k++) {
+		for (unsigned i = 0; i < PLAN_UNITS; i++)
+			st.sectors_skipped +=
+			    w.b[k].u[i].state != PU_ABSENT && !((w.b[k].touched >> i) & 1u);
+		free(w.b[k].rb);
+	}
+	free(w.b);
+	st.bytes_hashed = w.o.bytes_hashed;
+	st.hashes = w.o.hashes;
+	if (stats)
+		*stats = st;
+	return r;
+}
+
+int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+		     unsigned flags, struct blr_update_stats *stats)
+{
+	struct blr_update_opts o = {.flags = flags};
+
+	return blr_flash_update_ex(dev, addr, buf, len, &o, stats);
+}
