@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The write plan of one 64 KiB block (doc/protocol.md OP-13, OP-15): erase what must be
- * erased, never a sector only because it is there (a blank sector is programmed without an
- * erase), and let a 32 or 64 KiB erase take over where it is cheaper than the sector erases
- * plus programming again the equal sectors it wipes.
+ * The plan of an update (doc/protocol.md OP-13, OP-15). Per 64 KiB block: what its sectors
+ * hold, from the chip's digest of the block against the target's and erased flash's, 4 KiB
+ * digests where they pay (judged from what they saved in the blocks before), or from the
+ * caller's current contents; then erase what must be erased, never a sector only because it
+ * is there (a blank sector is programmed without an erase), and let a 32 or 64 KiB erase take
+ * over where it is cheaper than the sector erases plus programming again the equal sectors
+ * it wipes.
  */
+#include <string.h>
+
 #include "lib/plan.h"
 
 #define HALF_UNITS (PLAN_UNITS / 2)
@@ -123,4 +128,244 @@ double plan_gain_max(const struct fl_op *o, uint64_t base, const struct plan_uni
 			best = c;
 	}
 	return best < 0 ? 0 : unknown - best;
+}
+
+/* ---- what the blocks hold ------------------------------------------------------------ */
+
+bool wr_unit_span(const struct wblk *blk, unsigned i, uint64_t *s, uint64_t *e)
+{
+	uint64_t a = blk->base + (uint64_t)i * FL_SECTOR, b = a + FL_SECTOR;
+
+	*s = a < blk->bs ? blk->bs : a;
+	*e = b > blk->be ? blk->be : b;
+	return *s < *e;
+}
+
+const uint8_t *wr_tgt(const struct wr *w, uint64_t a)
+{
+	return w->tgt + (a - w->addr);
+}
+
+/* The block's sectors: present, partial, target blank, and what programming (at the xz ratio
+ * seen so far) and reading back cost. */
+static void init_units(struct wr *w, struct wblk *blk)
+{
+	size_t chunk = fl_write_chunk(w->o.dev);
+	const struct fl_costs *c = &w->o.c;
+	double ratio = w->xz ? (w->xz_in ? (double)w->xz_out / (double)w->xz_in : XZ_PRIOR) : 1.0;
+
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		struct plan_unit *u = &blk->u[i];
+		uint64_t s, e;
+		double sent = FL_SECTOR * (ratio < 1 ? ratio : 1), prog = c->prog * FL_SECTOR;
+
+		if (!wr_unit_span(blk, i, &s, &e)) {
+			*u = (struct plan_unit){.state = PU_ABSENT};
+			continue;
+		}
+		u->tblank = fl_all_ff(wr_tgt(w, s), (size_t)(e - s));
+		u->partial = e - s < FL_SECTOR;
+		u->wcost =
+		    c->rtt * sent / (double)chunk + (c->wire * sent > prog ? c->wire * sent : prog);
+		u->rbcost = u->partial ? fl_cost_read(&w->o, FL_SECTOR - (size_t)(e - s)) : 0;
+	}
+}
+
+static void set_states(struct wblk *blk, enum pu_state s)
+{
+	for (unsigned i = 0; i < PLAN_UNITS; i++)
+		if (blk->u[i].state != PU_ABSENT || s == PU_ABSENT)
+			blk->u[i].state = (uint8_t)s;
+}
+
+/* From the current contents the caller gave: exact states, no command. */
+static void known_from_current(const struct wr *w, struct wblk *blk)
+{
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		const uint8_t *c, *t;
+		uint64_t s, e;
+		bool eq = true, prog = true, blank = true;
+
+		if (!wr_unit_span(blk, i, &s, &e))
+			continue;
+		c = w->cur + (s - w->addr);
+		t = wr_tgt(w, s);
+		for (size_t k = 0; k < e - s; k++) {
+			eq &= c[k] == t[k];
+			prog &= (c[k] & t[k]) == t[k];
+			blank &= c[k] == FL_FF;
+		}
+		blk->u[i].state = eq ? PU_EQUAL : blank ? PU_BLANK : prog ? PU_PROG : PU_ERASE;
+	}
+}
+
+/* Every sector of blk by its own chip digest: equal, blank, or to be erased. */
+static int hash_units(struct wr *w, struct wblk *blk)
+{
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		uint8_t chip[FL_SHA], want[FL_SHA];
+		uint64_t s, e;
+		int r;
+
+		if (!wr_unit_span(blk, i, &s, &e))
+			continue;
+		r = fl_sha(&w->o, (uint32_t)s, (size_t)(e - s), chip);
+		if (r == BLR_OK)
+			r = fl_host_sha(wr_tgt(w, s), (size_t)(e - s), want);
+		if (r != BLR_OK)
+			return r;
+		if (!memcmp(chip, want, FL_SHA)) {
+			blk->u[i].state = PU_EQUAL;
+			continue;
+		}
+		r = fl_blank_sha((size_t)(e - s), want);
+		if (r != BLR_OK)
+			return r;
+		blk->u[i].state = memcmp(chip, want, FL_SHA) ? PU_ERASE : PU_BLANK;
+	}
+	return BLR_OK;
+}
+
+/* 4 KiB digests of a block known only to differ, when what they are expected to save (the
+ * most they could, scaled by what they saved before) exceeds what they cost (OP-13). */
+static int maybe_hash_units(struct wr *w, struct wblk *blk)
+{
+	double most = plan_gain_max(&w->o, blk->base, blk->u), cost = 0, before, after;
+	struct plan p;
+	int r;
+
+	for (unsigned i = 0; i < PLAN_UNITS; i++) {
+		uint64_t s, e;
+
+		if (wr_unit_span(blk, i, &s, &e))
+			cost += fl_cost_hash(&w->o, (size_t)(e - s));
+	}
+	if (most <= 0 || most * (w->gain_sum + 0.5) / (w->gain_n + 1) <= cost)
+		return BLR_OK;
+	before = plan_block(&w->o, blk->base, blk->u, &p);
+	r = hash_units(w, blk);
+	if (r != BLR_OK)
+		return r;
+	after = plan_block(&w->o, blk->base, blk->u, &p);
+	w->gain_sum += before > after ? (before - after) / most : 0;
+	w->gain_n++;
+	return BLR_OK;
+}
+
+/* What the chip holds in blk, from its digests (OP-13). */
+static int known_from_chip(struct wr *w, struct wblk *blk)
+{
+	size_t n = (size_t)(blk->be - blk->bs);
+	uint8_t chip[FL_SHA], want[FL_SHA];
+	int r = fl_sha(&w->o, (uint32_t)blk->bs, n, chip);
+
+	if (r == BLR_OK)
+		r = fl_host_sha(wr_tgt(w, blk->bs), n, want);
+	if (r != BLR_OK)
+		return r;
+	if (!memcmp(chip, want, FL_SHA)) {
+		set_states(blk, PU_EQUAL);
+		blk->confirmed = true;
+		return BLR_OK;
+	}
+	r = fl_blank_sha(n, want);
+	if (r != BLR_OK)
+		return r;
+	init_units(w, blk);
+	if (!memcmp(chip, want, FL_SHA)) {
+		for (unsigned i = 0; i < PLAN_UNITS; i++)
+			if (blk->u[i].state != PU_ABSENT)
+				blk->u[i].state = blk->u[i].tblank ? PU_EQUAL : PU_BLANK;
+		return BLR_OK;
+	}
+	set_states(blk, PU_ERASE);
+	return maybe_hash_units(w, blk);
+}
+
+bool wr_next_stretch(const struct wblk *blk, unsigned *i, uint64_t *a, uint64_t *e)
+{
+	uint16_t set = blk->plan.write, er = blk->plan.erase;
+	unsigned j, k;
+
+	while (*i < PLAN_UNITS && !((set >> *i) & 1u))
+		++*i;
+	if (*i >= PLAN_UNITS)
+		return false;
+	for (j = *i, k = *i + 1; k < PLAN_UNITS; k++) {
+		if ((set >> k) & 1u)
+			j = k;
+		else if (blk->u[k].state == PU_ABSENT || !blk->u[k].tblank)
+			break;
+	}
+	*a = blk->base + (uint64_t)*i * FL_SECTOR;
+	*e = blk->base + (uint64_t)(j + 1) * FL_SECTOR;
+	*a = *a < blk->bs && !((er >> *i) & 1u) ? blk->bs : *a;
+	*e = *e > blk->be && !((er >> j) & 1u) ? blk->be : *e;
+	*i = j + 1;
+	return true;
+}
+
+/* Plan blk; the ERASE and WRITE progress totals grow by what it will do. */
+static void plan_totals(struct wr *w, struct wblk *blk)
+{
+	char st[PLAN_UNITS + 1];
+	unsigned i = 0;
+	uint64_t a, e;
+
+	plan_block(&w->o, blk->base, blk->u, &blk->plan);
+	for (unsigned k = 0; k < PLAN_UNITS; k++) {
+		st[k] = "-=bpE"[blk->u[k].state]; /* enum pu_state */
+		w->erase_total += (blk->plan.erase >> k) & 1u ? FL_SECTOR : 0;
+	}
+	st[PLAN_UNITS] = '\0';
+	while (wr_next_stretch(blk, &i, &a, &e))
+		w->write_total += e - a;
+	if (blk->plan.erase || blk->plan.write)
+		dev_dbg(w->o.dev, "block 0x%08x (%s): erase %04x, program %04x, %.0f ms",
+			(unsigned)blk->base, st, blk->plan.erase, blk->plan.write, blk->plan.cost);
+}
+
+int wr_compare(struct wr *w)
+{
+	uint64_t len = w->end - w->addr;
+
+	dev_progress(w->o.dev, BLR_STAGE_COMPARE, 0, len);
+	for (size_t k = 0; k < w->nb; k++) {
+		struct wblk *blk = &w->b[k];
+		int r = BLR_OK;
+
+		if (dev_cancelled(w->o.dev))
+			return BLR_E_CANCELLED;
+		set_states(blk, PU_ABSENT);
+		for (unsigned i = 0; i < PLAN_UNITS; i++) {
+			uint64_t s, e;
+
+			if (wr_unit_span(blk, i, &s, &e))
+				blk->u[i].state = PU_ERASE;
+		}
+		if (!(w->flags & BLR_UPDATE_FULL) && !w->cur)
+			r = known_from_chip(w, blk);
+		else
+			init_units(w, blk);
+		if (r != BLR_OK)
+			return r;
+		if (w->cur && !(w->flags & BLR_UPDATE_FULL))
+			known_from_current(w, blk);
+		plan_totals(w, blk);
+		dev_progress(w->o.dev, BLR_STAGE_COMPARE, blk->be - w->addr, len);
+	}
+	return BLR_OK;
+}
+
+int wr_replan(struct wr *w, struct wblk *blk)
+{
+	int r;
+
+	init_units(w, blk);
+	set_states(blk, PU_ERASE);
+	r = hash_units(w, blk);
+	if (r == BLR_OK)
+		plan_totals(w, blk);
+	blk->confirmed = blk->written = false;
+	return r;
 }

@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Updates (doc/protocol.md §9.4, OP-13 to OP-19): bring [addr, addr+len) to the target, block
- * by block (64 KiB, clipped to the range).
- *  1. Compare: each block's chip digest against the target's and erased flash's (or the
- *     caller's known current contents); 4 KiB digests where they pay, judged from what they
- *     saved in the blocks before (OP-13).
- *  2. Write: per block the plan of plan.c, executed as erases, xz streams (0x3F) or raw
- *     frames (0x31) and a write check (OP-15, OP-16); a block whose programming failed, whose
- *     xz stream was refused or whose work a chip reset interrupted is planned again from the
- *     chip's 4 KiB digests and redone (OP-17, OP-18).
+ * Updates (doc/protocol.md §9.4, OP-13 to OP-19): bring [addr, addr+len) to the target.
+ *  1. Compare (plan.c): per 64 KiB block what the chip holds, and the block's plan (OP-13).
+ *  2. Write: the erases of every block, then all programming in as few stretches as
+ *     possible, as xz streams (0x3F) or raw frames (0x31), then one write check (OP-15,
+ *     OP-16). Blocks whose programming failed, whose xz stream was refused or whose work a
+ *     chip reset interrupted are planned again from the chip's 4 KiB digests and redone
+ *     (OP-17, OP-18).
  *  3. Verify: the chip's digest of the whole range; differing blocks are found by hash and
- *     redone, each at most FL_TRIES times in a row (OP-19).
+ *     redone (OP-19). No block is redone more than FL_TRIES times.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,268 +17,7 @@
 #include "lib/flash.h"
 #include "lib/plan.h"
 
-#define XZ_PAYS	 0.9 /* raw unless the stream costs less than this share of raw */
-#define XZ_PRIOR 0.5 /* the xz ratio expected before any was measured */
-
-struct wblk {
-	uint64_t base, bs, be; /* the block and its part in the range */
-	struct plan_unit u[PLAN_UNITS];
-	struct plan plan;
-	uint16_t touched; /* sectors erased or programmed */
-	unsigned fails;	  /* times it was redone */
-	bool confirmed;	  /* an equal chip digest covers [bs, be) */
-	bool unchecked;	  /* erased or programmed since the last write check */
-	bool written;	  /* the plan's programming is done */
-	uint8_t *rb;	  /* bytes read back around erased partial sectors, or NULL */
-	bool redo;	  /* to be planned again from the chip's digests and redone */
-};
-
-struct wr {
-	struct fl_op o;
-	uint32_t addr;
-	uint64_t end;
-	const uint8_t *tgt, *cur;
-	unsigned flags;
-	struct blr_update_stats *st;
-	bool xz;
-	uint64_t xz_in, xz_out; /* bytes compressed so far and what they became */
-	double gain_sum;	/* what 4 KiB digests saved, as shares of what they could have */
-	unsigned gain_n;
-	struct wblk *b;
-	size_t nb;
-	uint64_t erase_total, erase_done, write_total, write_done;
-	bool changed;
-};
-
-/* The part of sector i of blk inside the range; false when there is none. */
-static bool unit_span(const struct wblk *blk, unsigned i, uint64_t *s, uint64_t *e)
-{
-	uint64_t a = blk->base + (uint64_t)i * FL_SECTOR, b = a + FL_SECTOR;
-
-	*s = a < blk->bs ? blk->bs : a;
-	*e = b > blk->be ? blk->be : b;
-	return *s < *e;
-}
-
-static const uint8_t *tgt_at(const struct wr *w, uint64_t a)
-{
-	return w->tgt + (a - w->addr);
-}
-
-/* The block's sectors: present, partial, target blank, and what programming (at the xz ratio
- * seen so far) and reading back cost. */
-static void init_units(struct wr *w, struct wblk *blk)
-{
-	size_t chunk = fl_write_chunk(w->o.dev);
-	const struct fl_costs *c = &w->o.c;
-	double ratio = w->xz ? (w->xz_in ? (double)w->xz_out / (double)w->xz_in : XZ_PRIOR) : 1.0;
-
-	for (unsigned i = 0; i < PLAN_UNITS; i++) {
-		struct plan_unit *u = &blk->u[i];
-		uint64_t s, e;
-		double sent = FL_SECTOR * (ratio < 1 ? ratio : 1), prog = c->prog * FL_SECTOR;
-
-		if (!unit_span(blk, i, &s, &e)) {
-			*u = (struct plan_unit){.state = PU_ABSENT};
-			continue;
-		}
-		u->tblank = fl_all_ff(tgt_at(w, s), (size_t)(e - s));
-		u->partial = e - s < FL_SECTOR;
-		u->wcost =
-		    c->rtt * sent / (double)chunk + (c->wire * sent > prog ? c->wire * sent : prog);
-		u->rbcost = u->partial ? fl_cost_read(&w->o, FL_SECTOR - (size_t)(e - s)) : 0;
-	}
-}
-
-static void set_states(struct wblk *blk, enum pu_state s)
-{
-	for (unsigned i = 0; i < PLAN_UNITS; i++)
-		if (blk->u[i].state != PU_ABSENT || s == PU_ABSENT)
-			blk->u[i].state = (uint8_t)s;
-}
-
-/* From the current contents the caller gave: exact states, no command. */
-static void known_from_current(const struct wr *w, struct wblk *blk)
-{
-	for (unsigned i = 0; i < PLAN_UNITS; i++) {
-		const uint8_t *c, *t;
-		uint64_t s, e;
-		bool eq = true, prog = true, blank = true;
-
-		if (!unit_span(blk, i, &s, &e))
-			continue;
-		c = w->cur + (s - w->addr);
-		t = tgt_at(w, s);
-		for (size_t k = 0; k < e - s; k++) {
-			eq &= c[k] == t[k];
-			prog &= (c[k] & t[k]) == t[k];
-			blank &= c[k] == FL_FF;
-		}
-		blk->u[i].state = eq ? PU_EQUAL : blank ? PU_BLANK : prog ? PU_PROG : PU_ERASE;
-	}
-}
-
-/* Every sector of blk by its own chip digest: equal, blank, or to be erased. */
-static int hash_units(struct wr *w, struct wblk *blk)
-{
-	for (unsigned i = 0; i < PLAN_UNITS; i++) {
-		uint8_t chip[FL_SHA], want[FL_SHA];
-		uint64_t s, e;
-		int r;
-
-		if (!unit_span(blk, i, &s, &e))
-			continue;
-		r = fl_sha(&w->o, (uint32_t)s, (size_t)(e - s), chip);
-		if (r == BLR_OK)
-			r = fl_host_sha(tgt_at(w, s), (size_t)(e - s), want);
-		if (r != BLR_OK)
-			return r;
-		if (!memcmp(chip, want, FL_SHA)) {
-			blk->u[i].state = PU_EQUAL;
-			continue;
-		}
-		r = fl_blank_sha((size_t)(e - s), want);
-		if (r != BLR_OK)
-			return r;
-		blk->u[i].state = memcmp(chip, want, FL_SHA) ? PU_ERASE : PU_BLANK;
-	}
-	return BLR_OK;
-}
-
-/* 4 KiB digests of a block known only to differ, when what they are expected to save (the
- * most they could, scaled by what they saved before) exceeds what they cost (OP-13). */
-static int maybe_hash_units(struct wr *w, struct wblk *blk)
-{
-	double most = plan_gain_max(&w->o, blk->base, blk->u), cost = 0, before, after;
-	struct plan p;
-	int r;
-
-	for (unsigned i = 0; i < PLAN_UNITS; i++) {
-		uint64_t s, e;
-
-		if (unit_span(blk, i, &s, &e))
-			cost += fl_cost_hash(&w->o, (size_t)(e - s));
-	}
-	if (most <= 0 || most * (w->gain_sum + 0.5) / (w->gain_n + 1) <= cost)
-		return BLR_OK;
-	before = plan_block(&w->o, blk->base, blk->u, &p);
-	r = hash_units(w, blk);
-	if (r != BLR_OK)
-		return r;
-	after = plan_block(&w->o, blk->base, blk->u, &p);
-	w->gain_sum += before > after ? (before - after) / most : 0;
-	w->gain_n++;
-	return BLR_OK;
-}
-
-/* What the chip holds in blk, from its digests (OP-13). */
-static int known_from_chip(struct wr *w, struct wblk *blk)
-{
-	size_t n = (size_t)(blk->be - blk->bs);
-	uint8_t chip[FL_SHA], want[FL_SHA];
-	int r = fl_sha(&w->o, (uint32_t)blk->bs, n, chip);
-
-	if (r == BLR_OK)
-		r = fl_host_sha(tgt_at(w, blk->bs), n, want);
-	if (r != BLR_OK)
-		return r;
-	if (!memcmp(chip, want, FL_SHA)) {
-		set_states(blk, PU_EQUAL);
-		blk->confirmed = true;
-		return BLR_OK;
-	}
-	r = fl_blank_sha(n, want);
-	if (r != BLR_OK)
-		return r;
-	init_units(w, blk);
-	if (!memcmp(chip, want, FL_SHA)) {
-		for (unsigned i = 0; i < PLAN_UNITS; i++)
-			if (blk->u[i].state != PU_ABSENT)
-				blk->u[i].state = blk->u[i].tblank ? PU_EQUAL : PU_BLANK;
-		return BLR_OK;
-	}
-	set_states(blk, PU_ERASE);
-	return maybe_hash_units(w, blk);
-}
-
-/* The next stretch of blk's plan at or after sector *i: sectors to program, bridged over
- * sectors whose target is blank (programming 0xFF changes nothing); an edge sector that is
- * not erased only with its part in the range. false when none is left. */
-static bool next_stretch(const struct wblk *blk, unsigned *i, uint64_t *a, uint64_t *e)
-{
-	uint16_t set = blk->plan.write, er = blk->plan.erase;
-	unsigned j, k;
-
-	while (*i < PLAN_UNITS && !((set >> *i) & 1u))
-		++*i;
-	if (*i >= PLAN_UNITS)
-		return false;
-	for (j = *i, k = *i + 1; k < PLAN_UNITS; k++) {
-		if ((set >> k) & 1u)
-			j = k;
-		else if (blk->u[k].state == PU_ABSENT || !blk->u[k].tblank)
-			break;
-	}
-	*a = blk->base + (uint64_t)*i * FL_SECTOR;
-	*e = blk->base + (uint64_t)(j + 1) * FL_SECTOR;
-	*a = *a < blk->bs && !((er >> *i) & 1u) ? blk->bs : *a;
-	*e = *e > blk->be && !((er >> j) & 1u) ? blk->be : *e;
-	*i = j + 1;
-	return true;
-}
-
-/* Plan blk; the ERASE and WRITE progress totals grow by what it will do. */
-static void plan_totals(struct wr *w, struct wblk *blk)
-{
-	char st[PLAN_UNITS + 1];
-	unsigned i = 0;
-	uint64_t a, e;
-
-	plan_block(&w->o, blk->base, blk->u, &blk->plan);
-	for (unsigned k = 0; k < PLAN_UNITS; k++) {
-		st[k] = "-=bpE"[blk->u[k].state]; /* enum pu_state */
-		w->erase_total += (blk->plan.erase >> k) & 1u ? FL_SECTOR : 0;
-	}
-	st[PLAN_UNITS] = '\0';
-	while (next_stretch(blk, &i, &a, &e))
-		w->write_total += e - a;
-	if (blk->plan.erase || blk->plan.write)
-		dev_dbg(w->o.dev, "block 0x%08x (%s): erase %04x, program %04x, %.0f ms",
-			(unsigned)blk->base, st, blk->plan.erase, blk->plan.write, blk->plan.cost);
-}
-
-/* Phase 1: what every block needs (COMPARE progress). */
-static int compare_blocks(struct wr *w)
-{
-	uint64_t len = w->end - w->addr;
-
-	dev_progress(w->o.dev, BLR_STAGE_COMPARE, 0, len);
-	for (size_t k = 0; k < w->nb; k++) {
-		struct wblk *blk = &w->b[k];
-		int r = BLR_OK;
-
-		if (dev_cancelled(w->o.dev))
-			return BLR_E_CANCELLED;
-		set_states(blk, PU_ABSENT);
-		for (unsigned i = 0; i < PLAN_UNITS; i++) {
-			uint64_t s, e;
-
-			if (unit_span(blk, i, &s, &e))
-				blk->u[i].state = PU_ERASE;
-		}
-		if (!(w->flags & BLR_UPDATE_FULL) && !w->cur)
-			r = known_from_chip(w, blk);
-		else
-			init_units(w, blk);
-		if (r != BLR_OK)
-			return r;
-		if (w->cur && !(w->flags & BLR_UPDATE_FULL))
-			known_from_current(w, blk);
-		plan_totals(w, blk);
-		dev_progress(w->o.dev, BLR_STAGE_COMPARE, blk->be - w->addr, len);
-	}
-	return BLR_OK;
-}
+#define XZ_PAYS 0.9 /* raw unless the stream costs less than this share of raw */
 
 /* Before partial sectors are erased, the chip's bytes of them outside the range are read into
  * blk->rb (a block-sized image; only the first and last sector of a range can be partial). */
@@ -290,7 +27,7 @@ static int read_back(struct wr *w, struct wblk *blk)
 		uint64_t s, e, a = blk->base + (uint64_t)i * FL_SECTOR;
 		int r = BLR_OK;
 
-		if (!((blk->plan.erase >> i) & 1u) || !unit_span(blk, i, &s, &e) ||
+		if (!((blk->plan.erase >> i) & 1u) || !wr_unit_span(blk, i, &s, &e) ||
 		    e - s == FL_SECTOR)
 			continue;
 		if (!blk->rb && !(blk->rb = malloc(FL_BLOCK)))
@@ -315,7 +52,7 @@ static void block_image(const struct wr *w, const struct wblk *blk, uint8_t *img
 	for (unsigned i = 0; blk->rb && i < PLAN_UNITS; i++)
 		if ((blk->plan.erase >> i) & 1u)
 			memcpy(img + i * FL_SECTOR, blk->rb + i * FL_SECTOR, FL_SECTOR);
-	memcpy(img + (blk->bs - blk->base), tgt_at(w, blk->bs), (size_t)(blk->be - blk->bs));
+	memcpy(img + (blk->bs - blk->base), wr_tgt(w, blk->bs), (size_t)(blk->be - blk->bs));
 }
 
 static int erase_block(struct wr *w, struct wblk *blk)
@@ -418,13 +155,13 @@ static int write_all(struct wr *w)
 			continue;
 		blk->unchecked = blk->written = true;
 		blk->touched |= blk->plan.write;
-		while (r == BLR_OK && next_stretch(blk, &i, &a, &e)) {
+		while (r == BLR_OK && wr_next_stretch(blk, &i, &a, &e)) {
 			if (me == a && a >= blk->bs && e <= blk->be) {
 				me = e;
 				continue;
 			}
 			if (me > ms)
-				r = write_stretch(w, ms, tgt_at(w, ms), (size_t)(me - ms));
+				r = write_stretch(w, ms, wr_tgt(w, ms), (size_t)(me - ms));
 			ms = me = 0;
 			if (r == BLR_OK && (a < blk->bs || e > blk->be))
 				r = write_outside(w, blk, a, e);
@@ -433,7 +170,7 @@ static int write_all(struct wr *w)
 		}
 	}
 	if (r == BLR_OK && me > ms)
-		r = write_stretch(w, ms, tgt_at(w, ms), (size_t)(me - ms));
+		r = write_stretch(w, ms, wr_tgt(w, ms), (size_t)(me - ms));
 	return r;
 }
 
@@ -459,9 +196,9 @@ static int write_phase(struct wr *w, struct wblk *blk)
 
 	blk->unchecked = blk->written = true;
 	blk->touched |= blk->plan.write;
-	while (r == BLR_OK && next_stretch(blk, &i, &a, &e))
+	while (r == BLR_OK && wr_next_stretch(blk, &i, &a, &e))
 		r = a < blk->bs || e > blk->be ? write_outside(w, blk, a, e)
-					       : write_stretch(w, a, tgt_at(w, a), (size_t)(e - a));
+					       : write_stretch(w, a, wr_tgt(w, a), (size_t)(e - a));
 	return r;
 }
 
@@ -470,20 +207,6 @@ static int exec_block(struct wr *w, struct wblk *blk)
 	int r = erase_phase(w, blk);
 
 	return r == BLR_OK ? write_phase(w, blk) : r;
-}
-
-/* A block to redo (OP-17, OP-18): plan it again from the chip's 4 KiB digests. */
-static int replan(struct wr *w, struct wblk *blk)
-{
-	int r;
-
-	init_units(w, blk);
-	set_states(blk, PU_ERASE);
-	r = hash_units(w, blk);
-	if (r == BLR_OK)
-		plan_totals(w, blk);
-	blk->confirmed = blk->written = false;
-	return r;
 }
 
 /* The write check (0x3A) of everything programmed since the last one (OP-16): the loader's
@@ -554,7 +277,7 @@ static int redo(struct wr *w, int r)
 				continue;
 			blk->redo = true;
 			w->st->repairs++;
-			r = replan(w, blk);
+			r = wr_replan(w, blk);
 			if (r == BLR_OK)
 				r = exec_block(w, blk);
 		}
@@ -586,7 +309,7 @@ static int verify_all(struct wr *w)
 			struct wblk *blk = &w->b[k];
 			uint8_t d[FL_SHA];
 
-			r = fl_host_sha(tgt_at(w, blk->bs), (size_t)(blk->be - blk->bs), d);
+			r = fl_host_sha(wr_tgt(w, blk->bs), (size_t)(blk->be - blk->bs), d);
 			if (r == BLR_OK)
 				r = fl_chip_equal(&w->o, (uint32_t)blk->bs,
 						  (size_t)(blk->be - blk->bs), d, true, &eq, NULL);
@@ -606,7 +329,7 @@ static int update(struct wr *w)
 	int r = fl_cost_measure(&w->o);
 
 	if (r == BLR_OK)
-		r = compare_blocks(w);
+		r = wr_compare(w);
 
 	/* all erases first, then all programming in as few stretches as possible: programming
 	 * overlaps the line time of the next frame (ORD-2) */
