@@ -232,13 +232,13 @@ int blr_flash_erase_all(struct blr_dev *dev)
 	return r;
 }
 
-/* CKS-1 of a 0x31 payload: address, pre bytes, then n data bytes, computed incrementally. */
+/* CKS-1 of a 0x31 payload: address, pre bytes, n data bytes, post bytes of 0xFF. */
 static uint8_t frame_sum(uint32_t addr, const uint8_t *pre, unsigned npre, const uint8_t *d,
-			 size_t n)
+			 size_t n, size_t post)
 {
 	uint8_t a[ISP_ADDR_LEN];
-	size_t len = ISP_ADDR_LEN + npre + n;
-	unsigned s = (unsigned)(len & 0xFF) + (unsigned)(len >> 8);
+	size_t len = ISP_ADDR_LEN + npre + n + post;
+	unsigned s = (unsigned)(len & 0xFF) + (unsigned)(len >> 8) + (unsigned)(post * FL_FF);
 
 	put_le32(a, addr);
 	for (unsigned i = 0; i < ISP_ADDR_LEN; i++)
@@ -251,12 +251,13 @@ static uint8_t frame_sum(uint32_t addr, const uint8_t *pre, unsigned npre, const
 }
 
 size_t fl_frame_len(uint32_t addr, const uint8_t *d, size_t avail, size_t max,
-		    const uint8_t *before, size_t nbefore, unsigned *pre)
+		    const uint8_t *before, size_t nbefore, struct fl_frame *f)
 {
 	size_t most = avail < max ? avail : max;
 
 	for (unsigned k = 0; k <= MAX_PRE && k <= addr; k++) {
 		uint8_t pb[MAX_PRE];
+		size_t post;
 		uint8_t s;
 
 		/* the k bytes before addr: what this run already programmed there, else 0xFF;
@@ -267,18 +268,24 @@ size_t fl_frame_len(uint32_t addr, const uint8_t *d, size_t avail, size_t max,
 			most = max - k;
 		if (most == 0)
 			break;
-		s = frame_sum(addr - k, pb, k, d, most);
+		*f = (struct fl_frame){.pre = k};
+		s = frame_sum(addr - k, pb, k, d, most, 0);
 		/* shortening by one byte b changes the sum by -(1 + b), or by -(2 + b) when the
 		 * length field drops below a multiple of 256 */
 		for (size_t n = most; n > 0; n--) {
-			if (s != 0) {
-				*pre = k;
-				return n;
-			}
+			if (s != 0)
+				return f->n = n;
 			s = (uint8_t)(s - d[n - 1] - ((ISP_ADDR_LEN + k + n) % 256 == 0 ? 2 : 1));
 		}
+		/* only 0xFF after the first byte: pad with 0xFF (programming it changes
+		 * nothing) until the length field passes a multiple of 256, which adds 1 */
+		post = 256 - (ISP_ADDR_LEN + k + most) % 256;
+		if (k + most + post <= max && frame_sum(addr - k, pb, k, d, most, post) != 0) {
+			f->post = post;
+			return f->n = most;
+		}
 	}
-	*pre = 0;
+	*f = (struct fl_frame){0};
 	return 0;
 }
 
@@ -300,7 +307,7 @@ int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len,
 	if (!p)
 		return BLR_E_NOMEM;
 	for (size_t done = 0; done < len;) {
-		unsigned pre = 0;
+		struct fl_frame f;
 		size_t n;
 
 		if (buf[done] == FL_FF) { /* nothing to program (WRITE-2) */
@@ -312,23 +319,24 @@ int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len,
 			break;
 		}
 		n = fl_frame_len(addr + (uint32_t)done, buf + done, len - done, chunk, buf, done,
-				 &pre);
+				 &f);
 		if (n == 0) {
 			r = BLR_E_INVAL;
 			break;
 		}
-		put_le32(p, addr + (uint32_t)(done - pre));
-		for (unsigned i = 0; i < pre; i++)
-			p[ISP_ADDR_LEN + i] = done >= pre - i ? buf[done - (pre - i)] : FL_FF;
-		memcpy(p + ISP_ADDR_LEN + pre, buf + done, n);
+		put_le32(p, addr + (uint32_t)(done - f.pre));
+		for (unsigned i = 0; i < f.pre; i++)
+			p[ISP_ADDR_LEN + i] = done >= f.pre - i ? buf[done - (f.pre - i)] : FL_FF;
+		memcpy(p + ISP_ADDR_LEN + f.pre, buf + done, n);
+		memset(p + ISP_ADDR_LEN + f.pre + n, FL_FF, f.post);
 		/* re-sending a frame programs the same bits again: harmless on NOR (OP-4) */
-		r = ldr_command(dev, ISP_FLASH_WRITE, p, ISP_ADDR_LEN + pre + n, NULL, 0, NULL, 0,
-				FL_TRIES);
+		r = ldr_command(dev, ISP_FLASH_WRITE, p, ISP_ADDR_LEN + f.pre + n + f.post, NULL, 0,
+				NULL, 0, FL_TRIES);
 		r = ldr_late_fl(dev, ISP_FLASH_WRITE, r);
 		if (r != BLR_OK)
 			break;
 		if (sent)
-			*sent += pre + n;
+			*sent += n;
 		done += n;
 	}
 	free(p);

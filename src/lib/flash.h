@@ -84,14 +84,19 @@ int fl_clear_latch(struct fl_op *o);
  * program on erased flash, WRITE-2). *sent (may be NULL) adds the data bytes sent. */
 int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len, uint64_t *sent);
 /*
- * Frame boundaries (OP-14): the number of bytes, at most max (>= 1), of a 0x31 frame that
- * starts at addr with the bytes d[0..avail) whose checksum (CKS-1) is not 0, the loader's
- * "do not check" value (CKS-3). *pre (0..3) gets how many bytes before addr the frame must
- * start at instead (they are programmed again with before[], 0xFF where before is short:
- * both leave the flash as it is). 0 if no such frame exists (never seen in practice).
+ * Frame boundaries (OP-14): a 0x31 frame at addr with the bytes d[0..avail) whose checksum
+ * (CKS-1) is not 0, the loader's "do not check" value (CKS-3). Returns f->n, the most data
+ * bytes (at most max - pre - post, >= 1) such a frame can carry; f->pre (0..3) bytes before
+ * addr are sent again first (before[nbefore - pre..], 0xFF where before is short) and f->post
+ * bytes of 0xFF follow the data: programming either changes nothing (WRITE-2). 0 if no such
+ * frame exists (never seen: it takes a first byte and then only 0xFF at address 0).
  */
+struct fl_frame {
+	unsigned pre;
+	size_t n, post;
+};
 size_t fl_frame_len(uint32_t addr, const uint8_t *d, size_t avail, size_t max,
-		    const uint8_t *before, size_t nbefore, unsigned *pre);
+		    const uint8_t *before, size_t nbefore, struct fl_frame *f);
 /* A device error of the early-OK writes: the late FL 06 00 / 0B 00 (programming) or the
  * FL 0C 00 of a bad xz stream (XZ-3). */
 bool fl_write_failed(const struct blr_dev *dev, int r);
