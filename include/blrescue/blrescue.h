@@ -274,7 +274,8 @@ struct blr_read_stats {
  * is asked again before it ends the call. BLR_E_VERIFY only when the same piece keeps coming
  * back different from the chip's (re-asked) digest; buf then holds what arrived.
  * sha256 (may be NULL) gets the SHA-256 of the range, which the chip confirmed (its digest of
- * the whole range, or every piece by its own digest); on BLR_E_VERIFY the chip's last digest.
+ * the whole range, or every piece by its own digest); on BLR_E_VERIFY the chip's last digest
+ * of the whole range (zeros when the failing piece was hashed alone, with on_block).
  * opts and stats may be NULL. Progress: BLR_STAGE_READ (bytes of the range settled) and
  * BLR_STAGE_VERIFY.
  */

@@ -50,6 +50,7 @@ uint32_t fl_write_chunk(struct blr_dev *dev)
 	return c > WRITE_CHUNK_MAX ? WRITE_CHUNK_MAX : c;
 }
 
+/* The read chunk in use, or before the first read the one expected (OP-1). */
 uint32_t fl_read_chunk(struct blr_dev *dev)
 {
 	if (dev->read_chunk)
@@ -57,7 +58,7 @@ uint32_t fl_read_chunk(struct blr_dev *dev)
 	if (dev->info.loader_build)
 		return dev->frame_limit >= ISP_LDR_NEW_MAX_PAYLOAD ? READ_CHUNK_NEW
 								   : READ_CHUNK_OLD;
-	return dev->has_boot_info ? READ_CHUNK_NEW : READ_CHUNK_SAFE;
+	return dev->has_boot_info ? READ_CHUNK_NEW : READ_CHUNK_OLD;
 }
 
 /* A chip reset (the ROM answered; the exchange reloaded the loader): the command that got it
@@ -125,7 +126,8 @@ int fl_read(struct fl_op *o, uint32_t addr, uint8_t *buf, size_t len, bool repor
 	int r = BLR_OK;
 
 	if (!dev->read_chunk) {
-		dev->read_chunk = fl_read_chunk(dev);
+		/* an unknown build starts small and learns its clamp (OP-1) */
+		dev->read_chunk = dev->info.loader_build ? fl_read_chunk(dev) : READ_CHUNK_SAFE;
 		dev->read_chunk_probed = dev->info.loader_build != NULL;
 	}
 	if (!dev->read_chunk_probed)
@@ -297,6 +299,12 @@ bool fl_write_failed(const struct blr_dev *dev, int r)
 				     c == ISP_FL_DECOMPRESS_WRITE_ERROR || c == FL_XZ_ERROR);
 }
 
+void fl_write_progress(const struct fl_op *o, uint64_t done)
+{
+	if (o->prog_total)
+		dev_progress(o->dev, BLR_STAGE_WRITE, o->prog_base + done, o->prog_total);
+}
+
 int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len, uint64_t *sent)
 {
 	struct blr_dev *dev = o->dev;
@@ -338,6 +346,7 @@ int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len,
 		if (sent)
 			*sent += n;
 		done += n;
+		fl_write_progress(o, done);
 	}
 	free(p);
 	return r;
@@ -351,6 +360,7 @@ int blr_flash_write(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size
 	if (r != BLR_OK)
 		return r;
 	fl_op_init(&o, dev);
+	o.prog_total = len;
 	dev_progress(dev, BLR_STAGE_WRITE, 0, len);
 	r = fl_write_raw(&o, addr, buf, len, NULL);
 	if (r == BLR_OK)

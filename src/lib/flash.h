@@ -44,7 +44,12 @@ struct fl_op {
 	struct fl_costs c;
 	uint64_t bytes_read, bytes_hashed;
 	unsigned hashes, resets;
+	/* WRITE progress of fl_write_raw and fl_xz_send: prog_base + flash bytes done of
+	 * prog_total (0: none) */
+	uint64_t prog_base, prog_total;
 };
+/* WRITE progress: done of n flash bytes of the current write. */
+void fl_write_progress(const struct fl_op *o, uint64_t done);
 
 void fl_op_init(struct fl_op *o, struct blr_dev *dev);
 /* A command of req request bytes and rsp reply bytes that made the device work work_ms took
@@ -125,7 +130,7 @@ bool fl_xz_loader(const struct blr_dev *dev);
 /* Encode in[0..n) as an xz stream the loader's decoder takes (XZ-2): CRC32, one LZMA2
  * filter with a 32 KiB dictionary. *out is malloc'ed. BLR_E_UNSUPPORTED without liblzma. */
 int fl_xz_encode(const uint8_t *in, size_t n, uint8_t **out, size_t *out_len);
-/* Send an xz stream that expands to the flash at addr in 0x3F packets (XZ-1). */
-int fl_xz_send(struct fl_op *o, uint32_t addr, const uint8_t *xz, size_t n);
+/* Send an xz stream that expands to out bytes of flash at addr in 0x3F packets (XZ-1). */
+int fl_xz_send(struct fl_op *o, uint32_t addr, const uint8_t *xz, size_t n, size_t out);
 
 #endif

@@ -498,7 +498,7 @@ int blr_flash_read_ex(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t l
 	static const struct blr_read_opts none;
 	struct blr_read_stats st = {0};
 	struct rd rd = {.addr = addr, .end = (uint64_t)addr + len, .buf = buf};
-	uint8_t digest[FL_SHA];
+	uint8_t digest[FL_SHA] = {0};
 	int r = fl_check(dev, addr, len, buf || !len);
 
 	if (stats)

@@ -94,6 +94,8 @@ static int write_stretch(struct wr *w, uint64_t a, const uint8_t *data, size_t n
 	size_t xz_len = 0, raw = 0;
 	int r = BLR_OK;
 
+	w->o.prog_base = w->write_done;
+	w->o.prog_total = w->write_total;
 	for (size_t i = 0; i < n; i += FL_PAGE) /* the pages raw frames carry */
 		raw += fl_all_ff(data + i, n - i < FL_PAGE ? n - i : FL_PAGE) ? 0 : FL_PAGE;
 	if (w->xz) {
@@ -103,7 +105,7 @@ static int write_stretch(struct wr *w, uint64_t a, const uint8_t *data, size_t n
 	}
 	if (r == BLR_OK && xz &&
 	    fl_cost_send(&w->o, xz_len, n) < XZ_PAYS * fl_cost_send(&w->o, raw, raw)) {
-		r = fl_xz_send(&w->o, (uint32_t)a, xz, xz_len);
+		r = fl_xz_send(&w->o, (uint32_t)a, xz, xz_len, n);
 		if (r == BLR_OK) {
 			w->st->bytes_sent_xz += xz_len;
 			w->st->bytes_xz_out += n;

@@ -95,7 +95,7 @@ static int send_packet(struct fl_op *o, const uint8_t *p, size_t n)
 	return ldr_late_fl(o->dev, ISP_FLASH_WRITE, r);
 }
 
-int fl_xz_send(struct fl_op *o, uint32_t addr, const uint8_t *xz, size_t n)
+int fl_xz_send(struct fl_op *o, uint32_t addr, const uint8_t *xz, size_t n, size_t out)
 {
 	struct blr_dev *dev = o->dev;
 	size_t chunk = fl_write_chunk(dev);
@@ -130,6 +130,7 @@ int fl_xz_send(struct fl_op *o, uint32_t addr, const uint8_t *xz, size_t n)
 		}
 		r = send_packet(o, p, ISP_ADDR_LEN + k);
 		off += k;
+		fl_write_progress(o, (uint64_t)out * off / n);
 	}
 	free(p);
 	return r;

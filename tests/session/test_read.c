@@ -285,6 +285,26 @@ static void edges_and_arguments(void **state)
 	rig_free(g);
 }
 
+/* An old build (21 commands, reads clamped at 0x2404, unknown to the library): the read
+ * chunk is learned on the way and blank regions are skipped all the same. */
+static void old_loader_read(void **state)
+{
+	struct emu_config cfg;
+	struct rig *g;
+	struct blr_read_stats st;
+	(void)state;
+
+	emu_config_defaults(&cfg);
+	cfg.old_loader = true;
+	g = rig_new(&cfg, FX_FIXTURE_PINECONE);
+	assert_int_equal(blr_flash_read_ex(g->f.dev, 0, g->buf, 2 * MIB, NULL, NULL, &st), BLR_OK);
+	assert_memory_equal(g->buf, g->f.flash, 2 * MIB);
+	assert_true(st.bytes_blank >= MIB);
+	/* 8 KiB chunks (learned), not 4 KiB */
+	assert_true(g->w.frames[0x32] < st.bytes_read / 8192 + 16);
+	rig_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +316,7 @@ int main(void)
 	    cmocka_unit_test(persistent_corruption_fails),
 	    cmocka_unit_test(corrupted_hash_reply),
 	    cmocka_unit_test(edges_and_arguments),
+	    cmocka_unit_test(old_loader_read),
 	};
 
 	return cmocka_run_group_tests_name("verified reads", tests, NULL, NULL);
