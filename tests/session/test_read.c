@@ -22,34 +22,6 @@
 #define MIB (1024u * 1024u)
 #define SEC BLR_SECTOR_SIZE
 
-struct rig {
-	struct fx f;
-	struct wiretap w;
-	uint8_t *buf;
-};
-
-static struct rig *rig_new(const struct emu_config *cfg, enum fx_fill fill)
-{
-	struct rig *g = calloc(1, sizeof(*g));
-
-	assert_non_null(g);
-	fx_init(&g->f, cfg, fill);
-	wiretap_attach(&g->w, &g->f);
-	assert_int_equal(fx_connect(&g->f), BLR_OK);
-	g->buf = malloc(g->f.cfg.flash_size);
-	assert_non_null(g->buf);
-	memset(&g->w.frames, 0, sizeof(g->w.frames));
-	g->w.rx_bytes = 0;
-	return g;
-}
-
-static void rig_free(struct rig *g)
-{
-	fx_free(&g->f);
-	free(g->buf);
-	free(g);
-}
-
 static void sha_of(const uint8_t *p, size_t n, uint8_t out[32])
 {
 	assert_int_equal(blr_sha256(p, n, out), 0);

@@ -124,3 +124,25 @@ void wiretap_attach(struct wiretap *w, struct fx *f)
 	w->inner = f->t;
 	f->dev->t = (struct blr_transport){&wt_ops, w};
 }
+
+struct rig *rig_new(const struct emu_config *cfg, enum fx_fill fill)
+{
+	struct rig *g = calloc(1, sizeof(*g));
+
+	assert_non_null(g);
+	fx_init(&g->f, cfg, fill);
+	wiretap_attach(&g->w, &g->f);
+	assert_int_equal(fx_connect(&g->f), BLR_OK);
+	g->buf = malloc(g->f.cfg.flash_size);
+	assert_non_null(g->buf);
+	memset(&g->w.frames, 0, sizeof(g->w.frames));
+	g->w.rx_bytes = 0;
+	return g;
+}
+
+void rig_free(struct rig *g)
+{
+	fx_free(&g->f);
+	free(g->buf);
+	free(g);
+}

@@ -38,4 +38,14 @@ struct wiretap {
 /* Put the tap between f's device context and its emulator transport. */
 void wiretap_attach(struct wiretap *w, struct fx *f);
 
+/* An emulator fixture with the tap in place, connected, counters cleared, and a buffer of
+ * the flash's size. Fails the test on error. */
+struct rig {
+	struct fx f;
+	struct wiretap w;
+	uint8_t *buf;
+};
+struct rig *rig_new(const struct emu_config *cfg, enum fx_fill fill);
+void rig_free(struct rig *g);
+
 #endif
