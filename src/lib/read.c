@@ -356,7 +356,7 @@ static int confirm_run(struct rd *rd, uint64_t s, uint64_t e)
 	return r;
 }
 
-/* Call fn for every maximal run of units in state s (for confirm) or TODO (for read). */
+/* Every maximal run of predicted units confirmed (predicted), or of TODO units read. */
 static int each_run(struct rd *rd, bool predicted)
 {
 	int r = BLR_OK;
@@ -403,7 +403,10 @@ static int predict_units(struct rd *rd)
 		for (size_t i = uidx(rd, a); i <= uidx(rd, b - 1); i++) {
 			uint64_t us = (rd->first + i) * FL_SECTOR, ue = us + FL_SECTOR;
 
-			if ((us >= a || us < rd->addr) && (ue <= b || ue > rd->end))
+			/* only units the block covers whole (their part in the range) */
+			us = us < rd->addr ? rd->addr : us;
+			ue = ue > rd->end ? rd->end : ue;
+			if (us >= a && ue <= b)
 				rd->u[i] = U_HELD;
 		}
 	}
