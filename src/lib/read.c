@@ -309,6 +309,8 @@ static int read_run(struct rd *rd, uint64_t s, uint64_t e)
 	while (r == BLR_OK && p < e) {
 		uint64_t n = p + fl_read_chunk(rd->o.dev), blk = (p / FL_BLOCK + 1) * FL_BLOCK;
 
+		if (dev_cancelled(rd->o.dev))
+			return BLR_E_CANCELLED;
 		if (predict) {
 			r = probe(rd, &p, e, &run, &predict);
 			continue;
@@ -348,7 +350,7 @@ static int confirm_run(struct rd *rd, uint64_t s, uint64_t e)
 		uint64_t be = (b / FL_BLOCK + 1) * FL_BLOCK;
 
 		be = be > e ? e : be;
-		r = check(rd, b, be, false, &eq, chip);
+		r = dev_cancelled(rd->o.dev) ? BLR_E_CANCELLED : check(rd, b, be, false, &eq, chip);
 		if (r == BLR_OK && !eq)
 			r = settle_diff(rd, b, be, chip, 0.5, false);
 		b = be;

@@ -91,14 +91,22 @@ static int erase_block(struct wr *w, struct wblk *blk)
 static int write_stretch(struct wr *w, uint64_t a, const uint8_t *data, size_t n)
 {
 	uint8_t *xz = NULL;
-	size_t xz_len = 0, raw = 0;
+	size_t xz_len = 0, raw = 0, n_xz = n;
 	int r = BLR_OK;
 
 	w->o.prog_base = w->write_done;
 	w->o.prog_total = w->write_total;
 	for (size_t i = 0; i < n; i += FL_PAGE) /* the pages raw frames carry */
 		raw += fl_all_ff(data + i, n - i < FL_PAGE ? n - i : FL_PAGE) ? 0 : FL_PAGE;
-	if (w->xz) {
+	if (w->xz && n > FL_BLOCK) {
+		/* a sample first: incompressible data are not worth the whole encoding */
+		r = fl_xz_encode(data, FL_BLOCK, &xz, &xz_len);
+		if (r == BLR_OK && xz_len > XZ_PAYS * FL_BLOCK)
+			n_xz = 0;
+		free(xz);
+		xz = NULL;
+	}
+	if (r == BLR_OK && w->xz && n_xz) {
 		r = fl_xz_encode(data, n, &xz, &xz_len);
 		w->xz_in += n;
 		w->xz_out += xz_len;
