@@ -59,6 +59,7 @@ struct wblk {
 	unsigned fails;	  /* times it was redone */
 	bool confirmed;	  /* an equal chip digest covers [bs, be) */
 	bool unchecked;	  /* erased or programmed since the last write check */
+	bool erased;	  /* the plan's erases are done */
 	bool written;	  /* the plan's programming is done */
 	uint8_t *rb;	  /* bytes read back around erased partial sectors, or NULL */
 	bool redo;	  /* to be planned again from the chip's digests and redone */

@@ -55,36 +55,76 @@ static void block_image(const struct wr *w, const struct wblk *blk, uint8_t *img
 	memcpy(img + (blk->bs - blk->base), wr_tgt(w, blk->bs), (size_t)(blk->be - blk->bs));
 }
 
-static int erase_block(struct wr *w, struct wblk *blk)
+/* Erase [a, e) (sector boundaries): pieces of OP-3, steps counted as the loader takes them. */
+static int erase_range(struct wr *w, uint64_t a, uint64_t e)
 {
-	uint16_t set = blk->plan.erase;
+	size_t steps[3] = {0, 0, 0};
+	int r = fl_erase(&w->o, (uint32_t)a, (size_t)(e - a), w->erase_done, w->erase_total);
 
-	for (unsigned i = 0; i < PLAN_UNITS;) {
-		unsigned j = i;
-		uint64_t a = blk->base + (uint64_t)i * FL_SECTOR;
-		size_t steps[3] = {0, 0, 0};
-		int r;
-
-		if (!((set >> i) & 1u)) {
-			i++;
-			continue;
-		}
-		while (j < PLAN_UNITS && ((set >> j) & 1u))
-			j++;
-		r = fl_erase(&w->o, (uint32_t)a, (size_t)(j - i) * FL_SECTOR, w->erase_done,
-			     w->erase_total);
-		if (r != BLR_OK)
-			return r;
-		fl_erase_steps(&w->o, a, blk->base + (uint64_t)j * FL_SECTOR, steps);
-		w->st->erases_4k += steps[0];
-		w->st->erases_32k += steps[1];
-		w->st->erases_64k += steps[2];
-		w->st->sectors_erased += j - i;
-		w->erase_done += (uint64_t)(j - i) * FL_SECTOR;
-		w->changed = true;
-		i = j;
-	}
+	if (r != BLR_OK)
+		return r;
+	fl_erase_steps(&w->o, a, e, steps);
+	w->st->erases_4k += steps[0];
+	w->st->erases_32k += steps[1];
+	w->st->erases_64k += steps[2];
+	w->st->sectors_erased += (size_t)((e - a) / FL_SECTOR);
+	w->erase_done += e - a;
+	w->changed = true;
 	return BLR_OK;
+}
+
+/* The next run of sectors blk's plan erases, at or after sector *i: [*a, *e). */
+static bool next_erase(const struct wblk *blk, unsigned *i, uint64_t *a, uint64_t *e)
+{
+	unsigned j;
+
+	while (*i < PLAN_UNITS && !((blk->plan.erase >> *i) & 1u))
+		++*i;
+	if (*i >= PLAN_UNITS)
+		return false;
+	for (j = *i; j < PLAN_UNITS && ((blk->plan.erase >> j) & 1u); j++)
+		;
+	*a = blk->base + (uint64_t)*i * FL_SECTOR;
+	*e = blk->base + (uint64_t)j * FL_SECTOR;
+	*i = j;
+	return true;
+}
+
+/* Before blk is erased: marked, and what its partial sectors keep read back. */
+static int erase_begin(struct wr *w, struct wblk *blk)
+{
+	blk->unchecked = blk->erased = true;
+	blk->touched |= blk->plan.erase;
+	return read_back(w, blk);
+}
+
+/* Phase 2a (OP-15): the erases of every block not yet erased, runs that continue each other
+ * across blocks sent as one range (OP-3 cuts it into pieces). */
+static int erase_all(struct wr *w)
+{
+	uint64_t ms = 0, me = 0; /* run waiting to be erased */
+	int r = BLR_OK;
+
+	for (size_t k = 0; r == BLR_OK && k < w->nb; k++) {
+		struct wblk *blk = &w->b[k];
+		unsigned i = 0;
+		uint64_t a, e;
+
+		if (!blk->plan.erase || blk->erased)
+			continue;
+		r = erase_begin(w, blk);
+		while (r == BLR_OK && next_erase(blk, &i, &a, &e)) {
+			if (me == a && me > ms) {
+				me = e;
+				continue;
+			}
+			if (me > ms)
+				r = erase_range(w, ms, me);
+			ms = a;
+			me = e;
+		}
+	}
+	return r == BLR_OK && me > ms ? erase_range(w, ms, me) : r;
 }
 
 /* Program [a, a+n) with data: as an xz stream when that is cheaper, else raw (OP-15). */
@@ -187,14 +227,16 @@ static int write_all(struct wr *w)
 /* The erases of blk's plan, after reading back what partial sectors keep. */
 static int erase_phase(struct wr *w, struct wblk *blk)
 {
+	unsigned i = 0;
+	uint64_t a, e;
 	int r;
 
 	if (!blk->plan.erase)
 		return BLR_OK;
-	blk->unchecked = true;
-	blk->touched |= blk->plan.erase;
-	r = read_back(w, blk);
-	return r == BLR_OK ? erase_block(w, blk) : r;
+	r = erase_begin(w, blk);
+	while (r == BLR_OK && next_erase(blk, &i, &a, &e))
+		r = erase_range(w, a, e);
+	return r;
 }
 
 /* The programming of blk's plan alone (a block being redone). */
@@ -343,13 +385,8 @@ static int update(struct wr *w)
 
 	/* all erases first, then all programming in as few stretches as possible: programming
 	 * overlaps the line time of the next frame (ORD-2) */
-	for (size_t k = 0; r == BLR_OK && k < w->nb; k++) {
-		r = erase_phase(w, &w->b[k]);
-		if (r != BLR_OK) {
-			w->b[k].redo = true;
-			r = redo(w, r);
-		}
-	}
+	while (r == BLR_OK && (r = erase_all(w)) != BLR_OK)
+		r = redo(w, r);
 	while (r == BLR_OK && (r = write_all(w)) != BLR_OK)
 		r = redo(w, r);
 	for (size_t k = 0; k < w->nb; k++)
