@@ -341,13 +341,18 @@ static size_t blank_targets(const struct wr *w, size_t k)
  * too 9 times in 10, that is cheaper than their round trips (OP-13). *blank: it is. */
 static int blank_run(struct wr *w, size_t k, size_t n, bool *blank)
 {
-	uint64_t a = w->b[k].bs, e = w->b[k + n - 1].be;
-	double by_block = (double)n * fl_cost_hash(&w->o, 0) + w->o.c.hash * (double)(e - a);
+	uint64_t a, e;
+	double by_block;
 	uint8_t want[FL_SHA];
 	int r;
 
 	*blank = false;
-	if (n < 2 || P_BLANK_STAYS * by_block <= fl_cost_hash(&w->o, (size_t)(e - a)))
+	if (n < 2)
+		return BLR_OK;
+	a = w->b[k].bs;
+	e = w->b[k + n - 1].be;
+	by_block = (double)n * fl_cost_hash(&w->o, 0) + w->o.c.hash * (double)(e - a);
+	if (P_BLANK_STAYS * by_block <= fl_cost_hash(&w->o, (size_t)(e - a)))
 		return BLR_OK;
 	r = fl_blank_sha((size_t)(e - a), want);
 	return r == BLR_OK
