@@ -229,51 +229,152 @@ int blr_reset(struct blr_dev *dev);
  * blr_flash_compare's diff array. */
 size_t blr_sector_count(uint32_t addr, size_t len);
 
+/* ---- verified reads (doc/protocol.md §9.4, OP-7 to OP-12) -------------------------------------- */
+
+/* A piece of the flash whose bytes the chip confirmed: its own SHA-256 (0x3D) of
+ * [addr, addr+len) equalled the SHA-256 of the bytes the host holds for it. */
+struct blr_block {
+	uint32_t addr;
+	uint32_t len;
+	uint8_t sha256[32];
+};
+
+/* Called once for each block of the range as soon as its bytes in the caller's buffer are
+ * final and confirmed by the chip (blank, equal to base, held, or read and hashed), in
+ * ascending address order within each phase (held/base blocks first, then the rest). */
+typedef void (*blr_block_fn)(void *user, const struct blr_block *block);
+
+enum blr_read_flags {
+	BLR_READ_NO_SKIP = 1 << 0, /* read every byte: no blank probing (base and held still used) */
+};
+
 /*
- * Read len bytes at addr into buf (blr_flash_read), then have the chip hash the same range
- * (0x3D) and compare that with the SHA-256 of what arrived: every byte read is checked against
- * the chip's own SHA-256. sha256 (may be NULL) gets the chip's digest, also on a mismatch.
- * BLR_E_VERIFY when the digests differ (buf then holds what arrived); other errors as
- * blr_flash_read and blr_flash_sha256.
+ * Options of blr_flash_read_ex; all zero/NULL is a plain verified read (blank regions found by
+ * the chip's hash and not read, the whole range checked at the end, repaired on a mismatch).
+ *
+ * Resume: a command that keeps a sidecar of the blocks on_block reported can, after an
+ * interruption, load the partial dump into buf and pass those blocks as held: each one whose
+ * bytes in buf still have the recorded SHA-256 is checked against the chip by hash instead of
+ * being read (blocks that no longer match are read again). Held blocks must lie inside the
+ * range; overlapping blocks are allowed.
  */
+struct blr_read_opts {
+	unsigned flags;		      /* enum blr_read_flags */
+	const uint8_t *base;	      /* an earlier dump of the same range (len bytes) or NULL:
+				       * only blocks whose chip hash differs from it are read */
+	const struct blr_block *held; /* blocks of buf that already hold the flash's bytes */
+	size_t nheld;
+	/* Report each confirmed block (for a sidecar). When set, every block that is read is
+	 * also hashed by the chip right away (at most 64 KiB each), which costs about 10 % of
+	 * the read time, so that every report is final. */
+	blr_block_fn on_block;
+	void *user;
+};
+
+struct blr_read_stats {
+	uint64_t bytes_read;   /* flash bytes that came over the line (0x32), repairs included */
+	uint64_t bytes_blank;  /* not read: the chip's hash showed all 0xFF */
+	uint64_t bytes_base;   /* not read: the chip's hash equalled base */
+	uint64_t bytes_held;   /* not read: held blocks the chip's hash confirmed */
+	uint64_t bytes_hashed; /* bytes the chip hashed (0x3D), the final check included */
+	unsigned hashes;       /* 0x3D commands */
+	unsigned probes;       /* of which blank probes */
+	unsigned repairs;      /* pieces read again because their hash differed */
+};
+
+/*
+ * Read [addr, addr+len) into buf, every byte confirmed by the chip's own SHA-256, reading as
+ * little as possible: all-0xFF regions are found by hashing (where the data just read
+ * predicts them, with probe sizes chosen from the round-trip, line and hash times measured
+ * during the call) and filled in, not read; base and held blocks are confirmed by hash. When
+ * any byte was read, the chip hashes the whole range at the end; on a mismatch the differing
+ * 64 KiB blocks, then 4 KiB sectors, are found by hash and read again. A digest that differs
+ * is asked again before it ends the call. BLR_E_VERIFY only when the same piece keeps coming
+ * back different from the chip's (re-asked) digest; buf then holds what arrived.
+ * sha256 (may be NULL) gets the SHA-256 of the range, which the chip confirmed (its digest of
+ * the whole range, or every piece by its own digest); on BLR_E_VERIFY the chip's last digest
+ * of the whole range (zeros when the failing piece was hashed alone, with on_block).
+ * opts and stats may be NULL. Progress: BLR_STAGE_READ (bytes of the range settled) and
+ * BLR_STAGE_VERIFY.
+ */
+int blr_flash_read_ex(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len,
+		      const struct blr_read_opts *opts, uint8_t sha256[32],
+		      struct blr_read_stats *stats);
+/* blr_flash_read_ex without options or statistics. */
 int blr_flash_read_verified(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len,
-                            uint8_t sha256[32]);
+			    uint8_t sha256[32]);
 /*
  * Does [addr, addr+len) of the flash equal buf? Compares the chip's SHA-256 of the range
- * (0x3D) with the host's SHA-256 of buf; nothing else is sent. On BLR_OK *equal tells and
- * chip_sha256 (may be NULL) holds the chip's digest. A difference is not an error here
- * (blr_flash_compare then says which sectors differ).
+ * (0x3D) with the host's SHA-256 of buf: one command when they are equal; a differing digest
+ * is asked once more before the answer is "different" (a corrupted reply cannot fake
+ * equality, but it can fake a difference). On BLR_OK *equal tells and chip_sha256 (may be
+ * NULL) holds the chip's digest. A difference is not an error here (blr_flash_compare then
+ * says which sectors differ).
  */
 int blr_flash_verify(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
                      bool *equal, uint8_t chip_sha256[32]);
 
 /*
- * Compare a host buffer with the flash by 4 KiB sector using the chip's SHA-256.
- * diff (optional) has blr_sector_count(addr, len) bytes, one per sector of the range
- * (counted from addr rounded down to a sector); it gets 1 where the sector differs.
- * *ndiff gets the number of differing sectors.
+ * Compare a host buffer with the flash by 4 KiB sector using the chip's SHA-256 (the whole
+ * range, then 64 KiB blocks, then the sectors of differing blocks; differing sector digests
+ * are asked twice). diff (optional) has blr_sector_count(addr, len) bytes, one per sector of
+ * the range (counted from addr rounded down to a sector); it gets 1 where the sector
+ * differs. *ndiff gets the number of differing sectors.
  */
 int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
 		      uint8_t *diff, size_t *ndiff);
 
+/* ---- updates (doc/protocol.md §9.4, OP-13 to OP-19) ----------------------------------------- */
+
 struct blr_update_stats {
-	size_t sectors_total;   /* sectors the range covers */
-	size_t sectors_skipped; /* already identical */
-	size_t sectors_erased;
-	size_t bytes_written;
+	size_t sectors_total;	/* sectors the range covers */
+	size_t sectors_skipped; /* already identical: neither erased nor written */
+	size_t sectors_erased;	/* 4 KiB sectors erased (by whatever erase size) */
+	size_t bytes_written;	/* flash bytes programmed (0x31 data, 0x3F output) */
+	size_t erases_4k;	/* erase steps the loader took (ERASE-2), by size */
+	size_t erases_32k;
+	size_t erases_64k;
+	uint64_t bytes_sent_raw; /* data bytes sent in 0x31 frames */
+	uint64_t bytes_sent_xz;	 /* xz stream bytes sent in 0x3F frames */
+	uint64_t bytes_xz_out;	 /* flash bytes those streams expanded to */
+	uint64_t bytes_hashed;	 /* bytes the chip hashed (0x3D), the final check included */
+	unsigned hashes;	 /* 0x3D commands */
+	unsigned repairs;	 /* blocks erased and written again (wrong after programming, a
+				  * late programming or xz error, a chip reset) */
+	bool xz_failed;		 /* decompress-write failed once: the rest went raw */
 };
 
 enum blr_update_flags {
 	BLR_UPDATE_FULL = 1 << 0,      /* erase and write everything, no per-sector compare */
 	BLR_UPDATE_NO_VERIFY = 1 << 1, /* skip the final SHA-256 check */
+	BLR_UPDATE_NO_XZ = 1 << 2,     /* raw writes (0x31) only, no decompress-write (0x3F) */
+};
+
+struct blr_update_opts {
+	unsigned flags; /* enum blr_update_flags */
+	/* The current contents of [addr, addr+len) if the caller knows them (e.g. `write
+	 * --backup` has just read them with blr_flash_read_ex): the plan is made from them
+	 * instead of from the chip's hashes. Wrong contents cost time, never data: the final
+	 * check finds the blocks and they are rewritten. NULL: ask the chip. */
+	const uint8_t *current;
 };
 
 /*
- * Restore: bring [addr, addr+len) to buf. Compares per sector (unless FULL), erases only
- * the sectors that differ (bytes of partial edge sectors outside the range are read back
- * and preserved), programs them, runs the write check (0x3A) and verifies the whole range
- * with the chip's SHA-256.
+ * Restore: bring [addr, addr+len) to buf. Plans per 64 KiB block from the chip's hashes (or
+ * opts->current): equal blocks are skipped, blank sectors are never erased for their own
+ * sake, 32/64 KiB erases are used where they are cheaper than sector erases plus rewriting
+ * the sectors they would wipe, and 4 KiB hashes are asked only where they pay. Data goes as
+ * xz (0x3F) where the loader has it and it compresses, else raw (0x31); bytes of partial
+ * edge sectors outside the range are read back and preserved. Every block ends with a write
+ * check (0x3A); a block that failed (late error, xz error, chip reset) is erased and written
+ * again. Success only after the chip's SHA-256 of the whole range matches (unless
+ * NO_VERIFY); on a mismatch the differing blocks are found by hash and rewritten (at most 3
+ * times in a row each, then BLR_E_VERIFY). An interrupted update completes when run again.
+ * opts and stats may be NULL.
  */
+int blr_flash_update_ex(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
+			const struct blr_update_opts *opts, struct blr_update_stats *stats);
+/* blr_flash_update_ex with only flags. */
 int blr_flash_update(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
 		     unsigned flags, struct blr_update_stats *stats);
 
