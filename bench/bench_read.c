@@ -191,10 +191,10 @@ static void known_build(struct blr_dev *dev)
 	const struct loader_build *b = loader_known_builds(&n);
 
 	for (size_t i = 0; i < n; i++)
-		if (b[i].size == 37920) {
+		if (b[i].size == 37920 && b[i].feat) {
 			dev->info.loader_build = b[i].name;
-			dev->frame_limit = b[i].frame_limit;
-			dev->has_boot_info = b[i].has_get_boot_info;
+			dev->frame_limit = b[i].feat->frame_limit;
+			dev->has_boot_info = b[i].feat->has_get_boot_info;
 			dev->read_chunk = 0;
 			dev->read_chunk_probed = false;
 		}

@@ -43,8 +43,8 @@ bool fl_xz_loader(const struct blr_dev *dev)
 	if (!dev->info.loader_build)
 		return dev->has_boot_info; /* decided by the get_boot_info probe (BUILD-2) */
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(b[i].name, dev->info.loader_build))
-			return b[i].has_decompress_write;
+		if (b[i].feat && b[i].name && !strcmp(b[i].name, dev->info.loader_build))
+			return b[i].feat->has_decompress_write;
 	return false;
 }
 
