@@ -131,8 +131,6 @@ static int probe(struct blr_dev *dev, enum found *f)
 		if (r != BLR_OK)
 			return r;
 	}
-	if (*f == FOUND_LOADER)
-		dev_info(dev, "a loader is already running at %u baud", dev->cur_baud);
 	return BLR_OK;
 }
 
