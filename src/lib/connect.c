@@ -23,6 +23,7 @@
 #define PROBE_MS		20u  /* HOST-TO-1: every other rate */
 #define FAIL_FRAME_MS		100u /* RESYNC-1: the FL 04 00 of a failing frame */
 #define RESYNC_SETTLE_MS	10u  /* after the third FL, before the handshake */
+#define RESYNC_FRAMES		5u   /* three counted failures, and two FL 03 01 on the way */
 #define UPLOAD_TRIES		2u
 #define ROM_IDLE_MS		(ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS)
 #define READ_ALIGN		0x400u
@@ -174,7 +175,7 @@ static int fail_to_sync(struct blr_dev *dev)
 	uint8_t rsp[ISP_RANGE_LEN];
 	size_t rl = 0;
 
-	for (unsigned i = 0; i < 3 && dev->link == LINK_LOADER; i++) {
+	for (unsigned i = 0; i < RESYNC_FRAMES && dev->link == LINK_LOADER; i++) {
 		int r = isp_command(dev, SUM_COMPUTED, ISP_FLASH_READ, NULL, 0, rsp, sizeof(rsp),
 				    &rl, FAIL_FRAME_MS);
 
@@ -183,6 +184,8 @@ static int fail_to_sync(struct blr_dev *dev)
 		else if (r != BLR_E_DEVICE)
 			return r == BLR_OK ? BLR_E_PROTOCOL : r;
 	}
+	if (dev->link != LINK_LOADER_SYNC)
+		return BLR_E_PROTOCOL;
 	dev_sleep_ms(dev, RESYNC_SETTLE_MS);
 	return BLR_OK;
 }
@@ -315,11 +318,11 @@ static int connect_rom(struct blr_dev *dev, unsigned tries)
 	if (r != BLR_OK)
 		return r;
 	if (f == FOUND_NOTHING) {
-		dev_err(dev, "handshake answered but get_boot_info did not");
-		connect_listen(dev); /* a firmware's log with "OK" in it (LISTEN-1)? */
+		connect_listen(dev); /* a firmware's log with "OK" in it (LISTEN-3)? */
 		if (dev->listen.heard == BLR_HEARD_TEXT)
 			return BLR_E_NO_RESPONSE;
 		dev->listened = false;
+		dev_err(dev, "handshake answered but get_boot_info did not");
 		return BLR_E_PROTOCOL;
 	}
 	if (f == FOUND_LOADER)

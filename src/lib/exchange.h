@@ -96,8 +96,9 @@ int ldr_handshake(struct blr_dev *dev);
 
 /* Bring a loader at dev->baud back to command mode after a failed command (REC-6): complete
  * a frame it is still receiving (REC-10), probe, handshake, wait for its receive timeouts.
- * BLR_OK, BLR_E_CHIP_RESET (the ROM answered: call chip_reload, or use ldr_command which
- * does), BLR_E_NO_RESPONSE, BLR_E_CANCELLED or a transport error. */
+ * BLR_OK, BLR_E_NO_RESPONSE, BLR_E_CANCELLED, a transport error, or what chip_reload returns
+ * when the ROM answered (RESET-2). ldr_command recovers by itself: prefer LDR_RETRY to a loop
+ * of LDR_ONCE commands and ldr_recover. */
 int ldr_recover(struct blr_dev *dev);
 
 /*

@@ -251,7 +251,8 @@ static int reach_loader(struct blr_dev *dev)
 	return BLR_E_NO_RESPONSE;
 }
 
-int ldr_recover(struct blr_dev *dev)
+/* The ladder; BLR_E_CHIP_RESET is left to the caller. */
+static int recover(struct blr_dev *dev)
 {
 	int r;
 
@@ -288,6 +289,13 @@ int ldr_recover(struct blr_dev *dev)
 	return r;
 }
 
+int ldr_recover(struct blr_dev *dev)
+{
+	int r = recover(dev);
+
+	return r == BLR_E_CHIP_RESET ? chip_reload(dev) : r;
+}
+
 /* ---- loader commands ------------------------------------------------------------------------ */
 
 /* Before a loader command: re-handshake when the loader is known to be in handshake mode
@@ -308,7 +316,7 @@ static int ldr_ready(struct blr_dev *dev)
 	if (!sync)
 		dev_dbg(dev, "loader idle %llu ms: handshake again", (unsigned long long)idle);
 	r = ldr_handshake(dev);
-	return r == BLR_E_NO_RESPONSE ? ldr_recover(dev) : r;
+	return r == BLR_E_NO_RESPONSE ? recover(dev) : r;
 }
 
 static bool retryable(const struct blr_dev *dev, int r)
@@ -360,7 +368,7 @@ int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 			return BLR_E_CANCELLED;
 		rec_attempt(dev, id, r, wait + dev_line_ms(dev, ISP_REQ_HDR_LEN + n), fails + 1);
 		if (r != BLR_E_DEVICE && dev->link != LINK_LOADER_SYNC) {
-			r = ldr_recover(dev);
+			r = recover(dev);
 			if (r == BLR_E_CHIP_RESET)
 				return chip_reload(dev);
 			if (r != BLR_OK)
