@@ -52,7 +52,7 @@ struct late_fl {
 		      * frame completion (REC-10) */
 };
 
-/* What recovery has told the user (REC-13): WARN lines at most every few seconds. */
+/* What recovery has told the user (REC-12): WARN lines at most every few seconds. */
 struct rec_log {
 	bool active;	      /* an episode: a command failed and has not succeeded since */
 	bool loud;	      /* this episode's lines are WARN */
@@ -96,7 +96,7 @@ struct blr_dev {
 	bool gone;	    /* the transport said BLR_E_GONE: nothing is sent or read any more */
 	uint8_t seal_byte;  /* first byte to complete the last loader frame with (REC-10) */
 	uint8_t seal_id;    /* that frame's command id */
-	struct rec_log rec; /* recovery messages (REC-13) */
+	struct rec_log rec; /* recovery messages (REC-12) */
 	/* The loader file of this session, copied by blr_connect (the caller's buffer may be
 	 * gone) for a reload after a chip reset (RESET-2); NULL when the session has none. */
 	uint8_t *ldr_img;

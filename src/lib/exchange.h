@@ -25,7 +25,7 @@ enum frame_check {
  * the two length bytes and every payload byte (the 4-byte address of a write is part of the
  * payload). 0 means "unchecked" to the loader (CKS-3): a frame damaged on the line then runs
  * with the damage. Whoever cuts data into frames (the flash layer's writes) should choose
- * frame boundaries whose sum is not 0, e.g. by making a chunk one byte shorter (CKS-4).
+ * frame boundaries whose sum is not 0, e.g. by making a chunk one byte shorter (REC-13).
  */
 uint8_t frame_sum(const uint8_t *payload, size_t n);
 

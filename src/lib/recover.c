@@ -4,7 +4,7 @@
  * retries while the chip keeps answering, within a time budget (REC-5, REC-11), the recovery
  * ladder (REC-6): completing a frame the loader is still receiving (REC-10), a probe, a
  * handshake and who answered it (RESET-1), the loader's receive timeouts; a chip reset hands
- * over to the reload (connect.c, RESET-2); and what the user is told (REC-13).
+ * over to the reload (connect.c, RESET-2); and what the user is told (REC-12).
  */
 #include <stdio.h>
 
@@ -15,7 +15,7 @@
 
 #define RECOVER_PROBE_MS      300u   /* HOST-TO-1 */
 #define RECOVER_PROBES	      3u     /* probes answered FL (a pending frame closed) */
-#define IDENT_MS	      50u    /* get_boot_info after a handshake (RESET-1) */
+#define IDENT_MS	      100u   /* get_boot_info after a handshake (HS-14, BUILD-2) */
 #define LDR_SYNC_MARGIN_MS    500u   /* around the loader's 2 x rx timeout (LDR-TIMEOUT-4) */
 #define LDR_MAX_RX_TIMEOUT_MS 10000u /* 38 784-byte build (LDR-TIMEOUT-1) */
 #define RECOVER_DRAIN_MS      20u
@@ -24,7 +24,7 @@
 #define RETRY_MIN	      3u  /* REC-11: attempts before the time budget counts */
 #define RETRY_MAX	      16u /* consecutive failures of one command */
 #define RETRY_BUDGET_MS	      30000u
-#define REC_QUIET_MS	      10000u /* REC-13: one retry line at WARN per 10 s */
+#define REC_QUIET_MS	      10000u /* REC-12: one retry line at WARN per 10 s */
 #define MS_PER_S	      1000u
 
 /* Recovery steps announced once per episode (struct rec_log.steps). */
@@ -34,7 +34,7 @@ enum rec_step {
 	STEP_WAIT_LONG = 1u << 2,
 };
 
-/* ---- what the user is told (REC-13) ------------------------------------------------------ */
+/* ---- what the user is told (REC-12) ------------------------------------------------------ */
 
 /* WARN at most once per REC_QUIET_MS; the lines in between go to INFO and are counted. */
 static enum blr_log_level rec_level(struct blr_dev *dev)
@@ -356,7 +356,7 @@ int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 			r = isp_command(dev, SUM_COMPUTED, id, payload, n, rsp, cap, rsp_len,
 					timeout_ms);
 		if (r == BLR_OK) {
-			dev->rec.active = false; /* the episode is over (REC-13) */
+			dev->rec.active = false; /* the episode is over (REC-12) */
 			dev->rec.steps = 0;
 			return BLR_OK;
 		}

@@ -246,7 +246,7 @@ static void chip_reset_without_loader_image(void **state)
 /* ---- a noisy line --------------------------------------------------------------------------- */
 
 /* Write [addr, addr+total) in frames of the frame limit, each cut one byte short when its
- * checksum would be 0 (the loader does not check such a frame, CKS-4). */
+ * checksum would be 0 (the loader does not check such a frame, REC-13). */
 static int write_stream(struct rig *g, uint32_t addr, const uint8_t *data, size_t total)
 {
 	size_t chunk = g->fx.dev->frame_limit - 4;
@@ -273,7 +273,7 @@ static int write_stream(struct rig *g, uint32_t addr, const uint8_t *data, size_
 
 /* Erase and write 2 MiB through a line with the given damage: nothing may give up, and with
  * lost bytes everything must arrive. (Two flips that cancel out, or a doubled byte equal to the
- * frame's last one, pass the 8-bit checksum: only a hash finds those, CKS-5.) */
+ * frame's last one, pass the 8-bit checksum: only a hash finds those, REC-14.) */
 static void noisy_write_case(unsigned drop, unsigned dup, unsigned flip, uint32_t seed)
 {
 	struct rig *g = rig_new(false);
