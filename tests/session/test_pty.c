@@ -37,6 +37,19 @@ struct server {
 	pthread_t th;
 };
 
+/* A new pty: its master fd, the slave's path in slave[128]. */
+static int open_pty(char slave[128])
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	strncpy(slave, ptsname(m), 127);
+	slave[127] = '\0';
+	return m;
+}
+
 static void *serve(void *arg)
 {
 	struct server *s = arg;
@@ -67,12 +80,7 @@ static void pty_read_fixture(void **state)
 	assert_int_equal(cfg.flash_size, n);
 	s.e = emu_new(&cfg, flash);
 	assert_non_null(s.e);
-	s.master = posix_openpt(O_RDWR | O_NOCTTY);
-	assert_true(s.master >= 0);
-	assert_int_equal(grantpt(s.master), 0);
-	assert_int_equal(unlockpt(s.master), 0);
-	strncpy(slave, ptsname(s.master), sizeof(slave) - 1);
-	slave[sizeof(slave) - 1] = '\0';
+	s.master = open_pty(slave);
 	assert_int_equal(pthread_create(&s.th, NULL, serve, &s), 0);
 
 	assert_int_equal(blr_serial_open(slave, BLR_DEFAULT_ROM_BAUD, &t, NULL), BLR_OK);
@@ -141,12 +149,7 @@ static void pty_gone_while_connecting(void **state)
 
 	/* nobody answers on this pty: blr_connect probes and handshakes for seconds, until the
 	 * other end goes away (an unplugged adapter); then it stops at once with BLR_E_GONE */
-	c.master = posix_openpt(O_RDWR | O_NOCTTY);
-	assert_true(c.master >= 0);
-	assert_int_equal(grantpt(c.master), 0);
-	assert_int_equal(unlockpt(c.master), 0);
-	strncpy(slave, ptsname(c.master), sizeof(slave) - 1);
-	slave[sizeof(slave) - 1] = '\0';
+	c.master = open_pty(slave);
 	assert_int_equal(blr_serial_open(slave, BLR_DEFAULT_ROM_BAUD, &t, NULL), BLR_OK);
 	assert_int_equal(blr_dev_new(&dev, &t), BLR_OK);
 	blr_dev_set_log(dev, fx_log, NULL, BLR_LOG_DEBUG);
