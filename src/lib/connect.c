@@ -19,7 +19,7 @@
 #include "lib/loader.h"
 
 #define DEFAULT_HANDSHAKE_TRIES 3u
-#define PROBE_WORK_MS		60u  /* HOST-TO-1: the work baud, the likeliest rate */
+#define PROBE_WORK_MS		50u  /* HOST-TO-1: the work baud, the likeliest rate */
 #define PROBE_MS		20u  /* HOST-TO-1: every other rate */
 #define FAIL_FRAME_MS		100u /* RESYNC-1: the FL 04 00 of a failing frame */
 #define RESYNC_SETTLE_MS	10u  /* after the third FL, before the handshake */
