@@ -108,6 +108,26 @@ static int write_at(struct rig *g, uint32_t addr, const uint8_t *data, size_t n)
 	return r;
 }
 
+static int sha_at(struct rig *g, uint32_t addr, size_t n, uint8_t out[32])
+{
+	uint8_t p[8];
+	size_t got = 0;
+	int r;
+
+	put_le32(p, addr);
+	put_le32(p + 4, (uint32_t)n);
+	r = ldr_command(g->fx.dev, ISP_FLASH_READ_SHA256, p, sizeof(p), out, 32, &got,
+			isp_timeout_ms(ISP_FLASH_READ_SHA256, n, 32, 0), LDR_RETRY);
+	return r == BLR_OK && got != 32 ? BLR_E_PROTOCOL : r;
+}
+
+static int write_check(struct rig *g)
+{
+	int r = ldr_command(g->fx.dev, ISP_FLASH_WRITE_CHECK, NULL, 0, NULL, 0, NULL, 0, LDR_RETRY);
+
+	return ldr_late_fl(g->fx.dev, ISP_FLASH_WRITE_CHECK, r);
+}
+
 static int erase_range(struct rig *g, uint32_t addr, size_t n)
 {
 	uint8_t p[8];
@@ -165,8 +185,7 @@ static void chip_reset_in_write_stream(void **state)
 	for (int after = 0; after < 2; after++) {
 		struct rig *g = rig_new(true);
 		int resets = 0;
-		uint8_t d1[32], d2[32], p[8];
-		size_t got = 0;
+		uint8_t d1[32], d2[32];
 
 		assert_int_equal(erase_range(g, 0x40000, total), BLR_OK);
 		g->line.reset_id = ISP_FLASH_WRITE;
@@ -188,11 +207,7 @@ static void chip_reset_in_write_stream(void **state)
 		assert_int_equal(resets, 1);
 		/* the request in flight, and at most one more before the reset showed */
 		assert_true(g->line.frames_to_rom <= 2);
-		put_le32(p, 0x40000);
-		put_le32(p + 4, (uint32_t)total);
-		assert_int_equal(ldr_command(g->fx.dev, ISP_FLASH_READ_SHA256, p, sizeof(p), d1, 32,
-					     &got, 0, LDR_RETRY),
-				 BLR_OK);
+		assert_int_equal(sha_at(g, 0x40000, total, d1), BLR_OK);
 		assert_int_equal(blr_sha256(want, total, d2), 0);
 		assert_memory_equal(d1, d2, 32);
 		rig_free(g);
@@ -209,9 +224,9 @@ static void chip_reset_single_commands(void **state)
 
 	assert_int_equal(blr_sha256(g->fx.flash + 0x1000, 0x3000, want), 0);
 	emu_reset(g->fx.e, emu_transport_now_us(&g->fx.t));
-	assert_int_equal(blr_flash_sha256(g->fx.dev, 0x1000, 0x3000, d), BLR_E_CHIP_RESET);
+	assert_int_equal(sha_at(g, 0x1000, 0x3000, d), BLR_E_CHIP_RESET);
 	assert_int_equal(blr_get_info(g->fx.dev, &ci), BLR_OK); /* reloaded: still connected */
-	assert_int_equal(blr_flash_sha256(g->fx.dev, 0x1000, 0x3000, d), BLR_OK);
+	assert_int_equal(sha_at(g, 0x1000, 0x3000, d), BLR_OK);
 	assert_memory_equal(d, want, 32);
 	/* blr_read_mac repeats its single command after the reload */
 	emu_reset(g->fx.e, emu_transport_now_us(&g->fx.t));
@@ -233,13 +248,13 @@ static void chip_reset_without_loader_image(void **state)
 	g->fx.opts.loader = NULL;
 	assert_int_equal(fx_connect(&g->fx), BLR_OK);
 	emu_reset(g->fx.e, emu_transport_now_us(&g->fx.t));
-	assert_int_equal(blr_flash_sha256(g->fx.dev, 0, 0x1000, d), BLR_E_CHIP_RESET);
+	assert_int_equal(sha_at(g, 0, 0x1000, d), BLR_E_CHIP_RESET);
 	assert_int_equal(blr_get_info(g->fx.dev, &ci), BLR_E_INVAL);
-	assert_int_equal(blr_flash_sha256(g->fx.dev, 0, 0x1000, d), BLR_E_INVAL);
+	assert_int_equal(sha_at(g, 0, 0x1000, d), BLR_E_INVAL);
 	assert_int_equal(g->line.frames_to_rom, 1);
 	g->fx.opts.loader = g->fx.loader;
 	assert_int_equal(fx_connect(&g->fx), BLR_OK);
-	assert_int_equal(blr_flash_sha256(g->fx.dev, 0, 0x1000, d), BLR_OK);
+	assert_int_equal(sha_at(g, 0, 0x1000, d), BLR_OK);
 	rig_free(g);
 }
 
@@ -288,7 +303,7 @@ static void noisy_write_case(unsigned drop, unsigned dup, unsigned flip, uint32_
 	g->line.tx_flip_per = flip;
 	assert_int_equal(write_stream(g, 0, want, 2 * MIB), BLR_OK);
 	assert_true(g->line.tx_faults > 40);
-	assert_int_equal(blr_flash_write_check(g->fx.dev), BLR_OK);
+	assert_int_equal(write_check(g), BLR_OK);
 	if (!dup && !flip)
 		assert_memory_equal(g->fx.flash, want, 2 * MIB);
 	free(want);
@@ -437,7 +452,7 @@ static void retry_messages_do_not_flood(void **state)
 static void port_gone_stops_at_once(void **state)
 {
 	struct rig *g = rig_new(false);
-	uint8_t buf[SEC];
+	uint8_t buf[SEC], mac[6];
 	struct blr_chip_info ci;
 	(void)state;
 
@@ -446,7 +461,7 @@ static void port_gone_stops_at_once(void **state)
 	assert_int_equal(read_at(g, 0, buf, SEC), BLR_OK);
 	assert_int_equal(read_at(g, 0, buf, SEC), BLR_E_GONE); /* no retry, no recovery */
 	assert_int_equal(g->line.reads_after_gone, 0);
-	assert_int_equal(blr_flash_read(g->fx.dev, 0, buf, SEC), BLR_E_GONE);
+	assert_int_equal(blr_read_mac(g->fx.dev, mac), BLR_E_GONE);
 	assert_int_equal(blr_get_info(g->fx.dev, &ci), BLR_E_GONE);
 	assert_int_equal(fx_connect(&g->fx), BLR_E_GONE);
 	assert_int_equal(g->line.reads_after_gone, 0);
