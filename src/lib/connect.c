@@ -349,12 +349,13 @@ int chip_reload(struct blr_dev *dev)
 	int r;
 
 	dev->late = (struct late_fl){0};
-	link_set(dev, LINK_UNKNOWN);
 	if (!dev->ldr_img) {
+		/* the link stays LINK_ROM_UNEXPECTED: every loader command says so */
 		dev_err(dev, "the chip was reset (its boot ROM answered instead of the loader); "
 			     "connect again with a loader file");
 		return BLR_E_CHIP_RESET;
 	}
+	link_set(dev, LINK_UNKNOWN);
 	dev_warn(dev, "the chip was reset (its boot ROM answered instead of the loader); "
 		      "loading the loader again");
 	/* whatever rate the ROM synced at, let it time out (ROM-TO-1), then the ROM baud */

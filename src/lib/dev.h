@@ -39,7 +39,8 @@ enum link_state {
 	 * Entered by the exchange on an FL 02 01 or a get_boot_info version 1 while the link is
 	 * LINK_LOADER or LINK_LOADER_SYNC, or on an FL 02 01 heard during a loader handshake.
 	 * No loader frame is sent in this state; the reload (connect.c chip_reload, RESET-2)
-	 * leaves it for LINK_LOADER, or for LINK_UNKNOWN when it fails. */
+	 * leaves it for LINK_LOADER, or for LINK_UNKNOWN when it fails. Without a loader file to
+	 * reload the link stays here until the next blr_connect. */
 	LINK_ROM_UNEXPECTED,
 };
 

@@ -45,7 +45,7 @@ void exchange_begin(struct blr_dev *dev)
 	dev->rec = (struct rec_log){0};
 }
 
-uint8_t frame_sum(const uint8_t *payload, size_t n)
+uint8_t ldr_frame_sum(const uint8_t *payload, size_t n)
 {
 	return isp_checksum(payload, n);
 }

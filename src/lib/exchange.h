@@ -27,7 +27,7 @@ enum frame_check {
  * with the damage. Whoever cuts data into frames (the flash layer's writes) should choose
  * frame boundaries whose sum is not 0, e.g. by making a chunk one byte shorter (REC-13).
  */
-uint8_t frame_sum(const uint8_t *payload, size_t n);
+uint8_t ldr_frame_sum(const uint8_t *payload, size_t n);
 
 /* The one place where dev->link changes (logged at DEBUG). Entering LINK_LOADER (a handshake
  * or an identification) starts the loader's failure count (FAIL-1) anew. */
@@ -113,7 +113,8 @@ int ldr_recover(struct blr_dev *dev);
  * command may or may not have run, and what earlier commands did since the flash was last
  * checked is unknown (a write acknowledged by the ROM's handshake OK was not programmed);
  * redo the current block from the chip's hashes. Without a loader file (a reused running
- * loader) the session is over (dev_connected() false). If the reload itself fails, its error
+ * loader) the session is over (dev_connected() false; every later loader command returns
+ * BLR_E_CHIP_RESET again, at once). If the reload itself fails, its error
  * is returned instead and the session is over.
  * BLR_E_GONE: the port went away; nothing more is sent (GONE-2).
  */
@@ -128,8 +129,9 @@ void connect_listen(struct blr_dev *dev);
 
 /* After a chip reset (LINK_ROM_UNEXPECTED): let the ROM time out, handshake it at rom_baud,
  * upload the session's loader copy, start it (RESET-2). BLR_E_CHIP_RESET with the link
- * LINK_LOADER, or the reload's error (link LINK_UNKNOWN); BLR_E_CHIP_RESET with the link
- * LINK_UNKNOWN when the session has no loader file. */
+ * LINK_LOADER, or the reload's error (link LINK_UNKNOWN); BLR_E_CHIP_RESET with the link left
+ * LINK_ROM_UNEXPECTED when the session has no loader file (every later loader command then
+ * returns BLR_E_CHIP_RESET at once, until blr_connect). */
 int chip_reload(struct blr_dev *dev);
 
 #endif

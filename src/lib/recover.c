@@ -344,8 +344,12 @@ int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 	uint64_t t0;
 	int r;
 
+	if (dev->gone)
+		return BLR_E_GONE;
+	if (dev->link == LINK_ROM_UNEXPECTED)
+		return chip_reload(dev); /* a reset that could not be reloaded (RESET-2) */
 	if (dev->link != LINK_LOADER && dev->link != LINK_LOADER_SYNC)
-		return dev->gone ? BLR_E_GONE : BLR_E_INVAL;
+		return BLR_E_INVAL;
 	if (id == ISP_FLASH_ERASE || id == ISP_FLASH_CHIP_ERASE)
 		dev->late.seen = false; /* the loader's erase clears its latched error (ERASE-6) */
 	t0 = dev_now_ms(dev);
