@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "lib/codec.h"
 
+#include <stdint.h>
+
 #include "common/bytes.h"
 #include "lib/isp.h"
 
@@ -11,6 +13,29 @@ uint8_t isp_checksum(const uint8_t *payload, size_t n)
 	for (size_t i = 0; i < n; i++)
 		sum += payload[i];
 	return (uint8_t)sum;
+}
+
+uint8_t isp_seal_byte(const uint8_t *payload, size_t n)
+{
+	/* every id of enum isp_cmd: the ROM's and both loader command sets (§6.1, LDR-1) */
+	static const uint8_t ids[] = {0x10, 0x11, 0x12, 0x14, 0x16, 0x17, 0x18, 0x19, 0x1A,
+				      0x20, 0x21, 0x30, 0x31, 0x32, 0x33, 0x34, 0x36, 0x37,
+				      0x38, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F, 0x40, 0x41,
+				      0x42, 0x50, 0x51, 0x60, 0x61, 0x71};
+	size_t count[256] = {0};
+	unsigned best = 0;
+
+	count[n & 0xFF]++;
+	count[(n >> 8) & 0xFF]++;
+	for (size_t i = 0; i < n; i++)
+		count[payload[i]]++;
+	for (size_t i = 0; i < sizeof(ids); i++)
+		count[ids[i]] = SIZE_MAX;
+	count[ISP_SYNC_BYTE] = SIZE_MAX;
+	for (unsigned v = 1; v < 256; v++)
+		if (count[v] < count[best])
+			best = v;
+	return (uint8_t)best;
 }
 
 size_t isp_encode(uint8_t *out, size_t cap, uint8_t id, const uint8_t *payload, size_t n,

@@ -14,6 +14,15 @@
 uint8_t isp_checksum(const uint8_t *payload, size_t n);
 
 /*
+ * The byte that completes a loader frame the device may still be receiving (protocol.md
+ * REC-10): never a command id of the ROM or of any loader (so that, if no frame was pending,
+ * it starts a frame naming no command) nor 0x55 (a handshake), and the value occurring least
+ * often among the two length bytes and the n payload bytes of that frame (if the byte lost on
+ * the line had this value, the completed frame would pass its checksum). Ties: the smallest.
+ */
+uint8_t isp_seal_byte(const uint8_t *payload, size_t n);
+
+/*
  * Encode id + checksum + u16 LE length + payload into out. with_checksum: computed checksum
  * (loader); otherwise 0 (ROM). Returns the frame length, or 0 if n > 0xFFFF or cap is short.
  */

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The connect flow (protocol.md §6.1): reset, probe for a running loader, ROM handshake with
- * its fallbacks, get_boot_info and the refusal of secured chips, loader upload (§5.4), loader
- * handshake with lower-baud fallbacks, MAC, JEDEC id -> flash size. Also blr_get_info,
+ * The connect flow (protocol.md §9.1): reset, probe for a running loader at the rates an
+ * earlier session may have used (HS-13), ROM handshake with its fallbacks, get_boot_info and
+ * the refusal of secured chips, loader upload (§8.2), loader handshake with lower-baud
+ * fallbacks (BAUD-3); a loader found running is sent to its handshake state and handshaken at
+ * the work baud (RESYNC-1). The reload after a chip reset (RESET-2). Also blr_get_info,
  * blr_read_mac and blr_reset.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "blrescue/chipdb.h"
@@ -16,12 +19,20 @@
 #include "lib/loader.h"
 
 #define DEFAULT_HANDSHAKE_TRIES 3u
-#define PROBE_TIMEOUT_MS	100u /* running-loader probe ([MCU] 100 ms) */
+#define PROBE_WORK_MS		50u  /* HOST-TO-1: the work baud, the likeliest rate */
+#define PROBE_MS		20u  /* HOST-TO-1: every other rate */
+#define FAIL_FRAME_MS		100u /* RESYNC-1: the FL 04 00 of a failing frame */
+#define RESYNC_SETTLE_MS	10u  /* after the third FL, before the handshake */
+#define RESYNC_FRAMES		5u   /* three counted failures, and two FL 03 01 on the way */
 #define UPLOAD_TRIES		2u
 #define ROM_IDLE_MS		(ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS)
+#define READ_ALIGN		0x400u
+#define N_OF(a)			(sizeof(a) / sizeof((a)[0]))
 
-/* Lower work bauds tried when the loader handshake fails at the requested one (§1.4). */
-static const unsigned fallback_bauds[] = {1000000, 500000, 230400, 115200};
+/* Where a loader of an earlier session may run, after the work baud (HS-13). */
+static const unsigned probe_bauds[] = {2000000, 1000000, 921600, 500000, 460800, 230400, 115200};
+/* Lower work bauds tried when the loader handshake fails at the requested one (BAUD-3). */
+static const unsigned fallback_bauds[] = {2000000, 1000000, 500000, 230400, 115200};
 
 static void take_boot_info(struct blr_dev *dev, const uint8_t *r)
 {
@@ -39,30 +50,40 @@ static void take_boot_info(struct blr_dev *dev, const uint8_t *r)
 		ci->mac[i] = ci->chip_id[ISP_MAC_LEN - 1 - i];
 }
 
+/* Errors that end the flow: not "nobody answered that". */
+static bool fatal(int r)
+{
+	return r != BLR_OK && r != BLR_E_TIMEOUT && r != BLR_E_PROTOCOL && r != BLR_E_DEVICE;
+}
+
 enum found { FOUND_NOTHING, FOUND_ROM, FOUND_LOADER };
 
-/* Who answers in command mode at the current baud? get_boot_info tells ROM (version 1)
- * from a new loader (0xFFFFFFFF); old loaders ignore it but answer flash_read_jedec_id. */
-static enum found identify(struct blr_dev *dev, enum frame_sum sum, unsigned timeout_ms)
+/* Who answers in command mode at the current baud (HS-12)? With ask_boot_info get_boot_info
+ * first: version 1 is the ROM, 0xFFFFFFFF a new loader; then flash_read_jedec_id, which every
+ * loader answers (old ones ignore 0x10). */
+static int identify(struct blr_dev *dev, enum frame_check sum, unsigned ms, bool ask_boot_info,
+		    enum found *f)
 {
 	uint8_t r[ISP_BOOT_INFO_LEN];
 	size_t rl = 0;
+	int e;
 
-	if (isp_command(dev, sum, ISP_GET_BOOT_INFO, NULL, 0, r, sizeof(r), &rl, timeout_ms) ==
-		BLR_OK &&
-	    rl == ISP_BOOT_INFO_LEN) {
-		take_boot_info(dev, r);
-		if (get_le32(r) == ISP_BOOT_VERSION_LOADER) {
-			dev->has_boot_info = true;
-			return FOUND_LOADER;
+	*f = FOUND_NOTHING;
+	if (ask_boot_info) {
+		e = isp_command(dev, sum, ISP_GET_BOOT_INFO, NULL, 0, r, sizeof(r), &rl, ms);
+		if (e == BLR_OK && rl == ISP_BOOT_INFO_LEN) {
+			take_boot_info(dev, r);
+			*f = get_le32(r) == ISP_BOOT_VERSION_LOADER ? FOUND_LOADER : FOUND_ROM;
+			dev->has_boot_info = *f == FOUND_LOADER;
+			return BLR_OK;
 		}
-		return FOUND_ROM;
+		if (fatal(e))
+			return e;
 	}
-	if (isp_command(dev, sum, ISP_FLASH_READ_JEDEC_ID, NULL, 0, r, ISP_JEDEC_LEN, &rl,
-			timeout_ms) == BLR_OK &&
-	    rl == ISP_JEDEC_LEN)
-		return FOUND_LOADER;
-	return FOUND_NOTHING;
+	e = isp_command(dev, sum, ISP_FLASH_READ_JEDEC_ID, NULL, 0, r, ISP_JEDEC_LEN, &rl, ms);
+	if (e == BLR_OK && rl == ISP_JEDEC_LEN)
+		*f = FOUND_LOADER;
+	return fatal(e) ? e : BLR_OK;
 }
 
 static void use_unknown_limits(struct blr_dev *dev)
@@ -81,72 +102,138 @@ static void use_build_limits(struct blr_dev *dev, const struct blr_loader_info *
 	dev->info.loader_build = li->build;
 }
 
-/* Is a loader already running at the work baud (a session before this one)? */
+/* Is a loader of an earlier session still in command mode (HS-13)? At the work baud, then at
+ * the rates an earlier session may have used. get_boot_info only at the ROM baud: a ROM left
+ * in command mode there is used without a new handshake. */
 static int probe(struct blr_dev *dev, enum found *f)
 {
-	int r = dev_set_baud(dev, dev->baud);
+	unsigned rates[N_OF(probe_bauds) + 2];
+	size_t n = 0;
 
-	if (r != BLR_OK)
-		return r;
-	dev_flush_input(dev);
-	*f = identify(dev, SUM_COMPUTED, PROBE_TIMEOUT_MS);
-	if (*f == FOUND_LOADER) {
-		dev_info(dev, "a loader is already running at %u baud: reusing it", dev->baud);
-		link_set(dev, LINK_LOADER);
-		dev->info.loader_was_running = true;
+	rates[n++] = dev->baud;
+	for (size_t i = 0; i <= N_OF(probe_bauds); i++) {
+		unsigned b = i < N_OF(probe_bauds) ? probe_bauds[i] : dev->rom_baud;
+		bool dup = false;
+
+		for (size_t k = 0; k < n; k++)
+			dup = dup || rates[k] == b;
+		if (!dup)
+			rates[n++] = b;
+	}
+	*f = FOUND_NOTHING;
+	for (size_t i = 0; i < n && *f == FOUND_NOTHING; i++) {
+		int r = dev_set_baud(dev, rates[i]);
+
+		if (r == BLR_OK) {
+			dev_flush_input(dev);
+			r = identify(dev, SUM_COMPUTED, i ? PROBE_MS : PROBE_WORK_MS,
+				     rates[i] == dev->rom_baud, f);
+		}
+		if (r != BLR_OK)
+			return r;
 	}
 	return BLR_OK;
+}
+
+/* The loader waits in its handshake state: handshake at the work baud, then at lower rates
+ * (BAUD-3); identify who answered (RESET-1). */
+static int loader_sync(struct blr_dev *dev, unsigned tries)
+{
+	unsigned tried = dev->baud;
+	int r = isp_handshake(dev, dev->baud, tries, ldr_idle_ms(dev), NULL);
+
+	for (size_t i = 0; r == BLR_E_NO_RESPONSE && i < N_OF(fallback_bauds); i++) {
+		if (fallback_bauds[i] >= dev->baud)
+			continue;
+		dev_warn(dev, "no loader handshake at %u baud; falling back to %u baud", tried,
+			 fallback_bauds[i]);
+		tried = fallback_bauds[i];
+		r = dev_wait_ms(dev, ldr_idle_ms(dev)); /* whatever it measured, let it time out */
+		if (r != BLR_OK)
+			return r;
+		r = isp_handshake(dev, fallback_bauds[i], 1, 0, NULL);
+		if (r == BLR_OK)
+			dev->baud = fallback_bauds[i];
+	}
+	if (r != BLR_OK)
+		return r;
+	link_set(dev, LINK_LOADER);
+	r = ldr_identify(dev);
+	if (r == BLR_E_CHIP_RESET) {
+		dev_err(dev, "the loader did not start: the boot ROM still answers");
+		link_set(dev, LINK_UNKNOWN);
+		return BLR_E_PROTOCOL;
+	}
+	/* nothing identified itself: the MAC and JEDEC reads (with retries) will tell */
+	return r == BLR_E_NO_RESPONSE ? BLR_OK : r;
+}
+
+/* RESYNC-1: failing frames (flash_read without a payload: FL 04 00, flash untouched) until the
+ * loader counts its third failure (FAIL-1) or ignores one (already in handshake mode). */
+static int fail_to_sync(struct blr_dev *dev)
+{
+	uint8_t rsp[ISP_RANGE_LEN];
+	size_t rl = 0;
+
+	for (unsigned i = 0; i < RESYNC_FRAMES && dev->link == LINK_LOADER; i++) {
+		int r = isp_command(dev, SUM_COMPUTED, ISP_FLASH_READ, NULL, 0, rsp, sizeof(rsp),
+				    &rl, FAIL_FRAME_MS);
+
+		if (r == BLR_E_TIMEOUT)
+			link_set(dev, LINK_LOADER_SYNC);
+		else if (r != BLR_E_DEVICE)
+			return r == BLR_OK ? BLR_E_PROTOCOL : r;
+	}
+	if (dev->link != LINK_LOADER_SYNC)
+		return BLR_E_PROTOCOL;
+	dev_sleep_ms(dev, RESYNC_SETTLE_MS);
+	return BLR_OK;
+}
+
+/* A loader answers at cur_baud (HS-13): reuse it. Unless we have just handshaken it at the
+ * work baud (fresh), its failure count and rate are not ours: send it to its handshake state
+ * and handshake it at the work baud (RESYNC-1). Its build is not known (BUILD-2). */
+static int adopt_loader(struct blr_dev *dev, bool fresh, unsigned tries)
+{
+	int r;
+
+	dev_info(dev, "a loader is already running at %u baud: reusing it", dev->cur_baud);
+	dev->info.loader_was_running = true;
+	link_set(dev, LINK_LOADER);
+	dev->last_rx_ms = dev_now_ms(dev);
+	if (fresh && dev->cur_baud == dev->baud)
+		return BLR_OK;
+	r = fail_to_sync(dev);
+	return r == BLR_OK ? loader_sync(dev, tries) : r;
 }
 
 /* ---- ROM ----------------------------------------------------------------------------------- */
 
 /* Handshake with whoever listens: the ROM at its baud, at 115200 when the adapter cannot do
- * that (§1.4), or a loader of an earlier session that timed out into its handshake state (then
- * dev->rom_baud becomes the loader's baud). */
+ * that (BAUD-2), a loader of an earlier session in its handshake state (any rate syncs it), or
+ * one stuck in a frame at the work baud (REC-8). */
 static int rom_sync(struct blr_dev *dev, unsigned tries)
 {
-	int r = isp_handshake(dev, dev->rom_baud, tries, ROM_IDLE_MS);
+	int r = isp_handshake(dev, dev->rom_baud, tries, ROM_IDLE_MS, NULL);
 
 	if (r == BLR_E_NO_RESPONSE && dev->rom_baud > ISP_ROM_FALLBACK_BAUD) {
-		/* adapters that cannot do the ROM baud (§1.4: "fallback 115200") */
 		dev_warn(dev, "no ROM handshake at %u baud, trying %u", dev->rom_baud,
 			 ISP_ROM_FALLBACK_BAUD);
-		r = isp_handshake(dev, ISP_ROM_FALLBACK_BAUD, 1, 0);
-		if (r == BLR_OK)
-			dev->rom_baud = ISP_ROM_FALLBACK_BAUD;
+		r = isp_handshake(dev, ISP_ROM_FALLBACK_BAUD, 1, 0, NULL);
 	}
 	if (r != BLR_E_NO_RESPONSE)
 		return r;
 	dev_info(dev, "no ROM handshake at %u baud; trying a loader at %u", dev->rom_baud,
 		 dev->baud);
-	r = isp_handshake(dev, dev->baud, 1, 0);
+	r = isp_handshake(dev, dev->baud, 1, 0, NULL);
 	if (r == BLR_E_NO_RESPONSE) {
-		/* a loader stuck in a frame (§9.5) is in its handshake state after two receive
+		/* a loader stuck in a frame (LIM-4) is in its handshake state after two receive
 		 * timeouts whatever it received */
 		r = dev_wait_ms(dev, ldr_idle_ms(dev));
 		if (r == BLR_OK)
-			r = isp_handshake(dev, dev->baud, 1, 0);
+			r = isp_handshake(dev, dev->baud, 1, 0, NULL);
 	}
-	if (r == BLR_OK)
-		dev->rom_baud = dev->baud;
 	return r;
-}
-
-/* A loader answered at the ROM baud: reuse it, at the work baud. */
-static int reuse_loader(struct blr_dev *dev)
-{
-	dev_info(dev, "a loader answered at %u baud", dev->rom_baud);
-	link_set(dev, LINK_LOADER);
-	dev->info.loader_was_running = true;
-	use_unknown_limits(dev);
-	dev->last_rx_ms = dev_now_ms(dev);
-	if (dev->rom_baud != dev->baud) {
-		/* to change its baud it must time out into handshake mode first ([MCU]) */
-		int r = dev_wait_ms(dev, ldr_idle_ms(dev));
-
-		return r == BLR_OK ? ldr_handshake(dev) : r;
-	}
-	return BLR_OK;
 }
 
 static int upload(struct blr_dev *dev, const uint8_t *img, size_t len)
@@ -186,58 +273,38 @@ static int upload(struct blr_dev *dev, const uint8_t *img, size_t len)
 	return isp_command(dev, SUM_ZERO, ISP_RUN_IMAGE, NULL, 0, NULL, 0, NULL, 0);
 }
 
-/* Upload, starting over once (after the ROM's idle timeout and a new handshake). */
-static int upload_tries(struct blr_dev *dev, const struct blr_connect_opts *o, unsigned tries)
+/* Upload the session's loader copy, starting over once (after the ROM's idle timeout and a new
+ * handshake, UPL-4). */
+static int upload_tries(struct blr_dev *dev, unsigned tries)
 {
 	int r = BLR_E_INVAL;
 
 	for (unsigned i = 0; i < UPLOAD_TRIES; i++) {
-		r = upload(dev, o->loader, o->loader_len);
-		if (r == BLR_OK || r == BLR_E_CANCELLED || i + 1 == UPLOAD_TRIES)
+		r = upload(dev, dev->ldr_img, dev->ldr_img_len);
+		if (r == BLR_OK || fatal(r) || i + 1 == UPLOAD_TRIES)
 			break;
 		dev_warn(dev, "loader upload failed (%s), starting over", blr_strerror(r));
 		r = dev_wait_ms(dev, ROM_IDLE_MS);
 		if (r != BLR_OK)
 			return r;
-		r = isp_handshake(dev, dev->rom_baud, tries, ROM_IDLE_MS);
+		r = isp_handshake(dev, dev->rom_baud, tries, ROM_IDLE_MS, NULL);
 		if (r != BLR_OK)
 			return r;
 	}
 	return r;
 }
 
-/* After run_image: handshake at the work baud, then (optionally) lower bauds. */
+/* After run_image (HS-11): the ROM has handed over; handshake the loader. */
 static int loader_start(struct blr_dev *dev, unsigned tries)
 {
-	unsigned tried = dev->baud;
-	int r;
-
-	link_set(dev, LINK_UNKNOWN); /* the ROM has handed over */
+	link_set(dev, LINK_UNKNOWN);
 	dev_sleep_ms(dev, ISP_RUN_TO_SYNC_MS);
-	r = isp_handshake(dev, dev->baud, tries, ldr_idle_ms(dev));
-	for (size_t i = 0;
-	     r == BLR_E_NO_RESPONSE && i < sizeof(fallback_bauds) / sizeof(*fallback_bauds); i++) {
-		if (fallback_bauds[i] >= dev->baud)
-			continue;
-		dev_warn(dev, "no loader handshake at %u baud, trying %u", tried,
-			 fallback_bauds[i]);
-		tried = fallback_bauds[i];
-		r = dev_wait_ms(dev, ldr_idle_ms(dev)); /* whatever it measured, let it time out */
-		if (r != BLR_OK)
-			return r;
-		r = isp_handshake(dev, fallback_bauds[i], 1, 0);
-		if (r == BLR_OK)
-			dev->baud = fallback_bauds[i];
-	}
-	if (r == BLR_OK)
-		link_set(dev, LINK_LOADER);
-	return r;
+	return loader_sync(dev, tries);
 }
 
-/* Handshake (unless the probe found the ROM in command mode), identify, refuse secured
- * chips, upload and start the loader. */
-static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
-		       const struct blr_loader_info *li, unsigned tries)
+/* Handshake at the ROM baud (unless the probe found the ROM in command mode there), identify;
+ * reuse a loader that answered, or refuse secured chips, upload and start the loader. */
+static int connect_rom(struct blr_dev *dev, unsigned tries)
 {
 	enum found f;
 	int r;
@@ -247,38 +314,100 @@ static int connect_rom(struct blr_dev *dev, const struct blr_connect_opts *o,
 		if (r != BLR_OK)
 			return r;
 	}
-	f = identify(dev, SUM_ZERO, isp_cmd_spec(ISP_GET_BOOT_INFO)->timeout_ms);
+	r = identify(dev, SUM_ZERO, isp_cmd_spec(ISP_GET_BOOT_INFO)->timeout_ms, true, &f);
+	if (r != BLR_OK)
+		return r;
 	if (f == FOUND_NOTHING) {
+		connect_listen(dev); /* a firmware's log with "OK" in it (LISTEN-3)? */
+		if (dev->listen.heard == BLR_HEARD_TEXT)
+			return BLR_E_NO_RESPONSE;
+		dev->listened = false;
 		dev_err(dev, "handshake answered but get_boot_info did not");
 		return BLR_E_PROTOCOL;
 	}
 	if (f == FOUND_LOADER)
-		return reuse_loader(dev);
+		return adopt_loader(dev, true, tries);
 	link_set(dev, LINK_ROM);
+	dev->rom_baud = dev->cur_baud;
 	dev_info(dev, "boot ROM version %u, sign %u, encrypt %u", dev->info.rom_version,
 		 dev->info.sign_type, dev->info.encrypted);
 	if (dev->info.sign_type || dev->info.encrypted)
 		return BLR_E_SECURED;
-	if (!o->loader)
+	if (!dev->ldr_img)
 		return BLR_E_INVAL;
-	r = upload_tries(dev, o, tries);
+	r = upload_tries(dev, tries);
 	if (r != BLR_OK)
 		return r;
-	use_build_limits(dev, li);
+	use_build_limits(dev, &dev->ldr_li);
 	return loader_start(dev, tries);
+}
+
+int chip_reload(struct blr_dev *dev)
+{
+	uint32_t limit = dev->frame_limit;
+	enum found f = FOUND_NOTHING;
+	int r;
+
+	dev->late = (struct late_fl){0};
+	if (!dev->ldr_img) {
+		/* the link stays LINK_ROM_UNEXPECTED: every loader command says so */
+		dev_err(dev, "the chip was reset (its boot ROM answered instead of the loader); "
+			     "connect again with a loader file");
+		return BLR_E_CHIP_RESET;
+	}
+	link_set(dev, LINK_UNKNOWN);
+	dev_warn(dev, "the chip was reset (its boot ROM answered instead of the loader); "
+		      "loading the loader again");
+	/* whatever rate the ROM synced at, let it time out (ROM-TO-1), then the ROM baud */
+	r = dev_wait_ms(dev, ROM_IDLE_MS);
+	if (r == BLR_OK)
+		r = isp_handshake(dev, dev->rom_baud, DEFAULT_HANDSHAKE_TRIES, ROM_IDLE_MS, NULL);
+	if (r == BLR_OK)
+		r = identify(dev, SUM_ZERO, isp_cmd_spec(ISP_GET_BOOT_INFO)->timeout_ms, true, &f);
+	if (r == BLR_OK && f != FOUND_ROM)
+		r = BLR_E_PROTOCOL;
+	if (r == BLR_OK) {
+		link_set(dev, LINK_ROM);
+		r = upload_tries(dev, DEFAULT_HANDSHAKE_TRIES);
+	}
+	if (r == BLR_OK) {
+		use_build_limits(dev, &dev->ldr_li);
+		if (dev->frame_limit > limit)
+			dev->frame_limit = limit; /* frames already cut for the old limit */
+		if (dev->read_chunk > dev->ldr_li.frame_limit)
+			dev->read_chunk = dev->ldr_li.frame_limit & ~(READ_ALIGN - 1);
+		r = loader_start(dev, DEFAULT_HANDSHAKE_TRIES);
+	}
+	if (r != BLR_OK) {
+		dev_err(dev, "loading the loader again failed (%s)", blr_strerror(r));
+		link_set(dev, LINK_UNKNOWN);
+		return r;
+	}
+	dev_info(dev, "the loader runs again at %u baud", dev->baud);
+	return BLR_E_CHIP_RESET;
 }
 
 /* ---- loader ------------------------------------------------------------------------------- */
 
-/* JEDEC id -> flash size by the chip table's rule (protocol.md §6.6); manufacturer 00/FF is
- * no flash (or a bus fault) whatever the capacity byte says. */
+/* A command without payload that can simply be repeated after a reload (RESET-2). */
+static int ask_again(struct blr_dev *dev, uint8_t id, uint8_t *rsp, size_t cap, size_t *rl)
+{
+	int r = ldr_command(dev, id, NULL, 0, rsp, cap, rl, 0, LDR_RETRY);
+
+	if (r == BLR_E_CHIP_RESET && dev->link == LINK_LOADER)
+		r = ldr_command(dev, id, NULL, 0, rsp, cap, rl, 0, LDR_RETRY);
+	return r;
+}
+
+/* JEDEC id -> flash size by the chip table's rule (JEDEC-2); manufacturer 00/FF is no flash
+ * (or a bus fault) whatever the capacity byte says. */
 static int read_flash_id(struct blr_dev *dev)
 {
 	struct blr_chip_info *ci = &dev->info;
 	size_t jl = 0;
 	int r;
 
-	r = ldr_command(dev, ISP_FLASH_READ_JEDEC_ID, NULL, 0, ci->jedec, ISP_JEDEC_LEN, &jl, 0, 3);
+	r = ask_again(dev, ISP_FLASH_READ_JEDEC_ID, ci->jedec, ISP_JEDEC_LEN, &jl);
 	if (r != BLR_OK)
 		return r;
 	if (jl != ISP_JEDEC_LEN)
@@ -290,8 +419,8 @@ static int read_flash_id(struct blr_dev *dev)
 	return ci->flash_size ? BLR_OK : BLR_E_NO_FLASH;
 }
 
-/* The loader answers: learn what it can do, read the MAC and identify the flash (the last
- * step: the session is usable once the flash size is known). */
+/* The loader answers (and has said whether it knows get_boot_info, ldr_identify): read the MAC
+ * and identify the flash (the last step: the session is usable once the flash size is known). */
 static int loader_session(struct blr_dev *dev)
 {
 	struct blr_chip_info *ci = &dev->info;
@@ -299,21 +428,11 @@ static int loader_session(struct blr_dev *dev)
 	int r;
 
 	ci->baud = dev->baud;
-	if (!ci->loader_build && !dev->has_boot_info) {
-		/* unknown build: does it have the new command set? (old ones stay silent, L6) */
-		uint8_t bi[ISP_BOOT_INFO_LEN];
-		size_t bl = 0;
-
-		if (isp_command(dev, SUM_COMPUTED, ISP_GET_BOOT_INFO, NULL, 0, bi, sizeof(bi), &bl,
-				PROBE_TIMEOUT_MS) == BLR_OK &&
-		    bl == ISP_BOOT_INFO_LEN && get_le32(bi) == ISP_BOOT_VERSION_LOADER)
-			dev->has_boot_info = true;
-	}
 	r = blr_read_mac(dev, mac);
 	if (r == BLR_OK) {
 		memcpy(ci->mac, mac, sizeof(mac));
 		ci->mac_from_efuse_cmd = true;
-	} else if (r == BLR_E_CANCELLED) {
+	} else if (r == BLR_E_CANCELLED || r == BLR_E_GONE || dev->link != LINK_LOADER) {
 		return r;
 	} else {
 		dev_warn(dev, "reading the MAC failed (%s)", blr_strerror(r));
@@ -322,31 +441,53 @@ static int loader_session(struct blr_dev *dev)
 	return read_flash_id(dev);
 }
 
+/* Validate the loader file and keep a copy for a reload (RESET-2); none without a file. */
+static int keep_loader(struct blr_dev *dev, const struct blr_connect_opts *o)
+{
+	const char *why = NULL;
+	int r;
+
+	free(dev->ldr_img);
+	dev->ldr_img = NULL;
+	dev->ldr_img_len = 0;
+	memset(&dev->ldr_li, 0, sizeof(dev->ldr_li));
+	if (!o->loader)
+		return BLR_OK;
+	r = blr_loader_parse(o->loader, o->loader_len, &dev->ldr_li, &why);
+	if (r != BLR_OK) {
+		dev_err(dev, "loader image rejected: %s", why ? why : blr_strerror(r));
+		return r;
+	}
+	dev->ldr_img = malloc(o->loader_len);
+	if (!dev->ldr_img)
+		return BLR_E_NOMEM;
+	memcpy(dev->ldr_img, o->loader, o->loader_len);
+	dev->ldr_img_len = o->loader_len;
+	return BLR_OK;
+}
+
 int blr_connect(struct blr_dev *dev, const struct blr_connect_opts *o)
 {
 	static const struct blr_connect_opts defaults;
-	struct blr_loader_info li = {0};
 	unsigned tries;
-	const char *why = NULL;
 	enum found f = FOUND_NOTHING;
 	int r;
 
 	if (!o)
 		o = &defaults;
+	dev->listened = false;
 	memset(&dev->info, 0, sizeof(dev->info));
 	exchange_begin(dev);
+	if (dev->gone)
+		return BLR_E_GONE;
 	dev->read_chunk = 0;
 	dev->read_chunk_probed = false;
 	dev->rom_baud = o->rom_baud ? o->rom_baud : BLR_DEFAULT_ROM_BAUD;
 	dev->baud = o->baud ? o->baud : BLR_DEFAULT_BAUD;
 	tries = o->handshake_tries ? o->handshake_tries : DEFAULT_HANDSHAKE_TRIES;
-	if (o->loader) {
-		r = blr_loader_parse(o->loader, o->loader_len, &li, &why);
-		if (r != BLR_OK) {
-			dev_err(dev, "loader image rejected: %s", why ? why : blr_strerror(r));
-			return r;
-		}
-	}
+	r = keep_loader(dev, o);
+	if (r != BLR_OK)
+		return r;
 	r = blr_reset_steps_run(dev, o->reset_steps);
 	if (r != BLR_OK)
 		return r;
@@ -356,13 +497,17 @@ int blr_connect(struct blr_dev *dev, const struct blr_connect_opts *o)
 		if (r != BLR_OK)
 			return r;
 	}
-	if (f == FOUND_ROM && dev->baud == dev->rom_baud)
-		link_set(dev, LINK_ROM); /* ROM in command mode at this baud: go on */
-	if (f != FOUND_LOADER) {
-		r = connect_rom(dev, o, &li, tries);
-		if (r != BLR_OK)
-			return r;
+	if (f == FOUND_LOADER) {
+		r = adopt_loader(dev, false, tries);
+	} else {
+		if (f == FOUND_ROM)
+			link_set(dev, LINK_ROM); /* in command mode at the ROM baud: go on */
+		r = connect_rom(dev, tries);
+		if (r == BLR_E_NO_RESPONSE && !dev->listened)
+			connect_listen(dev); /* LISTEN-1 */
 	}
+	if (r != BLR_OK)
+		return r;
 	if (dev->link != LINK_LOADER)
 		return BLR_E_PROTOCOL;
 	return loader_session(dev);
@@ -375,6 +520,8 @@ int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info)
 	*info = dev->info;
 	info->frame_limit = dev->frame_limit;
 	info->baud = dev->baud;
+	if (dev->gone)
+		return BLR_E_GONE;
 	return dev_connected(dev) ? BLR_OK : BLR_E_INVAL;
 }
 
@@ -382,21 +529,20 @@ int blr_read_mac(struct blr_dev *dev, uint8_t mac[6])
 {
 	uint8_t r[ISP_MAC_REPLY_LEN];
 	size_t rl = 0;
-	int e;
+	int e = ask_again(dev, ISP_EFUSE_READ_MAC, r, sizeof(r), &rl);
 
-	e = ldr_command(dev, ISP_EFUSE_READ_MAC, NULL, 0, r, sizeof(r), &rl, 0, 2);
 	if (e != BLR_OK)
 		return e;
 	if (rl != ISP_MAC_REPLY_LEN || blr_crc32(r, ISP_MAC_LEN) != get_le32(r + ISP_MAC_LEN))
 		return BLR_E_PROTOCOL;
 	for (unsigned i = 0; i < ISP_MAC_LEN; i++)
-		mac[i] = r[ISP_MAC_LEN - 1 - i]; /* stored reversed (§4.2 0x42) */
+		mac[i] = r[ISP_MAC_LEN - 1 - i]; /* stored reversed (MAC-1) */
 	return BLR_OK;
 }
 
 int blr_reset(struct blr_dev *dev)
 {
-	int r = ldr_command(dev, ISP_RESET, NULL, 0, NULL, 0, NULL, 0, 1);
+	int r = ldr_command(dev, ISP_RESET, NULL, 0, NULL, 0, NULL, 0, LDR_ONCE);
 
 	if (r == BLR_OK)
 		link_set(dev, LINK_UNKNOWN);

@@ -33,6 +33,7 @@ void blr_dev_free(struct blr_dev *dev)
 		return;
 	if (dev->t.ops && dev->t.ops->close)
 		dev->t.ops->close(dev->t.ctx);
+	free(dev->ldr_img);
 	free(dev);
 }
 
@@ -109,6 +110,11 @@ int dev_keep_os(struct blr_dev *dev, int r)
 {
 	if (r != BLR_OK && r != BLR_E_TIMEOUT && dev->t.ops->last_os_error)
 		dev->last_os_err = dev->t.ops->last_os_error(dev->t.ctx);
+	if (r == BLR_E_GONE && !dev->gone) {
+		/* the adapter was unplugged: stop at once, retry nothing (GONE-2) */
+		dev->gone = true;
+		dev_err(dev, "the port went away");
+	}
 	return r;
 }
 
@@ -116,6 +122,8 @@ int dev_set_baud(struct blr_dev *dev, unsigned baud)
 {
 	int r;
 
+	if (dev->gone)
+		return BLR_E_GONE;
 	if (dev->cur_baud == baud)
 		return BLR_OK;
 	r = dev_keep_os(dev, dev->t.ops->set_baud(dev->t.ctx, baud));
@@ -133,6 +141,8 @@ unsigned dev_line_ms(struct blr_dev *dev, size_t bytes)
 
 int dev_write(struct blr_dev *dev, const uint8_t *buf, size_t len)
 {
+	if (dev->gone)
+		return BLR_E_GONE;
 	return dev_keep_os(dev, dev->t.ops->write(dev->t.ctx, buf, len,
 						  2 * dev_line_ms(dev, len) + WRITE_SLACK_MS));
 }
@@ -145,10 +155,14 @@ int dev_tx(struct blr_dev *dev, const uint8_t *buf, size_t len)
 
 int dev_read(struct blr_dev *dev, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
 {
+	*got = 0;
+	if (dev->gone)
+		return BLR_E_GONE;
 	return dev_keep_os(dev, dev->t.ops->read(dev->t.ctx, buf, len, timeout_ms, got));
 }
 
 void dev_flush_input(struct blr_dev *dev)
 {
-	dev_keep_os(dev, dev->t.ops->flush_input(dev->t.ctx));
+	if (!dev->gone)
+		dev_keep_os(dev, dev->t.ops->flush_input(dev->t.ctx));
 }

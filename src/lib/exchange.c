@@ -1,23 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The command exchange: one command at a time over the transport (protocol.md §3.5), the
- * link state, handshakes (§2), the late FL of early-OK writes (§3.5) and recovery when the
- * loader has dropped back to its handshake state (§3.5, §3.6, §12.3 L2/L7/L20/L21).
+ * The command exchange: one command at a time over the transport (protocol.md §3.5, ORD-1),
+ * the link state, handshakes (§2), the late FL of early-OK writes (ORD-2, REC-1), replies that
+ * show the ROM where a loader was expected (RESET-1). Loader commands with recovery are in
+ * recover.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "lib/codec.h"
 #include "lib/exchange.h"
 #include "lib/isp.h"
 
-#define RECOVER_PROBE_MS      300u
-#define LDR_FAILS_TO_SYNC     3u     /* third failing command -> handshake mode (L7) */
-#define LDR_SYNC_MARGIN_MS    500u   /* around the loader's 2 x rx timeout (L21) */
-#define LDR_MAX_RX_TIMEOUT_MS 10000u /* 38 784-byte build (§3.6) */
-#define PENDING_SCAN_MAX      64u
-#define RX_CHUNK	      4096u
-#define RECOVER_DRAIN_MS      20u
+#define LDR_FAILS_TO_SYNC 3u /* third failing command -> handshake mode (FAIL-1) */
+#define PENDING_SCAN_MAX  64u
+#define RX_CHUNK	  4096u
+#define BOOT_VERSION_ROM  1u /* get_boot_info version of the ROM (§6.2) */
 
 /* ---- link state ---------------------------------------------------------------------------- */
 
@@ -28,6 +27,7 @@ void link_set(struct blr_dev *dev, enum link_state to)
 	    [LINK_ROM] = "ROM in command mode",
 	    [LINK_LOADER] = "loader in command mode",
 	    [LINK_LOADER_SYNC] = "loader in handshake mode",
+	    [LINK_ROM_UNEXPECTED] = "ROM where the loader was expected (chip reset)",
 	};
 
 	if (to == LINK_LOADER)
@@ -42,6 +42,24 @@ void exchange_begin(struct blr_dev *dev)
 {
 	link_set(dev, LINK_UNKNOWN);
 	dev->late = (struct late_fl){0};
+	dev->rec = (struct rec_log){0};
+}
+
+uint8_t ldr_frame_sum(const uint8_t *payload, size_t n)
+{
+	return isp_checksum(payload, n);
+}
+
+static bool loader_expected(const struct blr_dev *dev)
+{
+	return dev->link == LINK_LOADER || dev->link == LINK_LOADER_SYNC;
+}
+
+/* The ROM answered where a loader was expected: the chip was reset (RESET-1). */
+static void rom_answered(struct blr_dev *dev, const char *how)
+{
+	dev_dbg(dev, "the boot ROM answered (%s) where the loader was expected", how);
+	link_set(dev, LINK_ROM_UNEXPECTED);
 }
 
 /* ---- replies that answer something else: late FL, handshake leftovers -------------------- */
@@ -51,8 +69,8 @@ static bool late_code(uint16_t code)
 	return code == ISP_FL_FLASH_WRITE_ERROR || code == ISP_FL_DECOMPRESS_WRITE_ERROR;
 }
 
-/* A late FL 06 00 / FL 0B 00 (early-OK write that failed, §3.5) or a handshake leftover
- * FL 02 01 (§2.1) is not the answer to the command just sent. */
+/* A late FL 06 00 / FL 0B 00 (early-OK write that failed, ORD-2) or a handshake leftover
+ * FL 02 01 (HS-8) is not the answer to the command just sent (REC-1). */
 static bool stray_fl(struct blr_dev *dev, uint8_t id, uint16_t code)
 {
 	if (code == ISP_FL_CMD_LEN_ERROR)
@@ -60,9 +78,13 @@ static bool stray_fl(struct blr_dev *dev, uint8_t id, uint16_t code)
 	return late_code(code) && dev->late.window && id != ISP_FLASH_WRITE_CHECK;
 }
 
-static void note_fl(struct blr_dev *dev, uint16_t code)
+bool note_fl(struct blr_dev *dev, uint16_t code)
 {
 	dev->last_dev_err = code;
+	if (code == ISP_FL_CMD_LEN_ERROR && loader_expected(dev)) {
+		rom_answered(dev, "FL 02 01");
+		return false;
+	}
 	if (late_code(code))
 		dev->late.seen = true;
 	if (dev->link == LINK_LOADER && code != ISP_FL_CMD_CRC_ERROR &&
@@ -70,6 +92,7 @@ static void note_fl(struct blr_dev *dev, uint16_t code)
 		dev_dbg(dev, "loader counted %u failures: back in handshake mode", dev->fails);
 		link_set(dev, LINK_LOADER_SYNC);
 	}
+	return true;
 }
 
 int ldr_late_fl(struct blr_dev *dev, uint8_t id, int r)
@@ -85,15 +108,14 @@ int ldr_late_fl(struct blr_dev *dev, uint8_t id, int r)
 	return r;
 }
 
-/* Read and classify whatever arrived unasked (strays) before sending a loader command. */
-static void scan_pending(struct blr_dev *dev)
+void scan_pending(struct blr_dev *dev)
 {
 	uint8_t buf[PENDING_SCAN_MAX];
 	struct isp_decoder d;
 	size_t got = 0, off = 0;
 	enum isp_ev ev;
 
-	dev->t.ops->read(dev->t.ctx, buf, sizeof(buf), 0, &got);
+	dev_read(dev, buf, sizeof(buf), 0, &got);
 	if (!got)
 		return;
 	dev_log_hex(dev, "stray", buf, got);
@@ -103,7 +125,8 @@ static void scan_pending(struct blr_dev *dev)
 		if (ev == ISP_EV_FL) {
 			dev_warn(dev, "stray reply FL %04x (%s) before the next command", d.code,
 				 blr_device_error_name(d.code));
-			note_fl(dev, d.code);
+			if (!note_fl(dev, d.code))
+				return;
 		}
 	}
 }
@@ -117,9 +140,10 @@ struct reply_wait {
 	uint64_t deadline, pd_cap;
 	uint16_t stray_code; /* a stray FL skipped: the answer if nothing else comes */
 	bool sync_lost;	     /* a stray FL was the loader's third failure: our frame is lost */
+	bool rom;	     /* the ROM answered where a loader was expected (RESET-1) */
 };
 
-static int send_frame(struct blr_dev *dev, enum frame_sum sum, uint8_t id, const uint8_t *payload,
+static int send_frame(struct blr_dev *dev, enum frame_check sum, uint8_t id, const uint8_t *payload,
 		      size_t n)
 {
 	size_t limit = sum == SUM_COMPUTED ? dev->frame_limit : ISP_ROM_MAX_PAYLOAD;
@@ -133,6 +157,10 @@ static int send_frame(struct blr_dev *dev, enum frame_sum sum, uint8_t id, const
 	if (!frame)
 		return BLR_E_NOMEM;
 	flen = isp_encode(frame, ISP_REQ_HDR_LEN + n, id, payload, n, sum == SUM_COMPUTED);
+	if (sum == SUM_COMPUTED) {
+		dev->seal_byte = isp_seal_byte(payload, n); /* should this frame stay unfinished */
+		dev->seal_id = id;
+	}
 	r = dev_tx(dev, frame, flen);
 	free(frame);
 	if (r == BLR_OK && (id == ISP_FLASH_WRITE || id == ISP_FLASH_DECOMPRESS_WRITE))
@@ -153,7 +181,7 @@ static enum isp_ev feed(struct blr_dev *dev, struct isp_decoder *d, const uint8_
 		if (ev == ISP_EV_NONE)
 			break;
 		if (ev == ISP_EV_PD) {
-			/* PD restarts the clock of an erase (§3.5), within an overall cap */
+			/* PD restarts the clock of an erase (HOST-TO-3), within an overall cap */
 			uint64_t t = dev_now_ms(dev);
 
 			if ((w->id == ISP_FLASH_ERASE || w->id == ISP_FLASH_CHIP_ERASE) &&
@@ -163,9 +191,12 @@ static enum isp_ev feed(struct blr_dev *dev, struct isp_decoder *d, const uint8_
 			continue;
 		}
 		if (ev == ISP_EV_FL && stray_fl(dev, w->id, d->code)) {
+			if (!note_fl(dev, d->code)) {
+				w->rom = true;
+				return ISP_EV_NONE;
+			}
 			dev_warn(dev, "%s: stray FL %04x (%s) skipped", w->spec->name, d->code,
 				 blr_device_error_name(d->code));
-			note_fl(dev, d->code);
 			w->stray_code = d->code;
 			if (dev->link == LINK_LOADER_SYNC) {
 				w->sync_lost = true; /* our frame went to a loader in sync mode */
@@ -192,14 +223,18 @@ static int reply_event(struct blr_dev *dev, const struct isp_decoder *d, const s
 		return BLR_OK;
 	case ISP_EV_DATA:
 		dev_log_hex(dev, "rx data", d->buf, d->len);
+		if (w->id == ISP_GET_BOOT_INFO && loader_expected(dev) && d->len >= 4 &&
+		    get_le32(d->buf) == BOOT_VERSION_ROM) {
+			rom_answered(dev, "get_boot_info version 1");
+			return BLR_E_CHIP_RESET;
+		}
 		if (rsp_len)
 			*rsp_len = d->len;
 		return BLR_OK;
 	case ISP_EV_FL:
 		dev_dbg(dev, "%s: FL %04x (%s)", w->spec->name, d->code,
 			blr_device_error_name(d->code));
-		note_fl(dev, d->code);
-		return BLR_E_DEVICE;
+		return note_fl(dev, d->code) ? BLR_E_DEVICE : BLR_E_CHIP_RESET;
 	default:
 		dev_warn(dev, "%s: reply length %zu exceeds %zu", w->spec->name, d->len, d->cap);
 		return BLR_E_PROTOCOL;
@@ -223,7 +258,7 @@ static int await_reply(struct blr_dev *dev, struct isp_decoder *d, struct reply_
 		if (want > sizeof(rx))
 			want = sizeof(rx);
 		/* waits of minutes (erases, SHA of big ranges) are read in slices so that a
-		 * cancel request is seen while the device is silent */
+		 * cancel request is seen while the device is silent (HOST-TO-2) */
 		slice = w->deadline - now > DEV_WAIT_SLICE_MS ? DEV_WAIT_SLICE_MS
 							      : (unsigned)(w->deadline - now);
 		r = dev_read(dev, rx, want, slice, &got);
@@ -235,6 +270,8 @@ static int await_reply(struct blr_dev *dev, struct isp_decoder *d, struct reply_
 			return BLR_E_CANCELLED;
 		}
 		ev = feed(dev, d, rx, got, w);
+		if (w->rom)
+			return BLR_E_CHIP_RESET;
 		if (w->sync_lost)
 			return BLR_E_TIMEOUT;
 		if (ev != ISP_EV_NONE)
@@ -249,7 +286,7 @@ static int await_reply(struct blr_dev *dev, struct isp_decoder *d, struct reply_
 	return BLR_E_TIMEOUT;
 }
 
-int isp_command(struct blr_dev *dev, enum frame_sum sum, uint8_t id, const uint8_t *payload,
+int isp_command(struct blr_dev *dev, enum frame_check sum, uint8_t id, const uint8_t *payload,
 		size_t n, uint8_t *rsp, size_t cap, size_t *rsp_len, unsigned timeout_ms)
 {
 	struct reply_wait w = {.id = id, .spec = isp_cmd_spec(id)};
@@ -273,8 +310,20 @@ int isp_command(struct blr_dev *dev, enum frame_sum sum, uint8_t id, const uint8
 
 /* ---- handshakes (§2.1) ----------------------------------------------------------------- */
 
+/* FL 02 01 among what a handshake read: the ROM in command mode parsed the burst (HS-8). */
+static bool has_len_error(const uint8_t *rx, size_t n)
+{
+	static const uint8_t fl[4] = {ISP_TAG_FL_0, ISP_TAG_FL_1, ISP_FL_CMD_LEN_ERROR & 0xFF,
+				      ISP_FL_CMD_LEN_ERROR >> 8};
+
+	for (size_t i = 0; i + sizeof(fl) <= n; i++)
+		if (!memcmp(rx + i, fl, sizeof(fl)))
+			return true;
+	return false;
+}
+
 /* *answered: some bytes came back (the device may be in command mode, not in sync). */
-static int handshake_once(struct blr_dev *dev, unsigned baud, bool *answered)
+static int handshake_once(struct blr_dev *dev, unsigned baud, bool *answered, bool *heard_rom)
 {
 	size_t n = (size_t)((uint64_t)baud * ISP_SYNC_BURST_US / 10u / 1000000u);
 	size_t most = (size_t)((uint64_t)baud * ISP_SYNC_MAX_US / 10u / 1000000u);
@@ -284,7 +333,7 @@ static int handshake_once(struct blr_dev *dev, unsigned baud, bool *answered)
 	int r;
 
 	*answered = false;
-	/* 0x55s that arrive after ~8 ms (ROM) / ~13 ms (loader) are parsed as frames (R2, L2) */
+	/* 0x55s that arrive after ~8 ms (ROM) / ~13 ms (loader) are parsed as frames (HS-2) */
 	if (n < ISP_SYNC_MIN_BYTES)
 		n = most < ISP_SYNC_MIN_BYTES ? most : ISP_SYNC_MIN_BYTES;
 	if (n == 0)
@@ -322,13 +371,17 @@ static int handshake_once(struct blr_dev *dev, unsigned baud, bool *answered)
 		}
 	}
 	*answered = have > 0;
+	if (has_len_error(rx, have))
+		*heard_rom = true;
 	if (have)
 		dev_log_hex(dev, "handshake rx (no OK)", rx, have);
 	return BLR_E_NO_RESPONSE;
 }
 
-int isp_handshake(struct blr_dev *dev, unsigned baud, unsigned tries, unsigned idle_ms)
+int isp_handshake(struct blr_dev *dev, unsigned baud, unsigned tries, unsigned idle_ms,
+		  bool *heard_rom)
 {
+	bool rom = false;
 	int r = BLR_E_NO_RESPONSE;
 
 	for (unsigned i = 0; i < tries; i++) {
@@ -336,123 +389,13 @@ int isp_handshake(struct blr_dev *dev, unsigned baud, unsigned tries, unsigned i
 
 		if (dev_cancelled(dev))
 			return BLR_E_CANCELLED;
-		r = handshake_once(dev, baud, &answered);
+		r = handshake_once(dev, baud, &answered, &rom);
 		if (r != BLR_E_NO_RESPONSE)
 			break;
 		if (i + 1 < tries && dev_wait_ms(dev, answered ? idle_ms : ISP_SYNC_REPLY_MS))
 			return BLR_E_CANCELLED;
 	}
-	return r;
-}
-
-unsigned ldr_idle_ms(const struct blr_dev *dev)
-{
-	return 2 * dev->rx_timeout_ms + LDR_SYNC_MARGIN_MS;
-}
-
-int ldr_handshake(struct blr_dev *dev)
-{
-	int r = isp_handshake(dev, dev->baud, 1, 0);
-
-	if (r == BLR_OK) {
-		link_set(dev, LINK_LOADER);
-		dev_dbg(dev, "loader handshake OK at %u baud", dev->baud);
-	}
-	return r;
-}
-
-/* ---- loader commands with recovery ----------------------------------------------------------- */
-
-int ldr_recover(struct blr_dev *dev)
-{
-	uint8_t j[ISP_JEDEC_LEN];
-	size_t jl;
-	int r;
-
-	dev_info(dev, "re-synchronising with the loader");
-	/* let the rest of a broken reply arrive, then drop it */
-	dev_sleep_ms(dev, RECOVER_DRAIN_MS);
-	dev_flush_input(dev);
-	if (dev->link != LINK_LOADER_SYNC &&
-	    isp_command(dev, SUM_COMPUTED, ISP_FLASH_READ_JEDEC_ID, NULL, 0, j, sizeof(j), &jl,
-			RECOVER_PROBE_MS) == BLR_OK)
-		return BLR_OK;
-	r = ldr_handshake(dev);
-	if (r != BLR_E_NO_RESPONSE)
-		return r;
-	/* Stuck in a frame that can never complete (L2, L20): it gives up after two receive
-	 * timeouts and waits for a handshake. */
-	r = dev_wait_ms(dev, ldr_idle_ms(dev));
-	if (r == BLR_OK)
-		r = ldr_handshake(dev);
-	if (r != BLR_E_NO_RESPONSE || dev->rx_timeout_ms >= LDR_MAX_RX_TIMEOUT_MS)
-		return r;
-	r = dev_wait_ms(dev, 2 * LDR_MAX_RX_TIMEOUT_MS + LDR_SYNC_MARGIN_MS);
-	if (r == BLR_OK)
-		r = ldr_handshake(dev);
-	if (r == BLR_OK) {
-		/* only the long wait helped: a build with 10 s receive timeouts (§3.6) */
-		dev_info(dev, "the loader uses %u ms receive timeouts", LDR_MAX_RX_TIMEOUT_MS);
-		dev->rx_timeout_ms = LDR_MAX_RX_TIMEOUT_MS;
-	}
-	return r;
-}
-
-/* Before a loader command: re-handshake when the loader is known to be in handshake mode
- * (third failure) or has been idle for its two receive timeouts (L21). */
-static int ldr_ready(struct blr_dev *dev)
-{
-	bool sync = dev->link == LINK_LOADER_SYNC;
-	uint64_t idle = dev_now_ms(dev) - dev->last_rx_ms;
-	uint64_t sure = ldr_idle_ms(dev);
-	uint64_t maybe = 2 * (uint64_t)dev->rx_timeout_ms - LDR_SYNC_MARGIN_MS;
-
-	if (!sync && idle < maybe)
-		return BLR_OK;
-	if (!sync && idle < sure &&
-	    dev_wait_ms(dev, (unsigned)(sure - idle)) != BLR_OK) /* ambiguous: wait until sure */
-		return BLR_E_CANCELLED;
-	if (!sync)
-		dev_dbg(dev, "loader idle %llu ms: handshake again", (unsigned long long)idle);
-	if (ldr_handshake(dev) == BLR_OK)
-		return BLR_OK;
-	return ldr_recover(dev);
-}
-
-static bool retryable(const struct blr_dev *dev, int r)
-{
-	if (r == BLR_E_TIMEOUT || r == BLR_E_PROTOCOL)
-		return true;
-	return r == BLR_E_DEVICE && (dev->last_dev_err == ISP_FL_CMD_CRC_ERROR ||
-				     dev->last_dev_err == ISP_FL_CMD_LEN_ERROR);
-}
-
-int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t n, uint8_t *rsp,
-		size_t cap, size_t *rsp_len, unsigned timeout_ms, unsigned tries)
-{
-	int r = BLR_E_INVAL;
-
-	if (dev->link != LINK_LOADER && dev->link != LINK_LOADER_SYNC)
-		return BLR_E_INVAL;
-	if (id == ISP_FLASH_ERASE || id == ISP_FLASH_CHIP_ERASE)
-		dev->late.seen = false; /* the loader's erase clears its latched error */
-	for (unsigned i = 0; i < tries; i++) {
-		if (i && dev_cancelled(dev))
-			return BLR_E_CANCELLED;
-		scan_pending(dev);
-		r = ldr_ready(dev);
-		if (r == BLR_OK)
-			r = isp_command(dev, SUM_COMPUTED, id, payload, n, rsp, cap, rsp_len,
-					timeout_ms);
-		if (r == BLR_OK || !retryable(dev, r) || i + 1 == tries)
-			break;
-		dev_warn(dev, "%s failed (%s), retrying", isp_cmd_spec(id)->name, blr_strerror(r));
-		if (r != BLR_E_DEVICE && dev->link != LINK_LOADER_SYNC) {
-			int rr = ldr_recover(dev);
-
-			if (rr != BLR_OK)
-				return rr;
-		}
-	}
+	if (heard_rom)
+		*heard_rom = rom;
 	return r;
 }

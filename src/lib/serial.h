@@ -10,4 +10,11 @@ int serial_set_custom_baud(int fd, unsigned baud);
  * on a pty master, which shares the slave's settings. */
 unsigned serial_get_baud(int fd);
 
+/* Put the port's driver in low-latency mode (PHY-5: an FTDI's latency timer becomes 1 ms).
+ * Returns the driver's previous flags, to give to serial_restore_low_latency() on close, or -1
+ * (errno set) when there is nothing to restore: unsupported (a pty answers ENOTTY), or already
+ * on. */
+int serial_set_low_latency(int fd);
+void serial_restore_low_latency(int fd, int flags);
+
 #endif

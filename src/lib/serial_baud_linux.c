@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Arbitrary baud rates through Linux termios2 + BOTHER. In its own translation unit because
+ * Arbitrary baud rates through Linux termios2 + BOTHER, and the low-latency flag of serial
+ * drivers (TIOCGSERIAL / TIOCSSERIAL, protocol.md PHY-5). In its own translation unit because
  * <asm/termbits.h> conflicts with <termios.h>.
  */
 #include "lib/serial.h"
@@ -9,6 +10,7 @@
 
 #ifdef __linux__
 #include <asm/termbits.h>
+#include <linux/serial.h>
 #include <sys/ioctl.h>
 
 int serial_set_custom_baud(int fd, unsigned baud)
@@ -36,6 +38,32 @@ unsigned serial_get_baud(int fd)
 		return 0;
 	return t2.c_ospeed;
 }
+
+int serial_set_low_latency(int fd)
+{
+	struct serial_struct ss;
+	int old;
+
+	if (ioctl(fd, TIOCGSERIAL, &ss) < 0)
+		return -1; /* a pty, or a driver without the call: ENOTTY, EINVAL */
+	if (ss.flags & ASYNC_LOW_LATENCY)
+		return -1; /* already on: nothing to restore */
+	old = ss.flags;
+	ss.flags |= ASYNC_LOW_LATENCY;
+	if (ioctl(fd, TIOCSSERIAL, &ss) < 0)
+		return -1;
+	return old;
+}
+
+void serial_restore_low_latency(int fd, int flags)
+{
+	struct serial_struct ss;
+
+	if (ioctl(fd, TIOCGSERIAL, &ss) < 0)
+		return;
+	ss.flags = (ss.flags & ~ASYNC_LOW_LATENCY) | (flags & ASYNC_LOW_LATENCY);
+	ioctl(fd, TIOCSSERIAL, &ss);
+}
 #else
 int serial_set_custom_baud(int fd, unsigned baud)
 {
@@ -50,5 +78,18 @@ unsigned serial_get_baud(int fd)
 	(void)fd;
 	errno = ENOTSUP;
 	return 0;
+}
+
+int serial_set_low_latency(int fd)
+{
+	(void)fd;
+	errno = ENOTSUP;
+	return -1;
+}
+
+void serial_restore_low_latency(int fd, int flags)
+{
+	(void)fd;
+	(void)flags;
 }
 #endif

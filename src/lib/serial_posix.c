@@ -2,9 +2,11 @@
 /*
  * POSIX termios serial backend behind struct blr_transport: raw 8N1, no flow control,
  * poll() deadlines on CLOCK_MONOTONIC (VMIN = VTIME = 0), EINTR-safe, an exclusive lock
- * (flock + TIOCEXCL), the old settings restored on close. Arbitrary rates go to
- * serial_set_custom_baud() (Linux termios2, own TU). DTR/RTS through TIOCMBIS/TIOCMBIC;
- * a pseudo-terminal answers ENOTTY, reported as BLR_E_UNSUPPORTED.
+ * (flock + TIOCEXCL), low-latency mode where the driver has it (PHY-5), the old settings
+ * restored on close. Arbitrary rates go to serial_set_custom_baud() (Linux termios2, own TU).
+ * DTR/RTS through TIOCMBIS/TIOCMBIC; a pseudo-terminal answers ENOTTY, reported as
+ * BLR_E_UNSUPPORTED. A port that goes away (adapter unplugged, pty master closed) is
+ * BLR_E_GONE at once (GONE-1).
  */
 #define _DEFAULT_SOURCE /* cfmakeraw, flock, TIOCEXCL, CRTSCTS, TIOCMBIS */
 
@@ -26,6 +28,7 @@ struct serial {
 	struct termios saved;
 	bool saved_ok;
 	bool excl;
+	int low_latency; /* flags to restore (serial_set_low_latency), or -1 */
 	int os_err;
 };
 
@@ -58,10 +61,16 @@ static const struct {
 #endif
 };
 
+/* The errors of a tty whose device has gone (GONE-1). */
+static bool gone_errno(int e)
+{
+	return e == EIO || e == ENXIO || e == ENODEV;
+}
+
 static int os_fail(struct serial *s, int err)
 {
 	s->os_err = errno;
-	return err;
+	return gone_errno(errno) ? BLR_E_GONE : err;
 }
 
 static uint64_t mono_ms(void)
@@ -94,7 +103,8 @@ static int s_set_baud(void *ctx, unsigned baud)
 	return BLR_OK;
 }
 
-/* Wait for events on fd until deadline (ms, monotonic). 1 ready, 0 timeout, -1 error. */
+/* Wait for events on fd until deadline (ms, monotonic). 1 ready, 0 timeout, or a negative
+ * enum blr_err: BLR_E_GONE on POLLERR/POLLNVAL, or POLLHUP without the events (GONE-1). */
 static int wait_fd(struct serial *s, short events, uint64_t deadline)
 {
 	for (;;) {
@@ -107,13 +117,16 @@ static int wait_fd(struct serial *s, short events, uint64_t deadline)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			s->os_err = errno;
-			return -1;
+			return os_fail(s, BLR_E_IO);
 		}
 		if (r > 0) {
-			if (p.revents & (events | POLLHUP | POLLERR))
-				return (p.revents & events) ? 1
-							    : (errno = EIO, s->os_err = EIO, -1);
+			if ((p.revents & (POLLERR | POLLNVAL)) ||
+			    ((p.revents & POLLHUP) && !(p.revents & events))) {
+				s->os_err = EIO;
+				return BLR_E_GONE;
+			}
+			if (p.revents & events)
+				return 1;
 			continue;
 		}
 		if (mono_ms() >= deadline)
@@ -139,7 +152,7 @@ static int s_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_m
 		int r = wait_fd(s, POLLOUT, deadline);
 
 		if (r < 0)
-			return BLR_E_IO;
+			return r;
 		if (r == 0)
 			return BLR_E_TIMEOUT;
 	}
@@ -151,6 +164,7 @@ static int s_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size
 	struct serial *s = ctx;
 	uint64_t deadline = mono_ms() + timeout_ms;
 	size_t done = 0;
+	bool ready = false; /* poll said there is something to read */
 
 	*got = 0;
 	while (done < len) {
@@ -159,16 +173,23 @@ static int s_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size
 		if (r > 0) {
 			done += (size_t)r;
 			*got = done;
+			ready = false;
 			continue;
+		}
+		if (r == 0 && ready) {
+			/* end of file on a tty that poll called readable: hung up (GONE-1) */
+			s->os_err = EIO;
+			return BLR_E_GONE;
 		}
 		if (r < 0 && errno != EAGAIN && errno != EINTR)
 			return os_fail(s, BLR_E_IO);
 		int w = wait_fd(s, POLLIN, deadline);
 
 		if (w < 0)
-			return BLR_E_IO;
+			return w;
 		if (w == 0)
 			return BLR_E_TIMEOUT;
+		ready = true;
 	}
 	return BLR_OK;
 }
@@ -198,8 +219,11 @@ static int line(struct serial *s, int bit, int on)
 	if (on < 0)
 		return BLR_OK;
 	if (ioctl(s->fd, on ? TIOCMBIS : TIOCMBIC, &bit) < 0) {
-		s->os_err = errno;
-		return (errno == ENOTTY || errno == EINVAL) ? BLR_E_UNSUPPORTED : BLR_E_IO;
+		if (errno == ENOTTY || errno == EINVAL) {
+			s->os_err = errno;
+			return BLR_E_UNSUPPORTED;
+		}
+		return os_fail(s, BLR_E_IO);
 	}
 	return BLR_OK;
 }
@@ -235,6 +259,8 @@ static void s_close(void *ctx)
 
 	if (!s)
 		return;
+	if (s->low_latency >= 0)
+		serial_restore_low_latency(s->fd, s->low_latency);
 	if (s->saved_ok)
 		tcsetattr(s->fd, TCSANOW, &s->saved);
 	if (s->excl)
@@ -293,6 +319,7 @@ int blr_serial_open(const char *path, unsigned baud, struct blr_transport *out, 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return BLR_E_NOMEM;
+	s->low_latency = -1;
 	s->fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (s->fd < 0) {
 		e = errno;
@@ -331,6 +358,9 @@ int blr_serial_open(const char *path, unsigned baud, struct blr_transport *out, 
 		r = BLR_E_IO;
 		goto fail_close;
 	}
+	/* PHY-5: an FTDI adapter then hands over received bytes after 1 ms instead of 16 ms;
+	 * drivers without the flag (and a pty: ENOTTY) are left as they are */
+	s->low_latency = serial_set_low_latency(s->fd);
 	out->ops = &serial_ops;
 	out->ctx = s;
 	r = s_set_baud(s, baud);
@@ -342,6 +372,8 @@ int blr_serial_open(const char *path, unsigned baud, struct blr_transport *out, 
 	return BLR_OK;
 
 fail_close:
+	if (s->low_latency >= 0)
+		serial_restore_low_latency(s->fd, s->low_latency);
 	if (s->saved_ok)
 		tcsetattr(s->fd, TCSANOW, &s->saved);
 	if (s->excl)

@@ -3,7 +3,8 @@
  * libblrescue over a REAL pseudo-terminal: the emulator serves the pty master in a thread
  * (emu_pty_serve), the library opens the slave with its POSIX serial backend. Connect,
  * upload the synthetic loader, read the whole 2 MiB fixture back, SHA-256 agreement,
- * a partial update; real time, so no timing model.
+ * a partial update; real time, so no timing model. And a port that goes away while the
+ * library waits for the chip: BLR_E_GONE at once, nothing retried.
  */
 #define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
 
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blrescue/blrescue.h"
@@ -34,6 +36,19 @@ struct server {
 	int ret;
 	pthread_t th;
 };
+
+/* A new pty: its master fd, the slave's path in slave[128]. */
+static int open_pty(char slave[128])
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	strncpy(slave, ptsname(m), 127);
+	slave[127] = '\0';
+	return m;
+}
 
 static void *serve(void *arg)
 {
@@ -65,12 +80,7 @@ static void pty_read_fixture(void **state)
 	assert_int_equal(cfg.flash_size, n);
 	s.e = emu_new(&cfg, flash);
 	assert_non_null(s.e);
-	s.master = posix_openpt(O_RDWR | O_NOCTTY);
-	assert_true(s.master >= 0);
-	assert_int_equal(grantpt(s.master), 0);
-	assert_int_equal(unlockpt(s.master), 0);
-	strncpy(slave, ptsname(s.master), sizeof(slave) - 1);
-	slave[sizeof(slave) - 1] = '\0';
+	s.master = open_pty(slave);
 	assert_int_equal(pthread_create(&s.th, NULL, serve, &s), 0);
 
 	assert_int_equal(blr_serial_open(slave, BLR_DEFAULT_ROM_BAUD, &t, NULL), BLR_OK);
@@ -111,10 +121,51 @@ static void pty_read_fixture(void **state)
 	free(buf);
 }
 
+struct closer {
+	int master;
+	unsigned after_ms;
+};
+
+static void *close_later(void *arg)
+{
+	struct closer *c = arg;
+	struct timespec ts = {(time_t)(c->after_ms / 1000), (long)(c->after_ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+	close(c->master);
+	return NULL;
+}
+
+static void pty_gone_while_connecting(void **state)
+{
+	struct closer c = {.after_ms = 300};
+	struct blr_transport t;
+	struct blr_dev *dev = NULL;
+	struct blr_connect_opts o = {0};
+	struct blr_chip_info ci;
+	pthread_t th;
+	char slave[128];
+	(void)state;
+
+	/* nobody answers on this pty: blr_connect probes and handshakes for seconds, until the
+	 * other end goes away (an unplugged adapter); then it stops at once with BLR_E_GONE */
+	c.master = open_pty(slave);
+	assert_int_equal(blr_serial_open(slave, BLR_DEFAULT_ROM_BAUD, &t, NULL), BLR_OK);
+	assert_int_equal(blr_dev_new(&dev, &t), BLR_OK);
+	blr_dev_set_log(dev, fx_log, NULL, BLR_LOG_DEBUG);
+	assert_int_equal(pthread_create(&th, NULL, close_later, &c), 0);
+	assert_int_equal(blr_connect(dev, &o), BLR_E_GONE);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(blr_connect(dev, &o), BLR_E_GONE); /* and stays gone */
+	assert_int_equal(blr_get_info(dev, &ci), BLR_E_GONE);
+	blr_dev_free(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(pty_read_fixture),
+	    cmocka_unit_test(pty_gone_while_connecting),
 	};
 	return cmocka_run_group_tests_name("library <-> emulator over a pty", tests, NULL, NULL);
 }

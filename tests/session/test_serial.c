@@ -2,7 +2,8 @@
 /*
  * The POSIX serial backend on a real pseudo-terminal: open, raw I/O both ways, read
  * deadlines, standard and custom baud rates, DTR/RTS (ENOTTY on a pty -> BLR_E_UNSUPPORTED),
- * the exclusive lock (BLR_E_BUSY), settings restored on close, open errors.
+ * low-latency mode (ENOTTY on a pty: ignored), the exclusive lock (BLR_E_BUSY), settings
+ * restored on close, open errors, and the port going away (BLR_E_GONE at once).
  */
 #define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
 
@@ -14,9 +15,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blrescue/blrescue.h"
@@ -45,7 +50,8 @@ static int pty_teardown(void **state)
 {
 	struct pty *p = *state;
 
-	close(p->master);
+	if (p->master >= 0)
+		close(p->master);
 	free(p);
 	return 0;
 }
@@ -181,6 +187,74 @@ static void exclusive_and_restore(void **state)
 	t2.ops->close(t2.ctx);
 }
 
+static void low_latency_ignored_on_a_pty(void **state)
+{
+	struct pty *p = *state;
+	int fd = open(p->slave, O_RDWR | O_NOCTTY);
+
+	/* a pty has no serial driver flags: the call fails with ENOTTY, nothing to restore */
+	assert_true(fd >= 0);
+	errno = 0;
+	assert_int_equal(serial_set_low_latency(fd), -1);
+	assert_int_equal(errno, ENOTTY);
+	close(fd);
+}
+
+/* Close the pty's master after a moment, as an unplugged adapter would vanish. */
+static void *close_master_later(void *arg)
+{
+	struct pty *p = arg;
+	struct timespec ts = {0, 100 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+	close(p->master);
+	p->master = -1;
+	return NULL;
+}
+
+static void gone_while_reading(void **state)
+{
+	struct pty *p = *state;
+	struct blr_transport t;
+	pthread_t th;
+	uint8_t in[8];
+	size_t got = 99;
+
+	assert_int_equal(blr_serial_open(p->slave, 115200, &t, NULL), BLR_OK);
+	assert_int_equal(pthread_create(&th, NULL, close_master_later, p), 0);
+	/* a read that would wait 60 s returns as soon as the other end has gone */
+	assert_int_equal(t.ops->read(t.ctx, in, sizeof(in), 60000, &got), BLR_E_GONE);
+	assert_int_equal(got, 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(t.ops->write(t.ctx, in, sizeof(in), 1000), BLR_E_GONE);
+	assert_int_not_equal(t.ops->last_os_error(t.ctx), 0);
+	t.ops->close(t.ctx);
+}
+
+/* A hangup (what an unplugged USB adapter does to its tty): read() then returns 0 although
+ * poll() says readable. Hanging up a tty needs CAP_SYS_ADMIN: skipped without it. */
+static void gone_on_hangup(void **state)
+{
+	struct pty *p = *state;
+	struct blr_transport t;
+	uint8_t in[8];
+	size_t got = 99;
+	int fd;
+
+	assert_int_equal(blr_serial_open(p->slave, 115200, &t, NULL), BLR_OK);
+	fd = open(p->slave, O_RDWR | O_NOCTTY | O_NONBLOCK); /* TIOCEXCL: root only */
+	if (fd < 0 || ioctl(fd, TIOCVHANGUP) < 0) {
+		if (fd >= 0)
+			close(fd);
+		t.ops->close(t.ctx);
+		skip();
+	}
+	close(fd);
+	assert_int_equal(t.ops->read(t.ctx, in, sizeof(in), 60000, &got), BLR_E_GONE);
+	assert_int_equal(t.ops->write(t.ctx, in, sizeof(in), 1000), BLR_E_GONE);
+	t.ops->close(t.ctx);
+}
+
 static void open_errors(void **state)
 {
 	struct blr_transport t;
@@ -204,6 +278,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(baud_rates, pty_setup, pty_teardown),
 	    cmocka_unit_test_setup_teardown(modem_lines_unsupported, pty_setup, pty_teardown),
 	    cmocka_unit_test_setup_teardown(exclusive_and_restore, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown(low_latency_ignored_on_a_pty, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown(gone_while_reading, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown(gone_on_hangup, pty_setup, pty_teardown),
 	    cmocka_unit_test(open_errors),
 	};
 	return cmocka_run_group_tests_name("serial backend on a pty", tests, NULL, NULL);

@@ -354,6 +354,40 @@ static void decode_want_never_overshoots(void **state)
 
 /* ---- command table, error names -------------------------------------------------------------- */
 
+/* REC-10: the byte that completes an unfinished frame */
+static void seal_byte_choice(void **state)
+{
+	static const uint8_t ids[] = {0x10, 0x11, 0x12, 0x14, 0x16, 0x17, 0x18, 0x19, 0x1A,
+				      0x20, 0x21, 0x30, 0x31, 0x32, 0x33, 0x34, 0x36, 0x37,
+				      0x38, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F, 0x40, 0x41,
+				      0x42, 0x50, 0x51, 0x60, 0x61, 0x71};
+	uint8_t *p = malloc(0x2400);
+	(void)state;
+
+	assert_non_null(p);
+	/* no payload: the length bytes are 00 00, so 0x00 is taken and 0x01 is the rarest */
+	assert_int_equal(isp_seal_byte(NULL, 0), 0x01);
+	/* every value but 0x07 occurs: 0x07 */
+	for (size_t i = 0; i < 0x2400; i++)
+		p[i] = (uint8_t)i == 0x07 ? 0x08 : (uint8_t)i;
+	assert_int_equal(isp_seal_byte(p, 0x2400), 0x07);
+	/* never a command id or 0x55, even when they are absent from the frame */
+	memset(p, 0x07, 0x2400);
+	for (size_t i = 0; i < 256; i++)
+		p[i] = (uint8_t)i;
+	for (size_t k = 0; k < sizeof(ids); k++)
+		p[ids[k]] = 0x07;
+	p[0x55] = 0x07;
+	{
+		uint8_t b = isp_seal_byte(p, 0x2400);
+
+		assert_int_not_equal(b, 0x55);
+		assert_null(memchr(ids, b, sizeof(ids)));
+		assert_int_not_equal(b, 0x07);
+	}
+	free(p);
+}
+
 static void command_table(void **state)
 {
 	static const uint8_t data_cmds[] = {0x10, 0x17, 0x32, 0x36, 0x3D, 0x42};
@@ -424,6 +458,7 @@ int main(void)
 	    cmocka_unit_test(decode_garbage),
 	    cmocka_unit_test(decode_truncated_and_oversize),
 	    cmocka_unit_test(decode_want_never_overshoots),
+	    cmocka_unit_test(seal_byte_choice),
 	    cmocka_unit_test(command_table),
 	    cmocka_unit_test(error_names),
 	    cmocka_unit_test(reset_step_strings),
