@@ -47,7 +47,8 @@ void cli_explain_listen(const struct cli *cli, const char *what, const char *por
 		    l->sample);
 		break;
 	case BLR_HEARD_NOTHING:
-		cli_err(cli, "%s: nothing answers on %s: not a single byte came back", what, port);
+		cli_err(cli, "%s: no answer from the chip on %s: not a single byte came back", what,
+			port);
 		cli_info(cli,
 			 "what to check:\n"
 			 "  - the wiring: adapter TX -> chip RX (GPIO7), adapter RX <- chip TX "
@@ -55,7 +56,11 @@ void cli_explain_listen(const struct cli *cli, const char *what, const char *por
 			 "    if unsure, swap TX and RX\n"
 			 "  - the power: a stable 3.3 V supply (the adapter's 3.3 V pin is often "
 			 "too weak)\n"
-			 "  - a common ground between the adapter and the module");
+			 "  - a common ground between the adapter and the module\n"
+			 "  - download mode: BOOT (GPIO8) held high through 10 kOhm *before* the "
+			 "reset (a\n"
+			 "    firmware that logs nothing looks like silence)\n"
+			 "  - a lower speed: --rom-baud 115200 -b 460800");
 		break;
 	case BLR_HEARD_NOISE:
 	default:

@@ -91,7 +91,8 @@ static void listen_messages(void **state)
 	capture();
 	cli_explain_listen(&c, "connect", "/dev/ttyUSB0", &l);
 	release();
-	has("nothing answers on /dev/ttyUSB0: not a single byte came back");
+	has("no answer from the chip on /dev/ttyUSB0: not a single byte came back");
+	has("GPIO8");
 	has("swap TX and RX");
 	has("3.3 V supply");
 	has("common ground");
