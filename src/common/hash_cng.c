@@ -32,7 +32,8 @@ struct blr_sha256_ctx *blr_sha256_new(void)
 	if (!c)
 		return NULL;
 	/* hash object NULL/0: CNG allocates it (Windows 7 and later) */
-	if (!BCRYPT_SUCCESS(BCryptOpenAlgorithmProvider(&c->alg, BCRYPT_SHA256_ALGORITHM, NULL, 0)) ||
+	if (!BCRYPT_SUCCESS(
+		BCryptOpenAlgorithmProvider(&c->alg, BCRYPT_SHA256_ALGORITHM, NULL, 0)) ||
 	    !BCRYPT_SUCCESS(BCryptCreateHash(c->alg, &c->h, NULL, 0, NULL, 0, 0))) {
 		blr_sha256_free(c);
 		return NULL;

@@ -29,13 +29,13 @@ struct serial {
 	int os_err;
 };
 
-/* The errors of a port whose device has gone (USB adapter unplugged; under wine, a pty whose
- * other side closed). */
+/* The errors of a port whose device has gone: a USB adapter unplugged (which error depends on
+ * the driver), or under wine a pty whose other side closed (ERROR_NOT_READY). */
 static bool gone_error(DWORD e)
 {
-	return e == ERROR_DEVICE_REMOVED || e == ERROR_BAD_COMMAND || e == ERROR_OPERATION_ABORTED ||
-	       e == ERROR_GEN_FAILURE || e == ERROR_DEVICE_NOT_CONNECTED || e == ERROR_IO_DEVICE ||
-	       e == ERROR_INVALID_HANDLE;
+	return e == ERROR_DEVICE_REMOVED || e == ERROR_BAD_COMMAND ||
+	       e == ERROR_OPERATION_ABORTED || e == ERROR_GEN_FAILURE ||
+	       e == ERROR_DEVICE_NOT_CONNECTED || e == ERROR_NOT_READY || e == ERROR_ACCESS_DENIED;
 }
 
 static int os_fail(struct serial *s, int err)
@@ -98,6 +98,17 @@ static int s_set_baud(void *ctx, unsigned baud)
 		}
 		return os_fail(s, BLR_E_IO);
 	}
+	/* Some drivers accept a rate and set another one (wine on a pty: 38400 for a rate
+	 * Linux has no Bnnn constant for): read it back, keep the old rate then. */
+	DCB now = {.DCBlength = sizeof(now)};
+
+	if (!GetCommState(s->h, &now))
+		return os_fail(s, BLR_E_IO);
+	if (now.BaudRate != baud) {
+		SetCommState(s->h, &s->dcb);
+		s->os_err = 0;
+		return BLR_E_UNSUPPORTED;
+	}
 	s->dcb = d;
 	return BLR_OK;
 }
@@ -124,6 +135,15 @@ static int s_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_m
 	return BLR_OK;
 }
 
+/* A read that times out may be a port that has gone: wine's ReadFile on a pty whose other
+ * side closed just times out, but the port's state can no longer be read. */
+static bool port_alive(struct serial *s)
+{
+	DWORD errs;
+
+	return ClearCommError(s->h, &errs, NULL);
+}
+
 static int s_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size_t *got)
 {
 	struct serial *s = ctx;
@@ -141,7 +161,7 @@ static int s_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, size
 			return os_fail(s, BLR_E_IO);
 		*got += n;
 		if (*got < len && left == 0)
-			return BLR_E_TIMEOUT;
+			return port_alive(s) ? BLR_E_TIMEOUT : os_fail(s, BLR_E_IO);
 	}
 	return BLR_OK;
 }

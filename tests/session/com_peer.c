@@ -14,8 +14,8 @@
  *   later N MS   waits MS milliseconds, then sends N bytes "abc..."
  *   hup          closes the pty: the port is gone
  */
-#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
-#define _DEFAULT_SOURCE   /* cfmakeraw */
+#define _XOPEN_SOURCE	700 /* posix_openpt, grantpt, unlockpt, ptsname */
+#define _DEFAULT_SOURCE	    /* cfmakeraw */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
