@@ -115,7 +115,7 @@ static void exclusive(void **state)
 	CloseHandle(a);
 	if (b != INVALID_HANDLE_VALUE) {
 		CloseHandle(b);
-		print_message("# skip: this platform (wine) lets two handles open one COM port\n");
+		print_message("# wine lets two handles open one COM port: not checked\n");
 		skip();
 	}
 	open_port(com_name(), 115200, &t);
