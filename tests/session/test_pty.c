@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -26,8 +25,8 @@
 #include "common/hash.h"
 #include "emu/emu.h"
 #include "fixture.h"
-#include "lib/serial.h"
 #include "synth_loader.h"
+#include "termios2.h"
 
 #define MIB (1024u * 1024u)
 
@@ -113,17 +112,6 @@ static void pty_read_fixture(void **state)
 	free(flash);
 	free(file);
 	free(buf);
-}
-
-/* qemu-user has no termios2 (TCGETS2: ENOSYS, reported as ENOTSUP). */
-static bool have_termios2(void)
-{
-	int m = posix_openpt(O_RDWR | O_NOCTTY);
-	bool yes = m >= 0 && (serial_get_baud(m) != 0 || errno != ENOTSUP);
-
-	if (m >= 0)
-		close(m);
-	return yes;
 }
 
 int main(void)

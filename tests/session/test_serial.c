@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <termios.h>
@@ -23,6 +22,7 @@
 
 #include "blrescue/blrescue.h"
 #include "lib/serial.h"
+#include "termios2.h"
 
 struct pty {
 	int master;
@@ -144,17 +144,6 @@ static void baud_rates(void **state)
 	assert_int_equal(serial_get_baud(p->master), 115200);
 	assert_int_equal(t.ops->set_baud(t.ctx, 0), BLR_E_INVAL);
 	t.ops->close(t.ctx);
-}
-
-/* qemu-user has no termios2 (TCGETS2: ENOSYS, reported as ENOTSUP). */
-static bool have_termios2(void)
-{
-	int m = posix_openpt(O_RDWR | O_NOCTTY);
-	bool yes = m >= 0 && (serial_get_baud(m) != 0 || errno != ENOTSUP);
-
-	if (m >= 0)
-		close(m);
-	return yes;
 }
 
 /* Without termios2 a rate without a Bnnn that works is refused, and the port keeps its rate
