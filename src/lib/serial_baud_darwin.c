@@ -26,3 +26,18 @@ unsigned serial_get_baud(int fd)
 		return 0;
 	return (unsigned)cfgetospeed(&t); /* speed_t is the rate itself */
 }
+
+/* The low-latency flag is Linux's (protocol.md PHY-5; declared in serial.h by the link
+ * robustness work): nothing to do here. */
+int serial_set_low_latency(int fd)
+{
+	(void)fd;
+	errno = ENOTSUP;
+	return -1;
+}
+
+void serial_restore_low_latency(int fd, int flags)
+{
+	(void)fd;
+	(void)flags;
+}
