@@ -2,7 +2,8 @@
 /*
  * Arbitrary baud rates through Linux termios2 + BOTHER, and the low-latency flag of serial
  * drivers (TIOCGSERIAL / TIOCSSERIAL, protocol.md PHY-5). In its own translation unit because
- * <asm/termbits.h> conflicts with <termios.h>.
+ * <asm/termbits.h> conflicts with <termios.h>. Where the calls do not exist (qemu-user:
+ * TCGETS2 is ENOSYS, ENOTTY in later versions) the rate cannot be set: ENOTSUP.
  */
 #include "lib/serial.h"
 
@@ -13,11 +14,20 @@
 #include <linux/serial.h>
 #include <sys/ioctl.h>
 
+static int tcgets2(int fd, struct termios2 *t2)
+{
+	int r = ioctl(fd, TCGETS2, t2);
+
+	if (r < 0 && (errno == ENOSYS || errno == ENOTTY))
+		errno = ENOTSUP;
+	return r;
+}
+
 int serial_set_custom_baud(int fd, unsigned baud)
 {
 	struct termios2 t2;
 
-	if (ioctl(fd, TCGETS2, &t2) < 0)
+	if (tcgets2(fd, &t2) < 0)
 		return -1;
 	t2.c_cflag &= ~(tcflag_t)CBAUD;
 	t2.c_cflag |= BOTHER;
@@ -34,7 +44,7 @@ unsigned serial_get_baud(int fd)
 {
 	struct termios2 t2;
 
-	if (ioctl(fd, TCGETS2, &t2) < 0)
+	if (tcgets2(fd, &t2) < 0)
 		return 0;
 	return t2.c_ospeed;
 }

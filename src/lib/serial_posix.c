@@ -84,18 +84,24 @@ static uint64_t mono_ms(void)
 static int s_set_baud(void *ctx, unsigned baud)
 {
 	struct serial *s = ctx;
-	struct termios tio;
+	struct termios tio, old;
 
 	if (baud == 0)
 		return BLR_E_INVAL;
 	if (tcgetattr(s->fd, &tio) < 0)
 		return os_fail(s, BLR_E_IO);
+	old = tio;
 	for (size_t i = 0; i < sizeof(std_rates) / sizeof(std_rates[0]); i++) {
 		if (std_rates[i].baud != baud)
 			continue;
 		if (cfsetispeed(&tio, std_rates[i].code) < 0 ||
 		    cfsetospeed(&tio, std_rates[i].code) < 0 || tcsetattr(s->fd, TCSANOW, &tio) < 0)
 			return os_fail(s, BLR_E_IO);
+		/* qemu-user stores B0 for a rate above B460800 and says it worked: keep the old */
+		if (tcgetattr(s->fd, &tio) == 0 && cfgetospeed(&tio) == B0) {
+			tcsetattr(s->fd, TCSANOW, &old);
+			return BLR_E_UNSUPPORTED;
+		}
 		return BLR_OK;
 	}
 	if (serial_set_custom_baud(s->fd, baud) < 0)

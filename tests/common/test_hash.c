@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The shared CRC-32 and SHA-256 wrappers against published check values. */
+/* The shared CRC-32, SHA-256 and PBKDF2 wrappers against published check values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,9 +38,9 @@ static void sha256_erased_flash(void **state)
 		size_t len;
 		const char *hex;
 	} v[] = {
-		{4096, "f47a8ec3e9aff2318d896942282ad4fe37d6391c82914f54a5da8a37de1300c6"},
-		{1u << 20, "f5fb04aa5b882706b9309e885f19477261336ef76a150c3b4d3489dfac3953ec"},
-		{2u << 20, "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5"},
+	    {4096, "f47a8ec3e9aff2318d896942282ad4fe37d6391c82914f54a5da8a37de1300c6"},
+	    {1u << 20, "f5fb04aa5b882706b9309e885f19477261336ef76a150c3b4d3489dfac3953ec"},
+	    {2u << 20, "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5"},
 	};
 	uint8_t *buf = malloc(2u << 20);
 	uint8_t d[32];
@@ -65,6 +65,39 @@ static void sha256_erased_flash(void **state)
 	free(buf);
 }
 
+static void pbkdf2_sha1_vectors(void **state)
+{
+	/* RFC 6070 test vectors: lengths are explicit (a NUL inside counts), several output blocks
+	 */
+	static const struct {
+		const char *pass, *salt;
+		size_t pass_len, salt_len;
+		unsigned iter;
+		size_t out_len;
+		const char *hex;
+	} v[] = {
+	    {"password", "salt", 8, 4, 1, 20, "0c60c80f961f0e71f3a9b524af6012062fe037a6"},
+	    {"password", "salt", 8, 4, 2, 20, "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"},
+	    {"passwordPASSWORDpassword", "saltSALTsaltSALTsaltSALTsaltSALTsalt", 24, 36, 4096, 25,
+	     "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"},
+	    {"pass\0word", "sa\0lt", 9, 5, 4096, 16, "56fa6aa75548099dcc37d7f03425e0c3"},
+	};
+	uint8_t out[32];
+	char hex[65];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(blr_pbkdf2_sha1((const uint8_t *)v[i].pass, v[i].pass_len,
+						 (const uint8_t *)v[i].salt, v[i].salt_len,
+						 v[i].iter, out, v[i].out_len),
+				 0);
+		blr_hex(out, v[i].out_len, hex);
+		assert_string_equal(hex, v[i].hex);
+	}
+	assert_int_equal(
+	    blr_pbkdf2_sha1((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 0, out, 20), -1);
+}
+
 static void le_accessors(void **state)
 {
 	uint8_t b[4];
@@ -82,10 +115,9 @@ static void le_accessors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(crc32_check_value),
-		cmocka_unit_test(crc32_mac_vector),
-		cmocka_unit_test(sha256_erased_flash),
-		cmocka_unit_test(le_accessors),
+	    cmocka_unit_test(crc32_check_value),   cmocka_unit_test(crc32_mac_vector),
+	    cmocka_unit_test(sha256_erased_flash), cmocka_unit_test(pbkdf2_sha1_vectors),
+	    cmocka_unit_test(le_accessors),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

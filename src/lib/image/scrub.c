@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "blrescue/image.h"
 #include "common/bytes.h"
 #include "common/hash.h"
@@ -328,8 +326,8 @@ int blr_wpa_pmk(const char *ssid, const char *psk, uint8_t pmk[32])
 {
 	if (!ssid || !psk || !pmk)
 		return BLR_E_INVAL;
-	return PKCS5_PBKDF2_HMAC_SHA1(psk, (int)strlen(psk), (const unsigned char *)ssid,
-				      (int)strlen(ssid), 4096, 32, pmk) == 1
+	return blr_pbkdf2_sha1((const uint8_t *)psk, strlen(psk), (const uint8_t *)ssid,
+			       strlen(ssid), 4096, pmk, 32) == 0
 		   ? BLR_OK
 		   : BLR_E_NOMEM;
 }
