@@ -78,25 +78,25 @@ void blr_dev_set_progress(struct blr_dev *dev, blr_progress_fn fn, void *user);
 void blr_dev_set_cancel(struct blr_dev *dev, blr_cancel_fn fn, void *user);
 
 uint16_t blr_dev_last_device_error(const struct blr_dev *dev); /* 0 if none */
-int blr_dev_last_os_error(const struct blr_dev *dev);          /* errno, 0 if none */
+int blr_dev_last_os_error(const struct blr_dev *dev);	       /* errno, 0 if none */
 
 /* ---- flash loader images (pure, no I/O) -------------------------------------------------- */
 
 struct blr_loader_info {
-	size_t size;                 /* file size */
-	uint8_t sha256[32];          /* of the whole file */
-	const char *build;           /* known build name (protocol.md §5.5) or NULL if unknown */
-	uint32_t seg_dest;           /* segment destination address */
-	uint32_t seg_len;            /* segment data length */
-	bool header_crc_ignored;     /* bootcfg crc_ignore + DEADBEEF */
-	bool hash_ignored;           /* bootcfg hash_ignore + DEADBEEF word */
+	size_t size;		 /* file size */
+	uint8_t sha256[32];	 /* of the whole file */
+	const char *build;	 /* known build name (protocol.md §5.5) or NULL if unknown */
+	uint32_t seg_dest;	 /* segment destination address */
+	uint32_t seg_len;	 /* segment data length */
+	bool header_crc_ignored; /* bootcfg crc_ignore + DEADBEEF */
+	bool hash_ignored;	 /* bootcfg hash_ignore + DEADBEEF word */
 	/* What the library may assume of this build. Unknown valid images get conservative
 	 * values: frame_limit 0x2404, pd false (PD still tolerated), get_boot_info false. */
-	uint32_t frame_limit;        /* largest request payload N the loader accepts */
-	bool has_pd;                 /* sends "PD" during erases */
-	bool has_get_boot_info;      /* implements 0x10 */
-	bool has_decompress_write;   /* implements 0x3F */
-	uint32_t rx_timeout_ms;      /* loader's per-frame receive timeout */
+	uint32_t frame_limit;	   /* largest request payload N the loader accepts */
+	bool has_pd;		   /* sends "PD" during erases */
+	bool has_get_boot_info;	   /* implements 0x10 */
+	bool has_decompress_write; /* implements 0x3F */
+	uint32_t rx_timeout_ms;	   /* loader's per-frame receive timeout */
 };
 
 /* Validates a loader file: boot header magic, flash/clock/header CRCs (honouring the
@@ -112,13 +112,13 @@ int blr_loader_parse(const uint8_t *buf, size_t len, struct blr_loader_info *inf
 #define BLR_DEFAULT_BAUD     2000000u
 
 struct blr_connect_opts {
-	unsigned rom_baud;         /* 0 = BLR_DEFAULT_ROM_BAUD */
-	unsigned baud;             /* loader work baud; 0 = BLR_DEFAULT_BAUD */
-	const char *reset_steps;   /* NULL or "" = no line toggling; see blr_reset_steps_check() */
-	const uint8_t *loader;     /* loader file; may be NULL only if a loader is already running */
+	unsigned rom_baud;	 /* 0 = BLR_DEFAULT_ROM_BAUD */
+	unsigned baud;		 /* loader work baud; 0 = BLR_DEFAULT_BAUD */
+	const char *reset_steps; /* NULL or "" = no line toggling; see blr_reset_steps_check() */
+	const uint8_t *loader;	 /* loader file; may be NULL only if a loader is already running */
 	size_t loader_len;
-	unsigned handshake_tries;  /* 0 = default (3) */
-	bool no_probe;             /* skip the "is a loader already running?" probe */
+	unsigned handshake_tries; /* 0 = default (3) */
+	bool no_probe;		  /* skip the "is a loader already running?" probe */
 };
 
 /*
@@ -148,20 +148,20 @@ int blr_reset_steps_check(const char *steps);
 int blr_reset_steps_run(struct blr_dev *dev, const char *steps);
 
 struct blr_chip_info {
-	uint32_t rom_version;     /* from the ROM's get_boot_info; 0 if it was not asked */
-	bool loader_was_running;  /* an already running loader was found and reused */
-	uint8_t otp[16];          /* get_boot_info bytes 4..19 (protocol.md §4.1.1) */
-	uint8_t sign_type;        /* otp[0] */
-	uint8_t encrypted;        /* otp[1] */
+	uint32_t rom_version;	 /* from the ROM's get_boot_info; 0 if it was not asked */
+	bool loader_was_running; /* an already running loader was found and reused */
+	uint8_t otp[16];	 /* get_boot_info bytes 4..19 (protocol.md §4.1.1) */
+	uint8_t sign_type;	 /* otp[0] */
+	uint8_t encrypted;	 /* otp[1] */
 	uint32_t sw_cfg0;
-	uint8_t chip_id[8];       /* otp[8..15] as sent */
-	uint8_t mac[6];           /* display order (chip_id[5..0]); from 0x42 when available */
+	uint8_t chip_id[8];	  /* otp[8..15] as sent */
+	uint8_t mac[6];		  /* display order (chip_id[5..0]); from 0x42 when available */
 	bool mac_from_efuse_cmd;  /* mac came from 0x42 with a valid CRC */
-	uint8_t jedec[4];         /* manufacturer, type, capacity, flags (0x80 = known to loader) */
-	uint32_t flash_size;      /* bytes, from the JEDEC capacity */
+	uint8_t jedec[4];	  /* manufacturer, type, capacity, flags (0x80 = known to loader) */
+	uint32_t flash_size;	  /* bytes, from the JEDEC capacity */
 	const char *loader_build; /* identified build, or NULL (unknown or not uploaded by us) */
-	uint32_t frame_limit;     /* what the library uses for this loader */
-	unsigned baud;            /* baud the loader is talked to at */
+	uint32_t frame_limit;	  /* what the library uses for this loader */
+	unsigned baud;		  /* baud the loader is talked to at */
 };
 
 int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info);
@@ -172,14 +172,14 @@ int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info);
  * (wiring, power, TX/RX swapped) and from noise (bytes at a rate none of these decodes). */
 enum blr_heard {
 	BLR_HEARD_NOTHING = 0, /* no byte at any rate */
-	BLR_HEARD_TEXT,        /* readable text (a firmware's boot log) at .baud */
+	BLR_HEARD_TEXT,	       /* readable text (a firmware's boot log) at .baud */
 	BLR_HEARD_NOISE,       /* bytes, but no rate gave readable text */
 };
 struct blr_listen {
 	enum blr_heard heard;
-	unsigned baud;    /* the rate the text was read at (TEXT), else 0 */
-	size_t bytes;     /* bytes received while listening */
-	char sample[96];  /* printable excerpt of the text (TEXT), NUL-terminated */
+	unsigned baud;	 /* the rate the text was read at (TEXT), else 0 */
+	size_t bytes;	 /* bytes received while listening */
+	char sample[96]; /* printable excerpt of the text (TEXT), NUL-terminated */
 };
 /* BLR_OK with *out filled after a blr_connect that listened; BLR_E_INVAL when the last
  * connect did not get that far (it succeeded, or failed for another reason). */
@@ -219,7 +219,7 @@ size_t blr_sector_count(uint32_t addr, size_t len);
  * blr_flash_read and blr_flash_sha256.
  */
 int blr_flash_read_verified(struct blr_dev *dev, uint32_t addr, uint8_t *buf, size_t len,
-                            uint8_t sha256[32]);
+			    uint8_t sha256[32]);
 /*
  * Does [addr, addr+len) of the flash equal buf? Compares the chip's SHA-256 of the range
  * (0x3D) with the host's SHA-256 of buf; nothing else is sent. On BLR_OK *equal tells and
@@ -227,7 +227,7 @@ int blr_flash_read_verified(struct blr_dev *dev, uint32_t addr, uint8_t *buf, si
  * (blr_flash_compare then says which sectors differ).
  */
 int blr_flash_verify(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
-                     bool *equal, uint8_t chip_sha256[32]);
+		     bool *equal, uint8_t chip_sha256[32]);
 
 /*
  * Compare a host buffer with the flash by 4 KiB sector using the chip's SHA-256.
@@ -239,7 +239,7 @@ int blr_flash_compare(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, si
 		      uint8_t *diff, size_t *ndiff);
 
 struct blr_update_stats {
-	size_t sectors_total;   /* sectors the range covers */
+	size_t sectors_total;	/* sectors the range covers */
 	size_t sectors_skipped; /* already identical */
 	size_t sectors_erased;
 	size_t bytes_written;

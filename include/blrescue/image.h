@@ -42,20 +42,20 @@ int blr_image_check(const uint8_t *buf, size_t len, uint32_t flash_size,
  * belongs at 0; a firmware (application) image belongs in a FW slot of the partition table
  * (its boot header at the slot start, its data at slot + 0x1000), never at 0. */
 enum blr_image_kind {
-	BLR_KIND_UNKNOWN = 0,  /* none of the below (raw data) */
-	BLR_KIND_EMPTY,        /* no bytes, or all 0xFF */
-	BLR_KIND_FULL,         /* boot2 header at 0 and a partition table: a whole-flash image */
-	BLR_KIND_BOOT2,        /* a boot header at 0 whose image starts at imgStart, no table */
-	BLR_KIND_FIRMWARE,     /* an application image for a FW slot: boot header at 0, data at
-	                        * 0x1000 matching its hash, no partition table */
-	BLR_KIND_XZ,           /* an xz stream (a compressed OTA image) */
+	BLR_KIND_UNKNOWN = 0, /* none of the below (raw data) */
+	BLR_KIND_EMPTY,	      /* no bytes, or all 0xFF */
+	BLR_KIND_FULL,	      /* boot2 header at 0 and a partition table: a whole-flash image */
+	BLR_KIND_BOOT2,	      /* a boot header at 0 whose image starts at imgStart, no table */
+	BLR_KIND_FIRMWARE,    /* an application image for a FW slot: boot header at 0, data at
+			       * 0x1000 matching its hash, no partition table */
+	BLR_KIND_XZ,	      /* an xz stream (a compressed OTA image) */
 };
 
 struct blr_image_class {
 	enum blr_image_kind kind;
-	uint32_t img_len;  /* image length from the boot header (BOOT2, FIRMWARE), else 0 */
-	char what[160];    /* one line a user can read: "a firmware image (412 KiB, OpenBeken
-	                    * 1.17.205) for a FW slot, not a whole-flash image" */
+	uint32_t img_len; /* image length from the boot header (BOOT2, FIRMWARE), else 0 */
+	char what[160];	  /* one line a user can read: "a firmware image (412 KiB, OpenBeken
+			   * 1.17.205) for a FW slot, not a whole-flash image" */
 };
 
 /* Classify buf (a file to be written). BLR_OK (*out filled) or BLR_E_INVAL. */

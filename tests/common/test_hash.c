@@ -38,9 +38,9 @@ static void sha256_erased_flash(void **state)
 		size_t len;
 		const char *hex;
 	} v[] = {
-		{4096, "f47a8ec3e9aff2318d896942282ad4fe37d6391c82914f54a5da8a37de1300c6"},
-		{1u << 20, "f5fb04aa5b882706b9309e885f19477261336ef76a150c3b4d3489dfac3953ec"},
-		{2u << 20, "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5"},
+	    {4096, "f47a8ec3e9aff2318d896942282ad4fe37d6391c82914f54a5da8a37de1300c6"},
+	    {1u << 20, "f5fb04aa5b882706b9309e885f19477261336ef76a150c3b4d3489dfac3953ec"},
+	    {2u << 20, "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5"},
 	};
 	uint8_t *buf = malloc(2u << 20);
 	uint8_t d[32];
@@ -82,10 +82,10 @@ static void le_accessors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(crc32_check_value),
-		cmocka_unit_test(crc32_mac_vector),
-		cmocka_unit_test(sha256_erased_flash),
-		cmocka_unit_test(le_accessors),
+	    cmocka_unit_test(crc32_check_value),
+	    cmocka_unit_test(crc32_mac_vector),
+	    cmocka_unit_test(sha256_erased_flash),
+	    cmocka_unit_test(le_accessors),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
