@@ -34,6 +34,9 @@ quick) LATENCIES="1"; IMAGES="openbeken" ;;
 full) LATENCIES="1 16"; IMAGES="pinecone openbeken random erased" ;;
 *) echo "usage: sh bench/speed.sh [quick|full] [BUILD_DIR]" >&2; exit 2 ;;
 esac
+# SPEED_LATENCIES="16" SPEED_IMAGES="random erased": a part of the table
+LATENCIES=${SPEED_LATENCIES:-$LATENCIES}
+IMAGES=${SPEED_IMAGES:-$IMAGES}
 for f in "$BLRESCUE" "$EMU" "$MKLOADER" "$MKIMAGE" "$VENDOR"; do
   [ -x "$f" ] || { echo "speed.sh: $f not built (meson compile -C $B)" >&2; exit 1; }
 done
@@ -107,13 +110,14 @@ log_wire() {
     END { print w + 0, n + 0 }' "$T/emu.log"
 }
 
-# stats_wire: "BYTES COMMANDS" since the emulator started, from --stats (bytes in + out, frames).
+# stats_wire: "BYTES COMMANDS" since the emulator started, from its --stats JSON (bytes_in +
+# bytes_out, frames_total); nothing when the file is missing or lacks them.
 stats_wire() {
-  awk '
-    { l = tolower($0); gsub(/[_-]/, " ", l); v = l; sub(/^[^0-9]*/, "", v); v += 0 }
-    l ~ /bytes in/ { bi = v; h++ } l ~ /bytes out/ { bo = v; h++ }
-    l ~ /^ *(frames|commands)[ :=]/ { f = v; h++ }
-    END { if (h >= 3) print bi + bo, f; else print "" }' "$T/stats" 2>/dev/null
+  [ -f "$T/stats" ] || return 0
+  set -- $(for k in bytes_in bytes_out frames_total; do
+    grep -o "\"$k\": *[0-9]*" "$T/stats" | grep -o '[0-9]*$' | head -n 1
+  done)
+  [ $# -eq 3 ] && echo "$(($1 + $2)) $3"
 }
 
 # wire BASE: sets WIRE and CMDS of the operation (BASE: the connect-only "BYTES COMMANDS" to
@@ -230,7 +234,7 @@ one() {
 echo "blrescue speed ($MODE): $BAUD baud, blrescue-emu --timing, 2 MiB flash, loader $(wc -c <"$LOADER") bytes (synthetic)"
 echo "time: the operation without the connect; ratio: time / $NAIVE_S s (a naive 2 MiB transfer)"
 if [ -n "$STATS" ]; then
-  echo "wire and cmds: blrescue-emu --stats (bytes both ways, commands) minus a connect-only run"
+  echo "wire and cmds: blrescue-emu --stats (bytes both ways, frames) minus a connect-only run's"
 else
   echo "wire and cmds: from blrescue-emu --log (no --stats yet): commands exact, bytes = frame sizes, sync bytes not counted"
 fi

@@ -139,14 +139,14 @@ static int fail(const char *what, int r)
 	return 1;
 }
 
-/* One loader command, no retry (a repeated 0x3F frame would corrupt the stream). len: bytes
- * of flash the command covers, for its timeout (isp.c's table). */
+/* One loader command, no retry (a repeated 0x3F frame would corrupt the stream). The timeout
+ * only bounds the wait: after an early-OK 0x3F the loader may program for seconds (a stream of
+ * 0xFF expands to the whole range), and the next command waits for that. */
 static int cmd(struct run *u, uint8_t id, const uint8_t *p, size_t n, uint8_t *rsp, size_t cap,
-	       size_t *got, uint32_t len)
+	       size_t *got)
 {
 	u->cmds++;
-	return ldr_command(u->dev, id, p, n, rsp, cap, got,
-			   isp_timeout_ms(id, len, cap, BLR_DEFAULT_BAUD), 1);
+	return ldr_command(u->dev, id, p, n, rsp, cap, got, 60000, 1);
 }
 
 static int chip_sha_matches(struct run *u, const uint8_t *data, uint32_t len)
@@ -157,7 +157,7 @@ static int chip_sha_matches(struct run *u, const uint8_t *data, uint32_t len)
 
 	put_le32(p, 0);
 	put_le32(p + 4, len);
-	r = cmd(u, ISP_FLASH_READ_SHA256, p, 8, chip, sizeof(chip), &got, len);
+	r = cmd(u, ISP_FLASH_READ_SHA256, p, 8, chip, sizeof(chip), &got);
 	if (r != BLR_OK)
 		return fail("0x3D", r);
 	if (got != 32 || blr_sha256(data, len, host) != 0 || memcmp(chip, host, 32) != 0)
@@ -179,7 +179,7 @@ static int op_read(struct run *u, const char *out)
 
 		put_le32(p, a);
 		put_le32(p + 4, PIECE);
-		e = cmd(u, ISP_FLASH_READ, p, 8, buf + a, PIECE, &got, PIECE);
+		e = cmd(u, ISP_FLASH_READ, p, 8, buf + a, PIECE, &got);
 		if (e != BLR_OK || got != PIECE)
 			r = fail("0x32", e);
 	}
@@ -227,7 +227,7 @@ static int op_write(struct run *u, const uint8_t *data, uint32_t len)
 
 	put_le32(p, 0);
 	put_le32(p + 4, len - 1); /* inclusive end */
-	r = cmd(u, ISP_FLASH_ERASE, p, 8, NULL, 0, NULL, len);
+	r = cmd(u, ISP_FLASH_ERASE, p, 8, NULL, 0, NULL);
 	if (r != BLR_OK)
 		return fail("0x30", r);
 	xz = xz_encode(data, len, &xlen);
@@ -238,12 +238,12 @@ static int op_write(struct run *u, const uint8_t *data, uint32_t len)
 
 		put_le32(p, off == 0 ? 0x80000000u : 0); /* bit 31: first packet, address 0 */
 		memcpy(p + 4, xz + off, k);
-		r = cmd(u, ISP_FLASH_DECOMPRESS_WRITE, p, 4 + k, NULL, 0, NULL, 0);
+		r = cmd(u, ISP_FLASH_DECOMPRESS_WRITE, p, 4 + k, NULL, 0, NULL);
 	}
 	free(xz);
 	if (r != BLR_OK)
 		return fail("0x3F", r);
-	r = cmd(u, ISP_FLASH_WRITE_CHECK, NULL, 0, NULL, 0, NULL, 0);
+	r = cmd(u, ISP_FLASH_WRITE_CHECK, NULL, 0, NULL, 0, NULL);
 	if (r != BLR_OK)
 		return fail("0x3A", r);
 	return chip_sha_matches(u, data, len);
