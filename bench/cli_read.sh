@@ -2,13 +2,15 @@
 # Benchmark: `blrescue read` of a whole 2 MiB flash from blrescue-emu with its timing model on
 # (bytes paced at the client's baud, adapter latency, flash timings), i.e. roughly what a real
 # chip behind a USB-UART adapter would cost. Prints one line per baud rate.
-# Env: BLRESCUE, BLRESCUE_EMU, MKLOADER, BLR_FIXTURES (set by bench/meson.build).
+# The PineCone dump of ../shared/fixtures, else a generated image (tests/cli/mkimage).
+# Env: BLRESCUE, BLRESCUE_EMU, MKLOADER, MKIMAGE, BLR_FIXTURES (set by bench/meson.build).
 set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/blr-bench.XXXXXX") || exit 1
 EMU_PID=""
 trap 'kill $EMU_PID 2>/dev/null; rm -rf "$T"' EXIT
 "$MKLOADER" "$T/loader.bin" || exit 1
-cp "$BLR_FIXTURES/pinecone-factory-2m.bin" "$T/flash.bin" || exit 1
+cp "$BLR_FIXTURES/pinecone-factory-2m.bin" "$T/flash.bin" 2>/dev/null ||
+	"$MKIMAGE" "$T/flash.bin" || exit 1
 for baud in 2000000 1000000 460800; do
 	rm -f "$T/emu.out"
 	"$BLRESCUE_EMU" --flash "$T/flash.bin" --timing --latency-ms "${LATENCY_MS:-2}" >"$T/emu.out" 2>/dev/null &

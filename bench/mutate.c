@@ -7,9 +7,9 @@
  * classify, inspect + judge, check, scrub, check of the scrubbed copy. A mutant fails when the
  * scrub makes the verdict worse (doc/flash-layout.md §8) or adds a warning or error, changes a
  * byte it does not report, or leaves a user string it does not report (SCRUB-7), or when check
- * and inspect + judge disagree. A mutant running longer than the timeout is a hang; a sanitizer report is a crash.
- * Failing mutants are written to OUTDIR/mutant-SEED-I.bin.
- * Usage: mutate SEED COUNT TIMEOUT_S OUTDIR FIXTURE...
+ * and inspect + judge disagree. A mutant running longer than the timeout is a hang; a sanitizer
+ * report is a crash. Failing mutants are written to OUTDIR/mutant-SEED-I.bin. Usage: mutate SEED
+ * COUNT TIMEOUT_S OUTDIR FIXTURE...
  */
 #include <fcntl.h>
 #include <signal.h>

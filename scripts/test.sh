@@ -1,17 +1,48 @@
 #!/bin/sh
 # The project's test command (README "Tests"): installs what it needs on a Debian machine,
-# builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer), runs every
-# suite in both builds and ends with the line "N passed, N failed" (individual test cases,
-# counted from the TAP output of every test program).
+# checks the C formatting, builds twice (plain, and with AddressSanitizer +
+# UndefinedBehaviorSanitizer), runs every suite in both builds and a short libFuzzer run, and
+# ends with the line "N passed, N failed, N skipped" (individual test cases, counted from the
+# TAP output of every test program), followed by the skipped ones by name. Tests that need the
+# real dumps of ../shared/fixtures skip when it is absent (a public clone); a skip is never a pass.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
-sh scripts/install-deps.sh gcc pkg-config meson ninja-build libcmocka-dev libssl-dev \
-  zlib1g-dev liblzma-dev mandoc || { echo "0 passed, 1 failed"; exit 1; }
+sh scripts/install-deps.sh gcc libc6-dev pkg-config meson ninja-build libcmocka-dev libssl-dev \
+  zlib1g-dev liblzma-dev mandoc clang-format || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 status=0
 passed=0
 failed=0
+skipped=0
+skiplist=$(mktemp) || exit 2
+trap 'rm -f "$skiplist"' EXIT
+
+# One counted test: every C file conforms to .clang-format (clang-format -i FILE fixes one).
+format_check() {
+  if ! command -v clang-format >/dev/null 2>&1; then
+    echo "ok - clang-format check # SKIP clang-format not installed"
+    printf '  format: clang-format check [clang-format not installed]\tsources\n' >>"$skiplist"
+    skipped=$((skipped + 1))
+    return
+  fi
+  files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null) ||
+    files=$(find . -path './build*' -prune -o -name '*.[ch]' -print)
+  bad=""
+  n=0
+  for f in $files; do
+    [ -f "$f" ] || continue
+    n=$((n + 1))
+    clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || bad="$bad $f"
+  done
+  if [ -z "$bad" ]; then
+    echo "ok - clang-format: $n C files conform to .clang-format"
+    passed=$((passed + 1))
+  else
+    echo "not ok - clang-format: not formatted (run clang-format -i on them):$bad"
+    failed=$((failed + 1)); status=1
+  fi
+}
 
 run_build() { # dir, meson setup options...
   dir=$1; shift
@@ -24,21 +55,32 @@ run_build() { # dir, meson setup options...
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     meson test -C "$dir" --print-errorlogs --num-processes 2
   mt=$?
-  log="$dir/meson-logs/testlog.txt"
-  p=$(grep -c -E '^ok( |$)' "$log" 2>/dev/null); p=${p:-0}
-  f=$(grep -c -E '^not ok( |$)' "$log" 2>/dev/null); f=${f:-0}
-  echo "$dir: $p test cases ok, $f not ok (meson test exit $mt)"
-  passed=$((passed + p)); failed=$((failed + f))
+  # TAP result lines of every test program; "# SKIP" ones (tests/tap_skip.sh makes cmocka's
+  # "not ok N # SKIP" an "ok") are counted apart and listed as "test: case [reason]".
+  set -- $(awk -v dir="$dir" -v list="$skiplist" '
+    /^test: / { t = $0; sub(/^test: +([^ ]* \/ )?/, "", t) }
+    /^(not )?ok( |$)/ {
+      if (toupper($0) ~ /# SKIP/) {
+        s++; c = $0; sub(/^(not )?ok [0-9]* *(- )?/, "", c)
+        i = index(toupper(c), "# SKIP"); r = substr(c, i + 6); c = substr(c, 1, i - 1)
+        sub(/ +$/, "", c); sub(/^ +/, "", r)
+        print "  " t ": " c " [" r "]\t" dir >> list
+      } else if ($0 ~ /^ok/) p++; else f++
+    }
+    END { print p + 0, f + 0, s + 0 }' "$dir/meson-logs/testlog.txt" 2>/dev/null || echo 0 0 0)
+  echo "$dir: $1 test cases ok, $2 not ok, $3 skipped (meson test exit $mt)"
+  passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3))
   # A program that crashed or failed without printing "not ok" still counts as one failure.
-  if [ "$mt" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
+  if [ "$mt" -ne 0 ] && [ "$2" -eq 0 ]; then failed=$((failed + 1)); fi
   [ "$mt" -eq 0 ] || status=1
 }
 
+format_check
 run_build build
 run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 
 # libFuzzer smoke run: every harness for BLR_FUZZ_SECONDS (default 10) on a copy of its seed
-# corpus. Needs clang and libclang-rt-14-dev (.ci/run installs them); skipped when absent.
+# corpus. Needs clang and libclang-rt-14-dev (.ci/run installs them); one skip when absent.
 fuzz_seconds=${BLR_FUZZ_SECONDS:-10}
 if [ "$fuzz_seconds" -gt 0 ] && command -v clang >/dev/null 2>&1 && \
    ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
@@ -68,9 +110,18 @@ if [ "$fuzz_seconds" -gt 0 ] && command -v clang >/dev/null 2>&1 && \
     cat build-fuzz.compile.log; echo "fuzz build failed"; failed=$((failed+1)); status=1
   fi
 else
-  echo "libFuzzer smoke run skipped (no clang/libclang-rt, or BLR_FUZZ_SECONDS=0)"
+  why="no clang or libclang-rt-14-dev (.ci/run installs them)"
+  [ "$fuzz_seconds" -gt 0 ] || why="BLR_FUZZ_SECONDS=0"
+  echo "ok - libFuzzer smoke run # SKIP $why"
+  printf '  fuzz: libFuzzer smoke run [%s]\tbuild-fuzz\n' "$why" >>"$skiplist"
+  skipped=$((skipped + 1))
 fi
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$skipped" -gt 0 ]; then
+  echo "skipped:"
+  awk -F '\t' '!($1 in b) { k[n++] = $1; b[$1] = $2; next } { b[$1] = b[$1] ", " $2 }
+    END { for (i = 0; i < n; i++) print k[i] " (" b[k[i]] ")" }' "$skiplist"
+fi
 [ "$failed" -eq 0 ] || status=1
 exit $status

@@ -78,40 +78,40 @@ void blr_dev_set_progress(struct blr_dev *dev, blr_progress_fn fn, void *user);
 void blr_dev_set_cancel(struct blr_dev *dev, blr_cancel_fn fn, void *user);
 
 uint16_t blr_dev_last_device_error(const struct blr_dev *dev); /* 0 if none */
-int blr_dev_last_os_error(const struct blr_dev *dev);          /* errno, 0 if none */
+int blr_dev_last_os_error(const struct blr_dev *dev);	       /* errno, 0 if none */
 
 /* ---- flash loader images (pure, no I/O) -------------------------------------------------- */
 
 struct blr_loader_info {
-	size_t size;                 /* file size */
-	uint8_t sha256[32];          /* of the whole file */
-	const char *build;           /* a build whose protocol features are known (the name in
-	                              * doc/protocol.md §8.3), or NULL: the library then assumes
-	                              * the conservative values below */
+	size_t size;	    /* file size */
+	uint8_t sha256[32]; /* of the whole file */
+	const char *build;  /* a build whose protocol features are known (the name in
+			     * doc/protocol.md §8.3), or NULL: the library then assumes
+			     * the conservative values below */
 	/* What the file is, from the table of official files by SHA-256 (doc/protocol.md §8.3);
 	 * NULL / 0 / false for a file not in the table ("unknown build"): */
-	const char *chip;            /* "BL602"; another chip's file ("BL702", "BL606P",
-	                              * "BL606P or BL702", "legacy BL60x") is refused, with *info
-	                              * filled all the same */
-	const char *file_names;      /* its official name(s), e.g. "eflash_loader_40m.bin" */
-	const char *releases;        /* the bflb-mcu-tool releases that ship it, e.g.
-	                              * "1.8.4, 1.10.0"; NULL for the files of other origins */
-	uint32_t xtal_khz;           /* the crystal it is built for: 40000 (most BL602 modules),
-	                              * 24000, 26000, 32000, 38400 (52000: legacy BL60x); 0 when
-	                              * not in the table or built for no crystal (xtal_rc) */
-	bool xtal_rc;                /* built for no crystal (the internal RC oscillator: the
-	                              * eflash_loader_none.bin / _rc32m.bin files) */
-	uint32_t seg_dest;           /* segment destination address */
-	uint32_t seg_len;            /* segment data length */
-	bool header_crc_ignored;     /* bootcfg crc_ignore + DEADBEEF */
-	bool hash_ignored;           /* bootcfg hash_ignore + DEADBEEF word */
+	const char *chip;	 /* "BL602"; another chip's file ("BL702", "BL606P",
+				  * "BL606P or BL702", "legacy BL60x") is refused, with *info
+				  * filled all the same */
+	const char *file_names;	 /* its official name(s), e.g. "eflash_loader_40m.bin" */
+	const char *releases;	 /* the bflb-mcu-tool releases that ship it, e.g.
+				  * "1.8.4, 1.10.0"; NULL for the files of other origins */
+	uint32_t xtal_khz;	 /* the crystal it is built for: 40000 (most BL602 modules),
+				  * 24000, 26000, 32000, 38400 (52000: legacy BL60x); 0 when
+				  * not in the table or built for no crystal (xtal_rc) */
+	bool xtal_rc;		 /* built for no crystal (the internal RC oscillator: the
+				  * eflash_loader_none.bin / _rc32m.bin files) */
+	uint32_t seg_dest;	 /* segment destination address */
+	uint32_t seg_len;	 /* segment data length */
+	bool header_crc_ignored; /* bootcfg crc_ignore + DEADBEEF */
+	bool hash_ignored;	 /* bootcfg hash_ignore + DEADBEEF word */
 	/* What the library may assume of this build. Unknown valid images get conservative
 	 * values: frame_limit 0x2404, pd false (PD still tolerated), get_boot_info false. */
-	uint32_t frame_limit;        /* largest request payload N the loader accepts */
-	bool has_pd;                 /* sends "PD" during erases */
-	bool has_get_boot_info;      /* implements 0x10 */
-	bool has_decompress_write;   /* implements 0x3F */
-	uint32_t rx_timeout_ms;      /* loader's per-frame receive timeout */
+	uint32_t frame_limit;	   /* largest request payload N the loader accepts */
+	bool has_pd;		   /* sends "PD" during erases */
+	bool has_get_boot_info;	   /* implements 0x10 */
+	bool has_decompress_write; /* implements 0x3F */
+	uint32_t rx_timeout_ms;	   /* loader's per-frame receive timeout */
 };
 
 /* Validates a loader file: boot header magic, flash/clock/header CRCs (honouring the
@@ -130,13 +130,13 @@ int blr_loader_parse(const uint8_t *buf, size_t len, struct blr_loader_info *inf
 #define BLR_DEFAULT_BAUD     2000000u
 
 struct blr_connect_opts {
-	unsigned rom_baud;         /* 0 = BLR_DEFAULT_ROM_BAUD */
-	unsigned baud;             /* loader work baud; 0 = BLR_DEFAULT_BAUD */
-	const char *reset_steps;   /* NULL or "" = no line toggling; see blr_reset_steps_check() */
-	const uint8_t *loader;     /* loader file; may be NULL only if a loader is already running */
+	unsigned rom_baud;	 /* 0 = BLR_DEFAULT_ROM_BAUD */
+	unsigned baud;		 /* loader work baud; 0 = BLR_DEFAULT_BAUD */
+	const char *reset_steps; /* NULL or "" = no line toggling; see blr_reset_steps_check() */
+	const uint8_t *loader;	 /* loader file; may be NULL only if a loader is already running */
 	size_t loader_len;
-	unsigned handshake_tries;  /* 0 = default (3) */
-	bool no_probe;             /* skip the "is a loader already running?" probe */
+	unsigned handshake_tries; /* 0 = default (3) */
+	bool no_probe;		  /* skip the "is a loader already running?" probe */
 };
 
 /*
@@ -166,20 +166,20 @@ int blr_reset_steps_check(const char *steps);
 int blr_reset_steps_run(struct blr_dev *dev, const char *steps);
 
 struct blr_chip_info {
-	uint32_t rom_version;     /* from the ROM's get_boot_info; 0 if it was not asked */
-	bool loader_was_running;  /* an already running loader was found and reused */
-	uint8_t otp[16];          /* get_boot_info bytes 4..19 (protocol.md §4.1.1) */
-	uint8_t sign_type;        /* otp[0] */
-	uint8_t encrypted;        /* otp[1] */
+	uint32_t rom_version;	 /* from the ROM's get_boot_info; 0 if it was not asked */
+	bool loader_was_running; /* an already running loader was found and reused */
+	uint8_t otp[16];	 /* get_boot_info bytes 4..19 (protocol.md §4.1.1) */
+	uint8_t sign_type;	 /* otp[0] */
+	uint8_t encrypted;	 /* otp[1] */
 	uint32_t sw_cfg0;
-	uint8_t chip_id[8];       /* otp[8..15] as sent */
-	uint8_t mac[6];           /* display order (chip_id[5..0]); from 0x42 when available */
+	uint8_t chip_id[8];	  /* otp[8..15] as sent */
+	uint8_t mac[6];		  /* display order (chip_id[5..0]); from 0x42 when available */
 	bool mac_from_efuse_cmd;  /* mac came from 0x42 with a valid CRC */
-	uint8_t jedec[4];         /* manufacturer, type, capacity, flags (0x80 = known to loader) */
-	uint32_t flash_size;      /* bytes, from the JEDEC capacity */
+	uint8_t jedec[4];	  /* manufacturer, type, capacity, flags (0x80 = known to loader) */
+	uint32_t flash_size;	  /* bytes, from the JEDEC capacity */
 	const char *loader_build; /* identified build, or NULL (unknown or not uploaded by us) */
-	uint32_t frame_limit;     /* what the library uses for this loader */
-	unsigned baud;            /* baud the loader is talked to at */
+	uint32_t frame_limit;	  /* what the library uses for this loader */
+	unsigned baud;		  /* baud the loader is talked to at */
 };
 
 int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info);
@@ -190,14 +190,14 @@ int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info);
  * (wiring, power, TX/RX swapped) and from noise (bytes at a rate none of these decodes). */
 enum blr_heard {
 	BLR_HEARD_NOTHING = 0, /* no byte at any rate */
-	BLR_HEARD_TEXT,        /* readable text (a firmware's boot log) at .baud */
+	BLR_HEARD_TEXT,	       /* readable text (a firmware's boot log) at .baud */
 	BLR_HEARD_NOISE,       /* bytes, but no rate gave readable text */
 };
 struct blr_listen {
 	enum blr_heard heard;
-	unsigned baud;    /* the rate the text was read at (TEXT), else 0 */
-	size_t bytes;     /* bytes received while listening */
-	char sample[96];  /* printable excerpt of the text (TEXT), NUL-terminated */
+	unsigned baud;	 /* the rate the text was read at (TEXT), else 0 */
+	size_t bytes;	 /* bytes received while listening */
+	char sample[96]; /* printable excerpt of the text (TEXT), NUL-terminated */
 };
 /* BLR_OK with *out filled after a blr_connect that listened; BLR_E_INVAL when the last
  * connect did not get that far (it succeeded, or failed for another reason). */
@@ -229,7 +229,8 @@ int blr_reset(struct blr_dev *dev);
  * blr_flash_compare's diff array. */
 size_t blr_sector_count(uint32_t addr, size_t len);
 
-/* ---- verified reads (doc/protocol.md §9.4, OP-7 to OP-12) -------------------------------------- */
+/* ---- verified reads (doc/protocol.md §9.4, OP-7 to OP-12) --------------------------------------
+ */
 
 /* A piece of the flash whose bytes the chip confirmed: its own SHA-256 (0x3D) of
  * [addr, addr+len) equalled the SHA-256 of the bytes the host holds for it. */
@@ -245,7 +246,8 @@ struct blr_block {
 typedef void (*blr_block_fn)(void *user, const struct blr_block *block);
 
 enum blr_read_flags {
-	BLR_READ_NO_SKIP = 1 << 0, /* read every byte: no blank probing (base and held still used) */
+	BLR_READ_NO_SKIP =
+	    1 << 0, /* read every byte: no blank probing (base and held still used) */
 };
 
 /*
@@ -312,7 +314,7 @@ int blr_flash_read_verified(struct blr_dev *dev, uint32_t addr, uint8_t *buf, si
  * says which sectors differ).
  */
 int blr_flash_verify(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len,
-                     bool *equal, uint8_t chip_sha256[32]);
+		     bool *equal, uint8_t chip_sha256[32]);
 
 /*
  * Compare a host buffer with the flash by 4 KiB sector using the chip's SHA-256 (the whole

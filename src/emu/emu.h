@@ -68,30 +68,30 @@ typedef void (*emu_log_fn)(void *user, const char *line);
 typedef void (*emu_flash_fn)(void *user, uint32_t off, uint32_t len);
 
 struct emu_timing {
-	bool enabled;              /* off by default */
-	unsigned latency_us;       /* adapter turnaround added before every reply */
+	bool enabled;		   /* off by default */
+	unsigned latency_us;	   /* adapter turnaround added before every reply */
 	unsigned sector_erase_us;  /* 4 KiB: 45 ms */
 	unsigned block32_erase_us; /* 32 KiB: 120 ms */
 	unsigned block64_erase_us; /* 64 KiB: 150 ms */
-	unsigned chip_erase_us;    /* 5 s */
+	unsigned chip_erase_us;	   /* 5 s */
 	unsigned page_program_us;  /* per 256 bytes: 400 us */
 	unsigned sha_bytes_per_ms; /* hardware SHA rate; 0 = instant */
 };
 
 struct emu_config {
-	size_t flash_size;        /* power of two, 64 KiB .. 16 MiB */
-	uint8_t jedec[3];         /* manufacturer, type, capacity (e.g. C8 40 15) */
-	bool jedec_known;         /* flags byte 0x80 in the 0x36 reply */
-	uint8_t efuse_mac[6];     /* eFuse order (as sent in get_boot_info bytes 12..17) */
-	bool secured;             /* sign + encrypt eFuse bits set: plain loaders refused */
-	bool old_loader;          /* 21-command build: no 0x10/0x3F/0x33, no PD, limit 0x2404 */
+	size_t flash_size;    /* power of two, 64 KiB .. 16 MiB */
+	uint8_t jedec[3];     /* manufacturer, type, capacity (e.g. C8 40 15) */
+	bool jedec_known;     /* flags byte 0x80 in the 0x36 reply */
+	uint8_t efuse_mac[6]; /* eFuse order (as sent in get_boot_info bytes 12..17) */
+	bool secured;	      /* sign + encrypt eFuse bits set: plain loaders refused */
+	bool old_loader;      /* 21-command build: no 0x10/0x3F/0x33, no PD, limit 0x2404 */
 	unsigned loader_rx_timeout_ms; /* 2000 (10000 for the 38 784-byte build) */
 	struct emu_timing timing;
-	emu_log_fn log;           /* one line per command served; may be NULL */
+	emu_log_fn log; /* one line per command served; may be NULL */
 	void *log_user;
 	/* Additions (all zero/NULL by default): */
-	uint32_t sw_cfg0;         /* eFuse 0x10-0x13, get_boot_info bytes 8..11 (§4.1.1) */
-	uint32_t efuse_word0;     /* eFuse word 0 (R4); secured ORs in 0x86 (sign, encrypt) */
+	uint32_t sw_cfg0;	    /* eFuse 0x10-0x13, get_boot_info bytes 8..11 (§4.1.1) */
+	uint32_t efuse_word0;	    /* eFuse word 0 (R4); secured ORs in 0x86 (sign, encrypt) */
 	emu_flash_fn flash_changed; /* may be NULL */
 	void *flash_user;
 };

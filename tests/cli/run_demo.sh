@@ -12,7 +12,7 @@ demo() {
 
 for variant in fixtures generated; do
 	if [ $variant = fixtures ]; then
-		if [ ! -f "$FIX_PINE" ]; then skip "demo with the fixtures" "no fixtures"; continue; fi
+		if [ "$HAVE_FIXTURES" = 0 ]; then skip "demo with the fixtures" "$NO_FIXTURES"; continue; fi
 		demo DEMO_FIXTURES="$BLR_FIXTURES"
 	else
 		demo DEMO_FIXTURES="$T/no-fixtures"

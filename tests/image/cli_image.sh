@@ -20,9 +20,24 @@ expect() {
 has() { # has NAME PATTERN FILE
   if grep -q -- "$2" "$3"; then ok "$1"; else nok "$1"; fi
 }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; } # skip NAME REASON, as tests/cli/lib.sh
 
 PC="$FIX/pinecone-factory-2m.bin"
 OB="$FIX/openbeken-full-2m.bin"
+NOFIX=""
+# A public clone has no ../shared/fixtures: generated bootable images stand in
+# (tests/cli/mkimage), and the checks of what only the real dumps contain are skipped.
+if [ ! -f "$PC" ] || [ ! -f "$OB" ]; then
+  NOFIX="needs ../shared/fixtures (not in a public clone)"
+  PC="$T/gen-pinecone.bin"
+  OB="$T/gen-openbeken.bin"
+  "$BLR_BUILD_ROOT/tests/cli/mkimage" "$PC" a && "$BLR_BUILD_ROOT/tests/cli/mkimage" "$OB" b ||
+    { echo "Bail out! tests/cli/mkimage failed"; exit 1; }
+  echo "# ../shared/fixtures not found: generated images stand in for the two dumps"
+fi
+fixture_has() { # as has, for what only the real dumps contain
+  if [ -n "$NOFIX" ]; then skip "$1" "$NOFIX"; else has "$@"; fi
+}
 
 expect 0 "check pinecone" "$BIN" check "$PC"
 has "check says bootable" "complete and bootable" "$T/out"
@@ -62,7 +77,7 @@ has "inspect shows factory" "factory" "$T/out"
 expect 0 "inspect 2 MiB - 1" "$BIN" inspect "$T/short.bin"
 has "inspect names an odd size once" "^$T/short.bin: 2097151 bytes\$" "$T/out"
 expect 0 "inspect --json openbeken" "$BIN" inspect --json "$OB"
-has "inspect json OBK key" '"key":"mY0bcFg"' "$T/out"
+fixture_has "inspect json OBK key" '"key":"mY0bcFg"' "$T/out"
 if command -v python3 >/dev/null 2>&1; then
   if python3 -m json.tool "$T/out" >/dev/null 2>&1; then ok "inspect json parses"; else nok "inspect json parses"; fi
 fi
@@ -82,7 +97,7 @@ done
 rm -f "$NB"
 
 expect 0 "scrub openbeken" "$BIN" scrub "$OB" "$T/clean.bin"
-has "scrub reports fields" "mqtt_userName" "$T/out"
+fixture_has "scrub reports fields" "mqtt_userName" "$T/out"
 expect 0 "scrubbed copy checks" "$BIN" check "$T/clean.bin"
 expect 73 "scrub refuses to overwrite" "$BIN" scrub "$OB" "$T/clean.bin"
 expect 0 "scrub --force" "$BIN" scrub --force "$OB" "$T/clean.bin"

@@ -22,7 +22,7 @@ struct fx {
 	struct blr_connect_opts opts;
 };
 
-/* Flash contents: 0xFF, or the named fixture file from $BLR_FIXTURES, or a pattern. */
+/* Flash contents: 0xFF, the PineCone dump (fx_read_fixture), or a pattern. */
 enum fx_fill { FX_ERASED, FX_PATTERN, FX_FIXTURE_PINECONE };
 
 /* Builds everything with cfg (NULL = emulator defaults). Fails the test on error. */
@@ -30,7 +30,8 @@ void fx_init(struct fx *f, const struct emu_config *cfg, enum fx_fill fill);
 void fx_free(struct fx *f);
 /* blr_connect with f->opts (loader = the synthetic one). */
 int fx_connect(struct fx *f);
-/* Read a whole file (fixture); fails the test when missing. */
+/* Read a whole file of $BLR_FIXTURES; when it is missing (a public clone), the generated
+ * bootable 2 MiB image of tests/image/synth_image.c instead. */
 uint8_t *fx_read_fixture(const char *name, size_t *len);
 /* Deterministic pattern bytes. */
 void fx_pattern(uint8_t *buf, size_t len, uint32_t seed);
