@@ -163,26 +163,39 @@ crashed() {
 	grep -qE 'Sanitizer|runtime error:' "$@" 2>/dev/null
 }
 
+# prepare: the case's files in D: image.bin (what should end up in the output or flash),
+# flash.bin (the emulator's flash) and for verify file.bin
+prepare() {
+	mkdir -p "$D/o" || return 1
+	if [ "$IMG" = rand ]; then "$SOAKIMG" "$D/image.bin" "$ESEED" || return 1
+	else cp "$IMG" "$D/image.bin" || return 1; fi
+	case $OP in
+	write) if [ "$BASE" = other ]; then "$SOAKIMG" "$D/flash.bin" "$((ESEED + 1))"
+		else "$SOAKIMG" -m "$D/image.bin" "$D/flash.bin" "$ESEED" "$BASE"; fi ;;
+	verify) cp "$D/image.bin" "$D/flash.bin" || return 1
+		if [ "$VMUT" = 1 ]; then "$SOAKIMG" -m "$D/image.bin" "$D/file.bin" "$ESEED" 1
+		else cp "$D/image.bin" "$D/file.bin"; fi ;;
+	*) cp "$D/image.bin" "$D/flash.bin" ;;
+	esac
+}
+
 # run_case K: runs it in $W/K and prints its result line
 run_case() {
 	K=$1
 	gen "$K"
 	D="$W/$K"
-	mkdir -p "$D/o"
-	if [ "$IMG" = rand ]; then "$SOAKIMG" "$D/image.bin" "$ESEED"; else cp "$IMG" "$D/image.bin"; fi
+	if ! prepare; then
+		echo "$K|$OP|$IMG|$KIND|$VAR|$SPEC|$ESEED|error|-|0|0|soak: cannot make the images"
+		return
+	fi
 	case $OP in
-	write) if [ "$BASE" = other ]; then "$SOAKIMG" "$D/flash.bin" "$((ESEED + 1))"
-		else "$SOAKIMG" -m "$D/image.bin" "$D/flash.bin" "$ESEED" "$BASE"; fi
-		set -- write "$D/image.bin" --force ;;
-	verify) cp "$D/image.bin" "$D/flash.bin"
-		if [ "$VMUT" = 1 ]; then "$SOAKIMG" -m "$D/image.bin" "$D/file.bin" "$ESEED" 1
-		else cp "$D/image.bin" "$D/file.bin"; fi
-		set -- verify "$D/file.bin" ;;
-	*) cp "$D/image.bin" "$D/flash.bin"; set -- read "$D/o/out.bin" ;;
+	write) set -- write "$D/image.bin" --force ;;
+	verify) set -- verify "$D/file.bin" ;;
+	*) set -- read "$D/o/out.bin" ;;
 	esac
 	t0=$(date +%s.%N)
 	if ! start_emu "$D" ${SPEC:+--faults "$SPEC"}; then
-		echo "$K|$OP|$IMG|$KIND|$VAR|$SPEC|$ESEED|crash|-|0|0|blrescue-emu did not start"
+		echo "$K|$OP|$IMG|$KIND|$VAR|$SPEC|$ESEED|error|-|0|0|blrescue-emu did not start"
 		return
 	fi
 	timeout -k 5 "$LIMIT" "$BLRESCUE" -p "$PORT" --loader "$W/loader.bin" "$@" >"$D/out" 2>"$D/err"
@@ -257,6 +270,7 @@ else
 	sort -t '|' -k1,1n "$W"/res.* >"$W/results"
 fi
 T1=$(date +%s)
+[ -n "$KEEP" ] && mkdir -p "$KEEP" && cp "$W/results" "$KEEP/results"
 
 # ---- report ----
 echo "blrescue soak: $(wc -l <"$W/results") cases, seed $SEED, $JOBS jobs, limit ${LIMIT}s, $((T1 - T0)) s"
@@ -267,13 +281,14 @@ function row(k) { if (!(k in seen)) { seen[k] = 1; keys[++nk] = k } }
 {
 	k = $4 " " $5; row(k); n[k]++; c[k, $8]++; tot[$8]++; op[$2, $8]++; ops[$2] = 1
 	if ($8 == "silent" || $8 == "hang" || $8 == "crash") bad = 1
+	if ($8 == "error") err = 1
 	if ($8 != "correct" && $5 ~ /^1\// && substr($5, 3) + 0 >= lim && $4 ~ /^(drop|dup|flip)-/) {
 		bad = 1; strict[++ns] = $1
 	}
 	if ($8 != "correct") fails[++nf] = $0
 }
 END {
-	for (i = 2; i <= nk; i++) /* rows in name order */
+	for (i = 2; i <= nk; i++) # rows in name order
 		for (j = i; j > 1 && keys[j - 1] > keys[j]; j--) {
 			t = keys[j]; keys[j] = keys[j - 1]; keys[j - 1] = t
 		}
@@ -302,5 +317,6 @@ END {
 	if (nf) printf "replay one: sh bench/soak.sh -s %s -c CASE -B %s\n", seed, build
 	if (ns) { printf "\nbyte fault rates of 1/%d or rarer not handled correctly in cases:", lim
 		for (i = 1; i <= ns; i++) printf " %s", strict[i]; printf "\n" }
-	exit bad
+	if (err) printf "\nthe harness itself failed in some cases (class error)\n"
+	exit err ? 2 : bad
 }' "$W/results"

@@ -28,15 +28,18 @@ static void seed(const char *s)
 		next();
 }
 
-static int put(const char *path, const uint8_t *b, size_t n)
+/* Writes b[0..n) to path and frees b. */
+static int put(const char *path, uint8_t *b, size_t n)
 {
 	FILE *f = fopen(path, "wb");
+	int rc = 0;
 
 	if (!f || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
 		perror(path);
-		return 1;
+		rc = 1;
 	}
-	return 0;
+	free(b);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -47,12 +50,17 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "-m") == 0) {
 		FILE *f = fopen(argv[2], "rb");
 		long k = strtol(argv[5], NULL, 0);
+
 		b = malloc(n);
-		if (!f || !b || (n = fread(b, 1, n, f)) < 4096) {
+		if (f && b)
+			n = fread(b, 1, n, f);
+		if (f)
+			fclose(f);
+		if (!f || !b || n < 4096) {
 			perror(argv[2]);
+			free(b);
 			return 1;
 		}
-		fclose(f);
 		seed(argv[4]);
 		for (long i = 0; i < k; i++) {
 			size_t s = (((size_t)next() << 8 | next()) % (n / 4096)) * 4096;

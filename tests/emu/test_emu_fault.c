@@ -369,6 +369,36 @@ static void vanish(void **state)
 	h_free(&h);
 }
 
+/* An event whose byte is lost still happens when the byte would have reached the chip: lost
+ * on the line (drop-in), or with the rest of a loader's FIFO read (§12 EMU-4). */
+static void events_on_lost_bytes(void **state)
+{
+	uint8_t f[32];
+	char spec[80];
+	unsigned long cmds;
+	uint64_t in;
+	size_t n;
+	struct h h;
+
+	(void)state;
+	rom_with(&h, "autobaud=@in:301,drop-in=@301", 0);
+	h_expect_nothing(&h, GBI, 4);
+	assert_int_equal(emu_get_state(h.e), EMU_ROM_WAIT_SYNC);
+	assert_non_null(h_log_find(&h, "fault autobaud"));
+	h_free(&h);
+
+	loader_cost(&in, &cmds);
+	snprintf(spec, sizeof(spec), "reset-rom=@in:%llu", (unsigned long long)in + 6);
+	ldr_with(&h, spec, 0xFF);
+	n = h_frame(f, 0x36, 0, NULL, 0);
+	memcpy(f + n, "\x36\x00\x00\x00", 4); /* a second frame in the same read: dropped */
+	h_send(&h, f, n + 4);
+	h_recv(&h, f, sizeof(f), 50000);
+	assert_int_equal(emu_get_state(h.e), EMU_ROM_WAIT_SYNC);
+	assert_non_null(h_log_find(&h, "-> ROM waits for a handshake"));
+	h_free(&h);
+}
+
 /* program-fail=#2: the second 0x31 is not programmed and gets a late FL 06 00, latched. */
 static void program_fail(void **state)
 {
@@ -518,13 +548,21 @@ static void fault_log_sink(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(spec_grammar),   cmocka_unit_test(drop_in_at),
-	    cmocka_unit_test(bytes_out_at),   cmocka_unit_test(bytes_in_at),
-	    cmocka_unit_test(rates_seeded),   cmocka_unit_test(stall),
-	    cmocka_unit_test(autobaud),	      cmocka_unit_test(reset_rom),
-	    cmocka_unit_test(reset_app),      cmocka_unit_test(vanish),
-	    cmocka_unit_test(program_fail),   cmocka_unit_test(erase_fail),
-	    cmocka_unit_test(slow_erase),     cmocka_unit_test(stats),
+	    cmocka_unit_test(spec_grammar),
+	    cmocka_unit_test(drop_in_at),
+	    cmocka_unit_test(bytes_out_at),
+	    cmocka_unit_test(bytes_in_at),
+	    cmocka_unit_test(rates_seeded),
+	    cmocka_unit_test(stall),
+	    cmocka_unit_test(autobaud),
+	    cmocka_unit_test(reset_rom),
+	    cmocka_unit_test(reset_app),
+	    cmocka_unit_test(vanish),
+	    cmocka_unit_test(events_on_lost_bytes),
+	    cmocka_unit_test(program_fail),
+	    cmocka_unit_test(erase_fail),
+	    cmocka_unit_test(slow_erase),
+	    cmocka_unit_test(stats),
 	    cmocka_unit_test(fault_log_sink),
 	};
 
