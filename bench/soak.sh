@@ -12,8 +12,9 @@
 #            or a wrong verify answer
 #   hang     the time limit was hit
 #   crash    blrescue or blrescue-emu killed by a signal or a sanitizer report
-# Prints counts per fault kind and rate and every case that is not correct with the command
-# that replays it. Exit status: 0 all acceptable; 1 any silent corruption, hang or crash, or a
+# Prints counts per fault kind and rate ("hit": cases in which a fault was injected at all; a
+# byte index past the traffic of the operation injects none) and every case that is not
+# correct with the command that replays it. Exit status: 0 all acceptable; 1 any silent corruption, hang or crash, or a
 # case with a byte fault rate of 1/20000 or rarer that is not correct; 2 bad usage or setup.
 #
 # The case list is a pure function of -s and the case number: case K of seed S is always the
@@ -206,8 +207,11 @@ run_case() {
 		rc=$?
 	fi
 	kill "$EP" 2>/dev/null
+	(sleep 10; kill -KILL "$EP" 2>/dev/null) >/dev/null 2>&1 & # if it ignores SIGTERM
+	KP=$!
 	wait "$EP"
 	erc=$?
+	kill "$KP" 2>/dev/null
 	t1=$(date +%s.%N)
 	classify
 	nf=$(sed -n 's/.*"faults_total": \([0-9]*\).*/\1/p' "$D/stats.json" 2>/dev/null)
@@ -280,6 +284,7 @@ awk -F'|' -v lim=20000 -v seed="$SEED" -v build="$BUILD" '
 function row(k) { if (!(k in seen)) { seen[k] = 1; keys[++nk] = k } }
 {
 	k = $4 " " $5; row(k); n[k]++; c[k, $8]++; tot[$8]++; op[$2, $8]++; ops[$2] = 1
+	if ($11 + 0 > 0) { hit[k]++; hits++ }
 	if ($8 == "silent" || $8 == "hang" || $8 == "crash") bad = 1
 	if ($8 == "error") err = 1
 	if ($8 != "correct" && $5 ~ /^1\// && substr($5, 3) + 0 >= lim && $4 ~ /^(drop|dup|flip)-/) {
@@ -293,19 +298,19 @@ END {
 			t = keys[j]; keys[j] = keys[j - 1]; keys[j - 1] = t
 		}
 	split("correct clean unclean silent hang crash", cl, " ")
-	printf "\n%-28s %5s", "fault kind / rate", "cases"
+	printf "\n%-24s %5s %5s", "fault kind / rate", "cases", "hit"
 	for (i = 1; i <= 6; i++) printf " %8s", cl[i]
 	printf "\n"
 	for (r = 1; r <= nk; r++) {
-		k = keys[r]; printf "%-28s %5d", k, n[k]
+		k = keys[r]; printf "%-24s %5d %5d", k, n[k], hit[k]
 		for (i = 1; i <= 6; i++) printf " %8d", c[k, cl[i]]
 		printf "\n"
 	}
-	printf "%-28s %5d", "all", NR
+	printf "%-24s %5d %5d", "all", NR, hits
 	for (i = 1; i <= 6; i++) printf " %8d", tot[cl[i]]
 	printf "\n"
 	for (o in ops) {
-		printf "%-28s %5s", "  operation " o, ""
+		printf "%-36s", "  operation " o
 		for (i = 1; i <= 6; i++) printf " %8d", op[o, cl[i]]
 		printf "\n"
 	}

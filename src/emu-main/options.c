@@ -87,6 +87,16 @@ static bool set_range(struct opts *o, const struct opt *r, const char *arg)
 	return true;
 }
 
+/* A number (decimal or 0x hex, no sign) at the start of s; *end after it. */
+static bool parse_ull(const char *s, char **end, unsigned long long *v)
+{
+	errno = 0;
+	if (!*s || *s == '-')
+		return false;
+	*v = strtoull(s, end, 0);
+	return !errno && *end != s;
+}
+
 /* Decimal or 0x hex with an optional binary K/M suffix ("K", "KiB", "KB"): a power of two
  * from 64 KiB to 16 MiB. */
 static bool set_size(struct opts *o, const struct opt *r, const char *arg)
@@ -95,11 +105,7 @@ static bool set_size(struct opts *o, const struct opt *r, const char *arg)
 	char *end;
 
 	(void)r;
-	errno = 0;
-	if (!*arg || *arg == '-')
-		return false;
-	v = strtoull(arg, &end, 0);
-	if (errno || end == arg)
+	if (!parse_ull(arg, &end, &v))
 		return false;
 	if (*end == 'k' || *end == 'K') {
 		v <<= 10;
@@ -191,11 +197,7 @@ static bool set_seed(struct opts *o, const struct opt *r, const char *arg)
 	char *end;
 
 	(void)r;
-	errno = 0;
-	if (!*arg || *arg == '-')
-		return false;
-	v = strtoull(arg, &end, 0);
-	if (errno || *end)
+	if (!parse_ull(arg, &end, &v) || *end)
 		return false;
 	o->cfg.fault_seed = v;
 	return true;

@@ -277,6 +277,17 @@ static pid_t start(const char *const args[], int *outfd, char *line, size_t cap)
 	return pid;
 }
 
+/* start(), then the client's end of the terminal in *fd. */
+static pid_t start_open(const char *const args[], int *outfd, int *fd)
+{
+	char line[256];
+	pid_t pid = start(args, outfd, line, sizeof(line));
+
+	*fd = open(line, O_RDWR | O_NOCTTY);
+	assert_true(*fd >= 0);
+	return pid;
+}
+
 /* Waits up to ms for pid to exit; returns its exit status (-1: still running). */
 static int wait_exit(pid_t pid, int ms)
 {
@@ -310,15 +321,12 @@ static void pty_app(void **state)
 			      "115200", "--app-status-ms", "100", NULL};
 	static char buf[4096];
 	uint8_t burst[300];
-	char line[256];
 	int outfd, fd;
 	size_t k;
 	pid_t pid;
 
 	(void)state;
-	pid = start(args, &outfd, line, sizeof(line));
-	fd = open(line, O_RDWR | O_NOCTTY);
-	assert_true(fd >= 0);
+	pid = start_open(args, &outfd, &fd);
 	set_baud(fd, B115200);
 	k = xread(fd, (uint8_t *)buf, 600, 3000);
 	buf[k] = 0;
@@ -339,7 +347,7 @@ static void pty_app(void **state)
 /* vanish: the terminal goes away and the program exits with 3, the stats say why. */
 static void pty_vanish(void **state)
 {
-	char stats[300], line[256], buf[1024];
+	char stats[300], buf[1024];
 	const char *args[] = {prog,	 "--size", "64K",    "--faults", "vanish=@t:700ms",
 			      "--stats", stats,	   "--seed", "5",	 NULL};
 	struct pollfd p;
@@ -348,9 +356,7 @@ static void pty_vanish(void **state)
 
 	(void)state;
 	snprintf(stats, sizeof(stats), "%s/vanish.json", tmpdir);
-	pid = start(args, &outfd, line, sizeof(line));
-	fd = open(line, O_RDWR | O_NOCTTY);
-	assert_true(fd >= 0);
+	pid = start_open(args, &outfd, &fd);
 	assert_int_equal(wait_exit(pid, 5000), 3);
 	p = (struct pollfd){fd, POLLIN, 0};
 	assert_int_equal(poll(&p, 1, 1000), 1);
@@ -368,7 +374,7 @@ static void pty_vanish(void **state)
 static void pty_stats(void **state)
 {
 	static const uint8_t gbi[4] = {0x10, 0x00, 0x00, 0x00};
-	char stats[300], line[256], buf[1024];
+	char stats[300], buf[1024];
 	const char *args[] = {prog, "--size", "64K", "--stats", stats, NULL};
 	uint8_t reply[24];
 	int outfd, fd;
@@ -376,9 +382,7 @@ static void pty_stats(void **state)
 
 	(void)state;
 	snprintf(stats, sizeof(stats), "%s/stats.json", tmpdir);
-	pid = start(args, &outfd, line, sizeof(line));
-	fd = open(line, O_RDWR | O_NOCTTY);
-	assert_true(fd >= 0);
+	pid = start_open(args, &outfd, &fd);
 	sync_at(fd, B500000, 500000);
 	kill(pid, SIGUSR1);
 	for (int i = 0; i < 200 && slurp(stats, buf, sizeof(buf)) == 0; i++)
