@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * blrescue-emu: a BL602 in UART download mode (boot ROM, then the flash loader) behind a
- * pseudo-terminal. Prints the terminal's path on stdout and serves until SIGINT/SIGTERM.
+ * pseudo-terminal. Prints the terminal's path on stdout and serves until SIGINT/SIGTERM (or
+ * a vanish fault: exit 3). --stats: stats.c.
  */
 #define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
 
@@ -20,16 +21,27 @@
 
 #include "emu/emu.h"
 #include "options.h"
+#include "stats.h"
 
 static volatile int stop_flag;
-static volatile sig_atomic_t term_flag;
+static volatile sig_atomic_t term_flag, alarm_flag, usr1_flag;
 
 static void on_signal(int sig)
 {
-	if (sig != SIGALRM)
+	if (sig == SIGALRM)
+		alarm_flag = 1;
+	else if (sig == SIGUSR1)
+		usr1_flag = 1;
+	else
 		term_flag = 1;
 	stop_flag = 1;
 }
+
+/* A log file; time stamps are relative to t0. */
+struct sink {
+	FILE *f;
+	struct timespec t0;
+};
 
 /* What the program holds while it runs; released by finish(). */
 struct run {
@@ -37,8 +49,7 @@ struct run {
 	const char *flash_path; /* NULL: the flash is in memory only */
 	int fd;
 	bool write_failed;
-	FILE *log;
-	struct timespec t0; /* log time stamps are relative to it */
+	struct sink log, flog; /* --log, --fault-log */
 	struct emu *e;
 	int master, slave;
 	bool link_made;
@@ -68,14 +79,32 @@ static void write_back(void *user, uint32_t off, uint32_t len)
 
 static void log_line(void *user, const char *line)
 {
-	struct run *r = user;
+	struct sink *k = user;
 	struct timespec ts;
 	double t;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t = (double)(ts.tv_sec - r->t0.tv_sec) + (double)(ts.tv_nsec - r->t0.tv_nsec) / 1e9;
-	fprintf(r->log, "%10.6f %s\n", t, line);
-	fflush(r->log);
+	t = (double)(ts.tv_sec - k->t0.tv_sec) + (double)(ts.tv_nsec - k->t0.tv_nsec) / 1e9;
+	fprintf(k->f, "%10.6f %s\n", t, line);
+	fflush(k->f);
+}
+
+/* Opens a log (- = stderr) for appending; false after a message. */
+static bool open_sink(struct sink *k, const char *path)
+{
+	k->f = strcmp(path, "-") == 0 ? stderr : fopen(path, "a");
+	if (!k->f) {
+		fprintf(stderr, "blrescue-emu: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &k->t0);
+	return true;
+}
+
+static void close_sink(struct sink *k)
+{
+	if (k->f && k->f != stderr)
+		fclose(k->f);
 }
 
 /* The flash: a --flash file (a new or empty one gets --size bytes of 0xFF) or --size bytes of
@@ -148,14 +177,16 @@ static int setup_emu(struct opts *o, struct run *r)
 		o->cfg.jedec[2] = (uint8_t)lg2; /* size = 2^capacity (§6.6) */
 	}
 	if (o->log_path) {
-		r->log = strcmp(o->log_path, "-") == 0 ? stderr : fopen(o->log_path, "a");
-		if (!r->log) {
-			fprintf(stderr, "blrescue-emu: %s: %s\n", o->log_path, strerror(errno));
+		if (!open_sink(&r->log, o->log_path))
 			return EXIT_RUNTIME;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &r->t0);
 		o->cfg.log = log_line;
-		o->cfg.log_user = r;
+		o->cfg.log_user = &r->log;
+	}
+	if (o->fault_log_path) {
+		if (!open_sink(&r->flog, o->fault_log_path))
+			return EXIT_RUNTIME;
+		o->cfg.fault_log = log_line;
+		o->cfg.fault_log_user = &r->flog;
 	}
 	r->e = emu_new(&o->cfg, r->flash);
 	if (!r->e) {
@@ -220,42 +251,63 @@ static int setup_pty(const struct opts *o, struct run *r)
 	r->link_made = true;
 	return EXIT_OK;
 }
-/* Prints the terminal's path and serves until a signal (or --exit-after-idle). */
+/* Prints the terminal's path and serves until a signal, --exit-after-idle (serving in
+ * slices of the idle limit, stopping after one without commands) or a vanish fault; SIGUSR1
+ * writes the --stats file and goes on. */
 static int serve(const struct opts *o, struct run *r)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
+	unsigned long before;
+	int rc;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (o->idle_limit_s)
-		sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 
 	printf("%s\n", r->path);
 	if (fflush(stdout) != 0)
 		return EXIT_RUNTIME;
-	if (!o->idle_limit_s) {
-		if (emu_pty_serve(r->e, r->master, &stop_flag) == 0)
-			return EXIT_OK;
+	before = emu_commands_served(r->e);
+	alarm(o->idle_limit_s);
+	while ((rc = emu_pty_serve(r->e, r->master, &stop_flag)) == 0 && !term_flag) {
+		stop_flag = 0;
+		if (usr1_flag) {
+			usr1_flag = 0;
+			if (o->stats_path && stats_write(o->stats_path, r->e) != 0)
+				fprintf(stderr, "blrescue-emu: %s: %s\n", o->stats_path,
+					strerror(errno));
+		}
+		if (alarm_flag) {
+			alarm_flag = 0;
+			if (emu_commands_served(r->e) == before)
+				break;
+			before = emu_commands_served(r->e);
+			alarm(o->idle_limit_s);
+		}
+	}
+	alarm(0);
+	if (rc == 1) {
+		fprintf(stderr, "blrescue-emu: fault: the port vanished\n");
+		return EXIT_VANISHED;
+	}
+	if (rc < 0) {
 		fprintf(stderr, "blrescue-emu: serving %s: %s\n", r->path, strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	/* Serve in slices of the idle limit; stop after one without commands. */
-	for (;;) {
-		unsigned long before = emu_commands_served(r->e);
-		alarm(o->idle_limit_s);
-		if (emu_pty_serve(r->e, r->master, &stop_flag) != 0)
-			return EXIT_RUNTIME;
-		alarm(0);
-		if (term_flag || emu_commands_served(r->e) == before)
-			return EXIT_OK;
-		stop_flag = 0;
-	}
+	return EXIT_OK;
 }
 
 static int finish(const struct opts *o, struct run *r, int rc)
 {
+	if (r->master >= 0) /* a vanished port goes first */
+		close(r->master);
+	if (r->e && o->stats_path && stats_write(o->stats_path, r->e) != 0) {
+		fprintf(stderr, "blrescue-emu: %s: %s\n", o->stats_path, strerror(errno));
+		rc = rc == EXIT_OK ? EXIT_RUNTIME : rc;
+	}
 	emu_free(r->e);
 	if (r->link_made)
 		unlink(o->link_path);
@@ -268,12 +320,10 @@ static int finish(const struct opts *o, struct run *r, int rc)
 			rc = EXIT_RUNTIME;
 		close(r->fd);
 	}
-	if (r->log && r->log != stderr)
-		fclose(r->log);
+	close_sink(&r->log);
+	close_sink(&r->flog);
 	if (r->slave >= 0)
 		close(r->slave);
-	if (r->master >= 0)
-		close(r->master);
 	free(r->flash);
 	return rc;
 }

@@ -87,6 +87,16 @@ static bool set_range(struct opts *o, const struct opt *r, const char *arg)
 	return true;
 }
 
+/* A number (decimal or 0x hex, no sign) at the start of s; *end after it. */
+static bool parse_ull(const char *s, char **end, unsigned long long *v)
+{
+	errno = 0;
+	if (!*s || *s == '-')
+		return false;
+	*v = strtoull(s, end, 0);
+	return !errno && *end != s;
+}
+
 /* Decimal or 0x hex with an optional binary K/M suffix ("K", "KiB", "KB"): a power of two
  * from 64 KiB to 16 MiB. */
 static bool set_size(struct opts *o, const struct opt *r, const char *arg)
@@ -95,11 +105,7 @@ static bool set_size(struct opts *o, const struct opt *r, const char *arg)
 	char *end;
 
 	(void)r;
-	errno = 0;
-	if (!*arg || *arg == '-')
-		return false;
-	v = strtoull(arg, &end, 0);
-	if (errno || end == arg)
+	if (!parse_ull(arg, &end, &v))
 		return false;
 	if (*end == 'k' || *end == 'K') {
 		v <<= 10;
@@ -171,6 +177,41 @@ static bool set_mac(struct opts *o, const struct opt *r, const char *s)
 	return true;
 }
 
+/* A fault spec (emu_faults_check): the parser's own message on stderr. */
+static bool set_faults(struct opts *o, const struct opt *r, const char *arg)
+{
+	char msg[200];
+
+	(void)r;
+	if (emu_faults_check(arg, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "blrescue-emu: --faults: %s\n", msg);
+		return false;
+	}
+	o->cfg.faults = arg;
+	return true;
+}
+
+static bool set_seed(struct opts *o, const struct opt *r, const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	(void)r;
+	if (!parse_ull(arg, &end, &v) || *end)
+		return false;
+	o->cfg.fault_seed = v;
+	return true;
+}
+
+static bool set_boot(struct opts *o, const struct opt *r, const char *arg)
+{
+	(void)r;
+	if (strcmp(arg, "download") != 0 && strcmp(arg, "app") != 0)
+		return false;
+	o->cfg.boot = arg[0] == 'a' ? EMU_BOOT_APP : EMU_BOOT_DOWNLOAD;
+	return true;
+}
+
 static bool show_help(struct opts *o, const struct opt *r, const char *arg);
 
 static bool show_version(struct opts *o, const struct opt *r, const char *arg)
@@ -212,6 +253,14 @@ static const struct opt opt_table[] = {
      "sign and encrypt eFuse bits set: plain loaders refused"},
     {"rx-timeout-ms", 0, "N", set_range, F(cfg.loader_rx_timeout_ms), 600000, BAD_RANGE,
      "loader receive timeout (default 2000)"},
+    {"boot", 0, "MODE", set_boot, 0, 0, "--%s wants download or app, not '%s'",
+     "download (default: BOOT pin held, the ROM waits for a\n"
+     "handshake) or app (the firmware runs: it prints a boot\n"
+     "log and status lines and ignores input)"},
+    {"app-baud", 0, "N", set_range, F(cfg.app_baud), 12000000, BAD_RANGE,
+     "the firmware's baud rate (default 2000000)"},
+    {"app-status-ms", 0, "N", set_scaled, F(cfg.app_status_ms), 1, BAD_NUM,
+     "the firmware's status line every N ms, 0 = none\n(default 300)"},
     HEADING("Timing model (off by default):"),
     {"timing", 't', NULL, set_flag, F(cfg.timing.enabled), 1, NULL,
      "pace bytes at 10 bits per byte of the client's baud and\n"
@@ -230,6 +279,17 @@ static const struct opt opt_table[] = {
      "program 256 bytes (default 400)"},
     {"sha-rate", 0, "N", set_scaled, F(cfg.timing.sha_bytes_per_ms), 1, BAD_NUM,
      "SHA-256 bytes per ms, 0 = instant (default 2000)"},
+    HEADING("Faults (seeded, each one logged):"),
+    {"faults", 0, "SPEC", set_faults, 0, 0, NULL,
+     "inject faults: comma-separated KIND=WHAT items, e.g.\n"
+     "drop-in=1/20000,flip-out=@1234,stall=500ms@in:100000,\n"
+     "reset-rom=@t:5s,program-fail=#3,slow-erase=x4\n(the kinds are listed below)"},
+    {"seed", 0, "N", set_seed, 0, 0, BAD_NUM, "seed of the fault decisions (default 0)"},
+    {"fault-log", 0, "FILE", set_str, F(fault_log_path), 0, NULL,
+     "append one line per fault to FILE (default: the --log)"},
+    {"stats", 0, "FILE", set_str, F(stats_path), 0, NULL,
+     "at exit and on SIGUSR1 write bytes, frames per command\n"
+     "id, flash bytes erased/programmed and faults as JSON"},
     HEADING("Other:"),
     {"log", 'l', "FILE", set_str, F(log_path), 0, NULL,
      "append one line per command served to FILE (- = stderr)"},
@@ -270,8 +330,22 @@ static bool show_help(struct opts *o, const struct opt *r, const char *arg)
 				putchar(*h);
 		putchar('\n');
 	}
-	fputs("\nExit status: 0 stopped by a signal or --exit-after-idle, 1 runtime error\n"
-	      "(pseudo-terminal, flash file, log file, --link target), 2 bad usage.\n",
+	fputs("\nFault kinds. 1/N: each byte or command with probability 1/N; @I: the byte\n"
+	      "with index I (from 0) of that direction; #N: the N-th such command (from 1);\n"
+	      "WHEN: in:I, out:I (a byte index), t:DURATION or cmd:N; durations end in us, ms, s.\n"
+	      "  drop-in, dup-in, flip-in=1/N|@I    a host byte lost, doubled, a bit flipped\n"
+	      "  drop-out, dup-out, flip-out=1/N|@I the same for a byte the chip sends\n"
+	      "  stall=DURATION@WHEN        no byte moves either way for that long\n"
+	      "  autobaud=@WHEN             the chip drops back to waiting for a handshake\n"
+	      "  reset-rom=@WHEN            brown-out: state lost, ROM waits for a handshake\n"
+	      "  reset-app=@WHEN            reset into the firmware (as with --boot app)\n"
+	      "  vanish=@WHEN               the terminal is closed; the program exits with 3\n"
+	      "  program-fail=#N|1/N        a write gets a late FL 06 00 after its OK\n"
+	      "  erase-fail=#N|1/N          an erase fails with FL 03 00, maybe partly done\n"
+	      "  slow-erase=xF              erases take F times as long (also without --timing)\n"
+	      "\nExit status: 0 stopped by a signal or --exit-after-idle, 1 runtime error\n"
+	      "(pseudo-terminal, flash file, log file, --link target), 2 bad usage, 3 the port\n"
+	      "vanished (a vanish fault).\n",
 	      stdout);
 	exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME);
 }
@@ -279,12 +353,14 @@ static bool show_help(struct opts *o, const struct opt *r, const char *arg)
 /* Exit status 2 after a bad value of option r (NULL: an argument that is no option). */
 static int usage_error(const struct opt *r, const char *arg)
 {
-	fputs("blrescue-emu: ", stderr);
-	if (r)
+	if (r && r->bad) {
+		fputs("blrescue-emu: ", stderr);
 		fprintf(stderr, r->bad, r->name, arg);
-	else
-		fprintf(stderr, "unexpected argument '%s'", arg);
-	fputs("\nTry 'blrescue-emu --help'.\n", stderr);
+		fputc('\n', stderr);
+	} else if (!r) {
+		fprintf(stderr, "blrescue-emu: unexpected argument '%s'\n", arg);
+	} /* else the setter has said what is wrong */
+	fputs("Try 'blrescue-emu --help'.\n", stderr);
 	return EXIT_USAGE;
 }
 

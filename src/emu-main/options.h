@@ -7,12 +7,12 @@
 
 #include "emu/emu.h"
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_VANISHED = 3 };
 
 /* Everything the command line decides. */
 struct opts {
 	struct emu_config cfg;
-	const char *flash_path, *log_path, *link_path;
+	const char *flash_path, *log_path, *link_path, *fault_log_path, *stats_path;
 	unsigned long long size;
 	bool size_given, jedec_given;
 	unsigned idle_limit_s; /* --exit-after-idle: serve in slices of that length */

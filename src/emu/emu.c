@@ -53,6 +53,8 @@ void emu_config_defaults(struct emu_config *cfg)
 	cfg->timing.chip_erase_us = 5000000;
 	cfg->timing.page_program_us = 400;
 	cfg->timing.sha_bytes_per_ms = 2000;
+	cfg->app_baud = 2000000;
+	cfg->app_status_ms = 300;
 }
 
 static unsigned popcount8(uint8_t v)
@@ -100,6 +102,7 @@ static void build_efuse(struct emu *e)
 struct emu *emu_new(const struct emu_config *cfg, uint8_t *flash)
 {
 	struct emu *e;
+	char msg[160];
 	size_t sz;
 
 	if (!cfg || !flash)
@@ -117,6 +120,12 @@ struct emu *emu_new(const struct emu_config *cfg, uint8_t *flash)
 	e->mask = (uint32_t)(sz - 1);
 	e->state = EMU_ROM_WAIT_SYNC;
 	build_efuse(e);
+	if (fault_init(e, msg, sizeof(msg)) != 0) {
+		free(e);
+		return NULL;
+	}
+	if (cfg->boot == EMU_BOOT_APP)
+		app_enter(e, 0);
 	return e;
 }
 
@@ -148,12 +157,33 @@ unsigned long emu_commands_served(const struct emu *e)
 
 uint64_t emu_bytes_erased(const struct emu *e)
 {
-	return e->erased;
+	return e->st.erased;
 }
 
 uint64_t emu_bytes_programmed(const struct emu *e)
 {
-	return e->programmed;
+	return e->st.programmed;
+}
+
+void emu_get_stats(const struct emu *e, struct emu_stats *st)
+{
+	*st = e->st;
+}
+
+bool emu_vanished(const struct emu *e)
+{
+	return e->fault.vanished;
+}
+
+uint64_t emu_now_us(const struct emu *e)
+{
+	return e->now;
+}
+
+void emu_served(struct emu *e, uint8_t id)
+{
+	e->served++;
+	e->st.frames[id]++;
 }
 
 void emu_fail_next_program(struct emu *e)
@@ -266,6 +296,7 @@ static const struct stage stages[] = {
     [EMU_ROM_CMD] = {rom_byte, true, rom_deadline, rom_timeout},
     [EMU_LDR_WAIT_SYNC] = {wait_sync_byte, false, NULL, NULL},
     [EMU_LDR_CMD] = {ldr_byte, true, ldr_deadline, ldr_timeout},
+    [EMU_APP] = {app_byte, false, app_deadline, app_timeout},
 };
 
 /* ------------------------------------------------------------------ event loop */
@@ -302,23 +333,39 @@ static bool in_sync_window(struct emu *e, const struct lbyte *ib)
 	return false;
 }
 
+/* The next host byte reaches the device at t (a marked one sets its fault events off
+ * first, EMU-18). */
 static void consume(struct emu *e, uint64_t t)
 {
 	const struct stage *s = &stages[e->state];
-	struct lbyte ib = line_in_take(e);
+	unsigned long served = e->served;
+	struct lbyte ib;
 
+	if (line_in_mark(e)) {
+		fault_fire_in(e, t);
+		return;
+	}
+	ib = line_in_take(e);
 	ib.t = t;
 	if (s->synced && (in_sync_window(e, &ib) || line_garbled(e)))
 		return;
 	s->byte(e, &ib);
+	if (e->served != served)
+		fault_served(e, t);
 }
 
+/* Fault events first, then device timeouts, then bytes, in time order. */
 static void advance(struct emu *e, uint64_t now)
 {
 	for (;;) {
 		uint64_t ta = next_consume_time(e);
 		uint64_t tt = timeout_deadline(e);
+		uint64_t tf = fault_deadline(e);
 
+		if (tf <= now && tf <= ta && tf <= tt) {
+			fault_fire(e, tf);
+			continue;
+		}
 		if (tt < ta && tt <= now) {
 			stages[e->state].timeout(e, tt);
 			continue;
@@ -336,7 +383,7 @@ static void advance(struct emu *e, uint64_t now)
 void emu_input(struct emu *e, const uint8_t *buf, size_t n, uint64_t now_us)
 {
 	advance(e, now_us);
-	if (n == 0)
+	if (n == 0 || e->fault.vanished)
 		return;
 	line_in_put(e, buf, n, now_us);
 	advance(e, now_us);
@@ -352,6 +399,11 @@ uint64_t emu_next_event_us(const struct emu *e)
 {
 	uint64_t t = line_out_next(e), x;
 
+	if (e->fault.vanished)
+		return UINT64_MAX;
+	x = fault_deadline(e);
+	if (x < t)
+		t = x;
 	x = next_consume_time(e);
 	if (x < t)
 		t = x;

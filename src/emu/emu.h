@@ -52,6 +52,11 @@
  *    same way; erase steps, page programming (per 256 bytes) and SHA take their durations;
  *    0x3C sends PD at its start and every second. The loader's receive call (and with it the
  *    2 s timeout) restarts when the previous command has finished and its reply is sent.
+ *  - Faults (protocol.md §12 EMU-16..EMU-20, off by default): seeded byte faults on the line,
+ *    events (stall, auto-baud fallback, brown-out, reset into the firmware, the port
+ *    vanishing) between bytes and commands, program/erase failures, slow erases.
+ *  - Application stage (EMU-22): without the BOOT pin the firmware prints a boot log and
+ *    status lines at its own rate and ignores input.
  */
 #ifndef BLR_EMU_H
 #define BLR_EMU_H
@@ -78,6 +83,10 @@ struct emu_timing {
 	unsigned sha_bytes_per_ms; /* hardware SHA rate; 0 = instant */
 };
 
+/* How the chip starts (§12 EMU-22): with the BOOT pin (download mode: the ROM waits for a
+ * handshake) or without it (its firmware runs and prints, input is ignored). */
+enum emu_boot { EMU_BOOT_DOWNLOAD = 0, EMU_BOOT_APP = 1 };
+
 struct emu_config {
 	size_t flash_size;    /* power of two, 64 KiB .. 16 MiB */
 	uint8_t jedec[3];     /* manufacturer, type, capacity (e.g. C8 40 15) */
@@ -94,14 +103,25 @@ struct emu_config {
 	uint32_t efuse_word0;	    /* eFuse word 0 (R4); secured ORs in 0x86 (sign, encrypt) */
 	emu_flash_fn flash_changed; /* may be NULL */
 	void *flash_user;
+	/* The application stage (§12 EMU-22): */
+	enum emu_boot boot;	/* EMU_BOOT_DOWNLOAD by default */
+	unsigned app_baud;	/* the firmware's UART rate; 0 = 2000000 */
+	unsigned app_status_ms; /* a status line this often; 0 = none (defaults: 300) */
+	/* Fault injection (§12 EMU-16..EMU-20); see emu_faults_check() for the grammar: */
+	const char *faults;   /* NULL or "" = none; copied by emu_new */
+	uint64_t fault_seed;  /* decisions: a function of (seed, item, index) */
+	emu_log_fn fault_log; /* one line per injected fault; NULL: to log */
+	void *fault_log_user;
 };
 
 /* Defaults: 2 MiB GD25Q16 (C8 40 15, known), MAC 02:42:60:2B:00:01 in display order,
- * new loader, 2000 ms timeouts, timing off with the typical values filled in. */
+ * new loader, 2000 ms timeouts, timing off with the typical values filled in, download
+ * mode (the application at 2000000 baud with a status line every 300 ms), no faults. */
 void emu_config_defaults(struct emu_config *cfg);
 
 /* flash: caller-owned buffer of cfg->flash_size bytes, modified in place by writes and
- * erases (NOR: erase sets 0xFF, program ANDs). Returns NULL on bad config / no memory. */
+ * erases (NOR: erase sets 0xFF, program ANDs). Returns NULL on bad config (a fault spec
+ * that emu_faults_check() refuses included) / no memory. */
 struct emu *emu_new(const struct emu_config *cfg, uint8_t *flash);
 void emu_free(struct emu *e);
 
@@ -120,6 +140,7 @@ enum emu_state {
 	EMU_ROM_CMD,
 	EMU_LDR_WAIT_SYNC,
 	EMU_LDR_CMD,
+	EMU_APP, /* the firmware runs (EMU-22): no handshake possible */
 };
 enum emu_state emu_get_state(const struct emu *e);
 /* Commands served since emu_new (every frame the emulator parsed, answered or not). */
@@ -136,9 +157,59 @@ void emu_reset(struct emu *e, uint64_t now_us);
 void emu_fail_next_program(struct emu *e); /* next 0x31 latches FL 06 00 after its OK */
 
 /*
- * Serve the emulator on a pseudo-terminal master fd until *stop becomes non-zero or the
- * fd fails. Reads the client's baud from the terminal settings, paces output when timing
- * is enabled. Returns 0 or -1 with errno set.
+ * Fault injection (§12 EMU-16..EMU-20). A spec is a comma-separated list of KIND=WHAT:
+ *   drop-in drop-out dup-in dup-out flip-in flip-out   =1/N (each byte of that direction
+ *       with probability 1/N) or =@I (the byte with index I, counted from 0)
+ *   stall=DUR@WHEN            no byte moves either way for DUR (us, ms or s suffix)
+ *   autobaud=@WHEN reset-rom=@WHEN reset-app=@WHEN vanish=@WHEN
+ *   program-fail erase-fail  =#N (the N-th such command, from 1) or =1/N (each one)
+ *   slow-erase=xF             erases take F times their duration (F >= 1, e.g. x4 or x2.5)
+ * WHEN is in:I or out:I (a byte index of that direction), t:DUR (time since emu_new) or
+ * cmd:N (right after the N-th command frame was served). Returns 0, or -1 with a one-line
+ * message in msg (cap bytes).
+ */
+int emu_faults_check(const char *spec, char *msg, size_t cap);
+
+enum emu_fault_kind {
+	EMU_F_DROP_IN,
+	EMU_F_DROP_OUT,
+	EMU_F_DUP_IN,
+	EMU_F_DUP_OUT,
+	EMU_F_FLIP_IN,
+	EMU_F_FLIP_OUT,
+	EMU_F_STALL,
+	EMU_F_AUTOBAUD,
+	EMU_F_RESET_ROM,
+	EMU_F_RESET_APP,
+	EMU_F_VANISH,
+	EMU_F_PROGRAM_FAIL,
+	EMU_F_ERASE_FAIL,
+	EMU_F_SLOW_ERASE,
+	EMU_F_KINDS
+};
+/* The spec name of a kind ("drop-in", ...). */
+const char *emu_fault_name(enum emu_fault_kind k);
+
+/* What crossed the line and what the device did, since emu_new (§12 EMU-21). */
+struct emu_stats {
+	uint64_t bytes_in;	   /* host bytes received (counted before faults) */
+	uint64_t bytes_out;	   /* device bytes sent (counted before faults) */
+	unsigned long frames[256]; /* frames served per command id */
+	uint64_t erased, programmed;
+	unsigned long faults[EMU_F_KINDS]; /* faults injected (slow-erase: erases slowed) */
+};
+void emu_get_stats(const struct emu *e, struct emu_stats *st);
+/* True once a vanish fault fired: the device takes no input and sends nothing. */
+bool emu_vanished(const struct emu *e);
+/* The emulator's clock: the latest time it was driven to. */
+uint64_t emu_now_us(const struct emu *e);
+
+/*
+ * Serve the emulator on a pseudo-terminal master fd until *stop becomes non-zero, the fd
+ * fails or a vanish fault fires. Reads the client's baud from the terminal settings, paces
+ * output when timing is enabled; the emulator's clock goes on from emu_now_us() (serving
+ * may be resumed). Returns 0 (stopped), 1 (the port vanished: the caller closes it) or -1
+ * with errno set.
  */
 int emu_pty_serve(struct emu *e, int master_fd, volatile int *stop);
 

@@ -9,13 +9,15 @@
  *   rom.c     the mask ROM stage (protocol.md §4.1, §5, §12.2)
  *   loader.c  the eflash_loader stage (§4.2, §6.4, §12.3)
  *   xz.c      the loader's decompress-write (0x3F, §4.3)
+ *   app.c     the application stage: the firmware's boot log and status lines (EMU-22)
+ *   fault.c   fault injection (EMU-16..EMU-20): the spec, the seeded decisions, the log
  * Only src/common is shared with the rest of the project (emu.h, INDEPENDENCE RULE).
  *
- * Where later behaviour belongs: faults on bytes (lost, doubled, flipped, stalled) in line.c,
- * the one place every byte crosses; anything that changes the stage at a time of its own
- * (auto-baud fallback, brown-out, reset into the firmware) as an event of emu.c's loop that
- * calls emu_enter(); program/erase failures and slow erases in flash.c; a new stage (the
- * application) as a row of emu.c's stage table.
+ * Where faults act: on bytes in line.c (every byte crosses line_in_put()/line_out_put(),
+ * which hand them to fault_bytes()); faults that change the stage (auto-baud fallback,
+ * brown-out, reset into the firmware, the port vanishing, a stall) are events of emu.c's
+ * loop, run by fault_fire() between bytes and commands, never inside a command; program and
+ * erase failures in the loader's handlers; slow erases in flash.c's durations.
  */
 #ifndef BLR_EMU_INT_H
 #define BLR_EMU_INT_H
@@ -69,6 +71,7 @@ enum cmd_id {
 /* FL error codes the emulator sends (§7 names them). */
 enum fl_code {
 	FL_FLASH_ERASE_PARA = 0x0002,
+	FL_FLASH_ERASE = 0x0003, /* erase-fail (EMU-19) */
 	FL_FLASH_WRITE_PARA = 0x0004,
 	FL_FLASH_WRITE_ADDR = 0x0005,
 	FL_FLASH_WRITE = 0x0006,
@@ -138,6 +141,7 @@ struct lbyte {
 	uint64_t t;
 	uint32_t chunk;
 	uint8_t b;
+	uint8_t mark; /* 1 + the fault item that fires when this byte is reached, or 0 */
 };
 
 struct lqueue {
@@ -152,6 +156,40 @@ struct emu_line {
 	unsigned dev_baud;  /* what the device measured at its last sync (0 = unknown) */
 	uint32_t chunk_seq;
 	struct lqueue in, out;
+	unsigned in_marks, out_marks;  /* marked bytes queued */
+	uint64_t stall_from, stall_to; /* the last stall: no byte moves in [from, to) */
+};
+
+/* One item of a fault spec (fault.c). */
+enum fault_trig {
+	TRIG_RATE,    /* each byte / command with probability 1/n */
+	TRIG_AT_IN,   /* host byte n (byte faults: that byte; events: when it is reached) */
+	TRIG_AT_OUT,  /* device byte n */
+	TRIG_AT_TIME, /* at n us */
+	TRIG_AT_CMD,  /* right after the n-th command frame */
+	TRIG_NTH,     /* the n-th program / erase command */
+	TRIG_ALWAYS,  /* slow-erase */
+};
+
+struct fault_item {
+	uint8_t kind; /* enum emu_fault_kind */
+	uint8_t trig; /* enum fault_trig */
+	bool done;    /* a one-shot item that has fired */
+	bool marked;  /* TRIG_AT_IN/OUT event: its byte carries the mark */
+	uint64_t n;
+	uint64_t arg; /* stall: its length in us; slow-erase: the factor x 100 */
+	uint64_t at;  /* an armed event fires then (UINT64_MAX: not armed) */
+};
+
+#define FAULT_MAX 32
+
+struct emu_faults {
+	struct fault_item f[FAULT_MAX];
+	unsigned n;
+	unsigned slow_x100;		/* erase durations x this / 100 (100: none) */
+	uint64_t next;			/* earliest armed event */
+	unsigned long programs, erases; /* 0x31 and 0x30/0x3C commands seen */
+	bool vanished;
 };
 
 struct xz_dec;
@@ -193,8 +231,14 @@ struct emu {
 	bool fail_next_program;
 	struct xz_dec *xz; /* 0x3F stream in progress, or NULL */
 
+	/* application (app.c) */
+	uint64_t app_t0;   /* when the firmware started */
+	uint64_t app_next; /* its next line of output */
+	bool app_booted;   /* the boot log has been printed */
+
+	struct emu_faults fault;
 	unsigned long served;
-	uint64_t erased, programmed;
+	struct emu_stats st;
 	char logbuf[256];
 };
 
@@ -204,8 +248,10 @@ __attribute__((format(printf, 2, 3)))
 #endif
 void emu_log(struct emu *e, const char *fmt, ...);
 /* Stage change into EMU_ROM_WAIT_SYNC or EMU_LDR_WAIT_SYNC (the *_CMD stages are entered
- * by a sync). */
+ * by a sync, EMU_APP by app_enter()). */
 void emu_enter(struct emu *e, enum emu_state s);
+/* A frame of command id was served (counted for emu_commands_served() and the stats). */
+void emu_served(struct emu *e, uint8_t id);
 
 static inline void frame_reset(struct emu *e)
 {
@@ -218,6 +264,17 @@ static inline void frame_reset(struct emu *e)
 /* line.c */
 bool line_garbled(const struct emu *e);
 void line_clear(struct emu *e, uint64_t now);
+/* Faults: drop host bytes that reached the device by t; drop device bytes not on the line
+ * by t or from the byte marked m (0: none) on; delay bytes due in [from, to) until to (in
+ * the out queue every byte from the one marked m on); the head's / the first marked device
+ * byte's mark (0: none) and its time; clear mark m. */
+void line_in_cut(struct emu *e, uint64_t t);
+void line_out_cut(struct emu *e, uint64_t t, uint8_t m);
+void line_stall(struct emu *e, uint64_t from, uint64_t to, uint8_t m);
+uint8_t line_in_mark(const struct emu *e);
+uint8_t line_out_mark(const struct emu *e, uint64_t *t);
+void line_unmark(struct emu *e, bool out, uint8_t m);
+uint64_t line_out_last(const struct emu *e); /* time of the last byte queued, or 0 */
 void line_in_put(struct emu *e, const uint8_t *buf, size_t n, uint64_t now);
 uint64_t line_in_next(const struct emu *e); /* arrival of the next byte, or UINT64_MAX */
 struct lbyte line_in_take(struct emu *e);
@@ -273,6 +330,30 @@ void rom_timeout(struct emu *e, uint64_t t);
 void ldr_byte(struct emu *e, const struct lbyte *ib);
 uint64_t ldr_deadline(const struct emu *e);
 void ldr_timeout(struct emu *e, uint64_t t);
+
+/* app.c */
+void app_enter(struct emu *e, uint64_t t);
+void app_byte(struct emu *e, const struct lbyte *ib);
+uint64_t app_deadline(const struct emu *e);
+void app_timeout(struct emu *e, uint64_t t);
+
+/* fault.c */
+int fault_init(struct emu *e, char *msg, size_t cap);
+/* The byte faults of one direction (out: device -> host) on buf[0..n) sent at t: the bytes
+ * that go on the line in ob and their marks in mk (room for 2n each); returns their number.
+ * Counts the bytes. fault_bytes_quiet(): nothing to do (ob would equal buf). */
+bool fault_bytes_quiet(const struct emu *e, bool out);
+size_t fault_bytes(struct emu *e, bool out, const uint8_t *buf, size_t n, uint64_t t, uint8_t *ob,
+		   uint8_t *mk);
+uint64_t fault_deadline(const struct emu *e);
+void fault_fire(struct emu *e, uint64_t t);    /* the event(s) due at t */
+void fault_fire_in(struct emu *e, uint64_t t); /* the marked head byte is consumed at t */
+void fault_orphan(struct emu *e, uint8_t mark, uint64_t t); /* a marked byte was dropped */
+void fault_served(struct emu *e, uint64_t t);		    /* commands were served by t */
+bool fault_program(struct emu *e, uint64_t t);		    /* this 0x31 fails */
+/* This 0x30/0x3C: returns the erase steps done before it fails (UINT_MAX: it does not). */
+unsigned fault_erase(struct emu *e, uint64_t t);
+void fault_slowed(struct emu *e, uint64_t t, uint64_t us); /* an erase took us (slow-erase) */
 
 /* xz.c */
 int ldr_decompress_write(struct cmd_ctx *c);

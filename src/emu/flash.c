@@ -21,7 +21,7 @@ void flash_erase(struct emu *e, uint64_t addr, uint64_t len)
 {
 	uint64_t size = (uint64_t)e->mask + 1;
 
-	e->erased += len;
+	e->st.erased += len;
 	if (len >= size) {
 		memset(e->flash, 0xFF, (size_t)size);
 		changed(e, 0, (uint32_t)size);
@@ -41,7 +41,7 @@ void flash_program(struct emu *e, uint32_t addr, const uint8_t *d, size_t len)
 {
 	uint64_t size = (uint64_t)e->mask + 1;
 
-	e->programmed += len;
+	e->st.programmed += len;
 	while (len) {
 		uint32_t a = addr & e->mask;
 		size_t n = (size_t)(size - a < len ? size - a : len);
@@ -99,21 +99,28 @@ uint64_t flash_program_us(const struct emu *e, size_t len)
 	return (uint64_t)((len + 255) / 256) * e->cfg.timing.page_program_us;
 }
 
+/* An erase duration: the timing model's, times the slow-erase factor (EMU-20), which also
+ * applies with the model off. */
+static uint64_t erase_us(const struct emu *e, uint64_t us)
+{
+	if (e->fault.slow_x100 != 100)
+		return us * e->fault.slow_x100 / 100u;
+	return e->cfg.timing.enabled ? us : 0;
+}
+
 /* Erase time of one 4, 32 or 64 KiB step. */
 uint64_t flash_erase_us(const struct emu *e, uint32_t step)
 {
-	if (!e->cfg.timing.enabled)
-		return 0;
 	if (step == 0x10000)
-		return e->cfg.timing.block64_erase_us;
+		return erase_us(e, e->cfg.timing.block64_erase_us);
 	if (step == 0x8000)
-		return e->cfg.timing.block32_erase_us;
-	return e->cfg.timing.sector_erase_us;
+		return erase_us(e, e->cfg.timing.block32_erase_us);
+	return erase_us(e, e->cfg.timing.sector_erase_us);
 }
 
 uint64_t flash_chip_erase_us(const struct emu *e)
 {
-	return e->cfg.timing.enabled ? e->cfg.timing.chip_erase_us : 0;
+	return erase_us(e, e->cfg.timing.chip_erase_us);
 }
 
 /* Hardware SHA time of len bytes. */

@@ -5,6 +5,7 @@
  * decompress-write is in xz.c).
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,8 +30,8 @@ static uint32_t ldr_limit(const struct emu *e)
 static int ldr_erase(struct cmd_ctx *c)
 {
 	struct emu *e = c->e;
-	uint64_t start, end, covered = 0, size = (uint64_t)e->mask + 1;
-	unsigned steps = 0;
+	uint64_t start, end, covered = 0, size = (uint64_t)e->mask + 1, t0 = c->t;
+	unsigned steps = 0, fail;
 
 	e->latched = 0;
 	if (c->n != 8)
@@ -38,14 +39,15 @@ static int ldr_erase(struct cmd_ctx *c)
 	start = get_le32(c->p);
 	end = get_le32(c->p + 4);
 	cmd_args(c, " start=0x%08" PRIX64 " end=0x%08" PRIX64, start, end);
+	fail = fault_erase(e, c->t); /* EMU-19: FL 03 00 after `fail` steps */
 	if (end < start)
-		return 0;
+		return fail == UINT_MAX ? 0 : FL_FLASH_ERASE;
 	if (e->cfg.jedec[0] == 0xEF && end + 1 - start >= 0x2800 &&
 	    flash_blank(e, (uint32_t)start, end + 1 - start)) {
 		cmd_args(c, " (blank, skipped)");
-		return 0; /* Winbond blank skip (L13) */
+		return fail == UINT_MAX ? 0 : FL_FLASH_ERASE; /* Winbond blank skip (L13) */
 	}
-	while (start <= end) {
+	while (start <= end && steps != fail) {
 		uint64_t rem = end + 1 - start;
 		uint32_t step;
 
@@ -62,14 +64,15 @@ static int ldr_erase(struct cmd_ctx *c)
 		if (covered < size)
 			flash_erase(e, start, step);
 		else
-			e->erased += step;
+			e->st.erased += step;
 		covered += step;
 		c->t += flash_erase_us(e, step);
 		start += step;
 		steps++;
 	}
+	fault_slowed(e, t0, c->t - t0);
 	cmd_args(c, " steps=%u", steps);
-	return 0;
+	return fail == UINT_MAX ? 0 : FL_FLASH_ERASE;
 }
 
 /* 0x31: OK as soon as the frame is in (§3.5), a program failure is latched for 0x3A and sent
@@ -78,6 +81,7 @@ static int ldr_write(struct cmd_ctx *c)
 {
 	struct emu *e = c->e;
 	uint32_t a;
+	bool fail;
 
 	if (c->n < 5)
 		return FL_FLASH_WRITE_PARA;
@@ -86,7 +90,8 @@ static int ldr_write(struct cmd_ctx *c)
 		return FL_FLASH_WRITE_ADDR;
 	cmd_args(c, " addr=0x%08" PRIX32 " len=%zu", a, c->n - 4);
 	reply_ok(c);
-	if (e->fail_next_program) {
+	fail = fault_program(e, c->t); /* EMU-19 */
+	if (e->fail_next_program || fail) {
 		e->fail_next_program = false;
 		e->latched = FL_FLASH_WRITE;
 		return FL_FLASH_WRITE;
@@ -128,20 +133,24 @@ static int ldr_set_para(struct cmd_ctx *c)
 	return c->n != 4 && c->n != 88 ? FL_FLASH_SET_PARA : 0;
 }
 
-/* 0x3C: PD about every second of the erase (§4.2); one with timing off. */
+/* 0x3C: PD about every second of the erase (§4.2); one with timing off. An erase failure
+ * (EMU-19) after no step erases nothing, after some the whole chip. */
 static int ldr_chip_erase(struct cmd_ctx *c)
 {
 	struct emu *e = c->e;
 	uint64_t end = c->t + flash_chip_erase_us(e);
+	unsigned fail = fault_erase(e, c->t);
 
 	if (!e->cfg.old_loader) {
 		emit_pd(e, c->t);
 		for (uint64_t x = c->t + 1000000u; x < end; x += 1000000u)
 			emit_pd(e, x);
 	}
-	flash_erase(e, 0, (uint64_t)e->mask + 1);
+	if (fail != 0)
+		flash_erase(e, 0, (uint64_t)e->mask + 1);
+	fault_slowed(e, c->t, end - c->t);
 	c->t = end;
-	return 0;
+	return fail == UINT_MAX ? 0 : FL_FLASH_ERASE;
 }
 
 /* 0x3D, 0x3E (L19). */
@@ -303,7 +312,7 @@ static void ldr_exec(struct emu *e, uint64_t t)
 	int rc;
 
 	cmd_init(&c, e, e->cfg.old_loader ? IN_OLD : IN_NEW, t);
-	e->served++;
+	emu_served(e, e->frame[0]);
 	e->dev_free = t;
 	if (checksum_bad(&c, row))
 		return;

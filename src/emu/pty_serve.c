@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Serve an emulator core on a pseudo-terminal master: the emulator's clock is the monotonic
- * clock (microseconds since the start of serving). The client's baud rate is re-read from
- * the terminal settings before every input so the timing model paces at the right rate.
+ * clock, going on from the emulator's time when serving (re)starts. The client's baud rate is
+ * re-read from the terminal settings before every input so the timing model paces at the
+ * right rate. A vanish fault (EMU-18) ends serving with 1.
  */
 #include "emu/emu.h"
 
@@ -46,7 +47,7 @@ int emu_pty_serve(struct emu *e, int fd, volatile int *stop)
 	uint8_t buf[16384];
 	uint8_t *pend = NULL;
 	size_t plen = 0, pcap = 0, poff = 0;
-	uint64_t t0 = mono_us();
+	uint64_t t0 = mono_us() - emu_now_us(e);
 	unsigned baud = 0;
 	int fl, ret = 0;
 
@@ -60,6 +61,10 @@ int emu_pty_serve(struct emu *e, int fd, volatile int *stop)
 		int timeout, pr;
 		size_t got;
 
+		if (emu_vanished(e)) {
+			ret = 1;
+			break;
+		}
 		/* Collect everything the device has put on the line by now. */
 		do {
 			if (plen - poff < sizeof(buf) && poff > 0) {

@@ -196,7 +196,7 @@ static void rom_exec(struct emu *e, uint64_t t)
 	struct cmd_ctx c;
 
 	cmd_init(&c, e, IN_ROM, t);
-	e->served++;
+	emu_served(e, e->frame[0]);
 	if (cmd_run(&c, cmd_find(rom_cmds, c.id), "ROM") == 0 && c.leave)
 		emu_enter(e, c.next);
 }
@@ -228,7 +228,7 @@ void rom_byte(struct emu *e, const struct lbyte *ib)
 		size_t n = get_le16(e->frame + 2);
 		if (n > ROM_MAX_PAYLOAD) {
 			/* R10/R11: FL 0x0102; only the rest of this read is dropped. */
-			e->served++;
+			emu_served(e, e->frame[0]);
 			emit_fl(e, ib->t, FL_CMD_LEN);
 			emu_log(e, "ROM 0x%02X %s len=%zu -> FL 0102 (too long)", e->frame[0],
 				rom_name(e->frame[0]), n);
@@ -240,7 +240,7 @@ void rom_byte(struct emu *e, const struct lbyte *ib)
 	}
 	if (e->fneed && e->flen == e->fneed) {
 		if (e->fskip) {
-			e->served++;
+			emu_served(e, e->frame[0]);
 			emu_log(e, "ROM 0x%02X %s len=%zu -> no reply", e->frame[0],
 				rom_name(e->frame[0]), e->fneed - 4);
 		} else {

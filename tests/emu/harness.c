@@ -175,3 +175,13 @@ void h_expect_nothing(struct h *h, const uint8_t *req, size_t n)
 {
 	h_expect(h, req, n, NULL, 0);
 }
+
+const char *h_log_find(const struct h *h, const char *needle)
+{
+	for (unsigned i = 0; i < 64 && i < h->nlog; i++) {
+		const char *l = h->log[(h->nlog - 1 - i) % 64];
+		if (strstr(l, needle))
+			return l;
+	}
+	return NULL;
+}

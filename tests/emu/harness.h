@@ -35,6 +35,8 @@ size_t h_frame(uint8_t *out, uint8_t id, int cks, const uint8_t *p, size_t n);
 /* Sends req and checks the reply is exactly FL + code (LE) / nothing at all. */
 void h_expect_fl(struct h *h, const uint8_t *req, size_t n, uint16_t code);
 void h_expect_nothing(struct h *h, const uint8_t *req, size_t n);
+/* The latest of the last 64 log lines containing needle, or NULL. */
+const char *h_log_find(const struct h *h, const char *needle);
 #define EXPECT(h, req, want) h_expect(h, req, sizeof(req), want, sizeof(want))
 
 #endif

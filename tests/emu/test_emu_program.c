@@ -103,6 +103,35 @@ static void options_and_exit_codes(void **state)
 	assert_int_equal(run(extra, out, sizeof(out)), 2);
 }
 
+/* Fault specs and the application options: bad values are refused with a clear message. */
+static void fault_options(void **state)
+{
+	static char out[8192];
+	static const char *const bad[][3] = {
+	    {"--faults", "bogus=1", "bad fault 'bogus=1': unknown kind"},
+	    {"--faults", "drop-in=1/0", "bad fault 'drop-in=1/0': wants 1/N"},
+	    {"--faults", "stall=5@in:3", "wants DURATION@WHEN"},
+	    {"--faults", "vanish=@t:1s,", "ends with ','"},
+	    {"--seed", "x", "invalid value for --seed: 'x'"},
+	    {"--boot", "rom", "--boot wants download or app, not 'rom'"},
+	    {"--app-baud", "0", "invalid --app-baud '0'"},
+	    {"--app-status-ms", "-1", "invalid value for --app-status-ms: '-1'"},
+	};
+	const char *help[] = {prog, "--help", NULL};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = {prog, bad[i][0], bad[i][1], NULL};
+		assert_int_equal(run(args, out, sizeof(out)), 2);
+		if (!strstr(out, bad[i][2]) || !strstr(out, "Try 'blrescue-emu --help'"))
+			fail_msg("%s %s: %s", bad[i][0], bad[i][1], out);
+	}
+	assert_int_equal(run(help, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "--faults SPEC"));
+	assert_non_null(strstr(out, "reset-rom=@WHEN"));
+	assert_non_null(strstr(out, "3 the port"));
+}
+
 /* A flash file whose size is not a power of two is refused (exit 2). */
 static void bad_flash_file(void **state)
 {
@@ -220,6 +249,158 @@ static size_t frame(uint8_t *out, uint8_t id, const uint8_t *p, size_t n)
 	return 4 + n;
 }
 
+/* Starts prog with args (stdout to a pipe); the terminal's path in line. */
+static pid_t start(const char *const args[], int *outfd, char *line, size_t cap)
+{
+	int out[2];
+	size_t k = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		close(out[0]);
+		exec_args(args);
+	}
+	close(out[1]);
+	while (k < cap - 1) {
+		ssize_t r = read(out[0], line + k, 1);
+		if (r <= 0 || line[k] == '\n')
+			break;
+		k++;
+	}
+	line[k] = 0;
+	assert_true(strncmp(line, "/dev/", 5) == 0);
+	*outfd = out[0];
+	return pid;
+}
+
+/* start(), then the client's end of the terminal in *fd. */
+static pid_t start_open(const char *const args[], int *outfd, int *fd)
+{
+	char line[256];
+	pid_t pid = start(args, outfd, line, sizeof(line));
+
+	*fd = open(line, O_RDWR | O_NOCTTY);
+	assert_true(*fd >= 0);
+	return pid;
+}
+
+/* Waits up to ms for pid to exit; returns its exit status (-1: still running). */
+static int wait_exit(pid_t pid, int ms)
+{
+	int st;
+
+	for (int i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(10000);
+	}
+	return -1;
+}
+
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, cap - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	return n;
+}
+
+/* --boot app: the boot log and status lines on the terminal; no handshake. */
+static void pty_app(void **state)
+{
+	const char *args[] = {prog,	"--size",	   "64K", "--boot", "app", "--app-baud",
+			      "115200", "--app-status-ms", "100", NULL};
+	static char buf[4096];
+	uint8_t burst[300];
+	int outfd, fd;
+	size_t k;
+	pid_t pid;
+
+	(void)state;
+	pid = start_open(args, &outfd, &fd);
+	set_baud(fd, B115200);
+	k = xread(fd, (uint8_t *)buf, 600, 3000);
+	buf[k] = 0;
+	assert_non_null(strstr(buf, "[boot] flash C8 40 10, 64 KiB"));
+	assert_non_null(strstr(buf, "app: running"));
+	memset(burst, 0x55, sizeof(burst));
+	tcflush(fd, TCIFLUSH);
+	xwrite(fd, burst, sizeof(burst));
+	k = xread(fd, (uint8_t *)buf, 200, 500);
+	buf[k] = 0;
+	assert_null(strstr(buf, "OK"));
+	close(fd);
+	kill(pid, SIGTERM);
+	assert_int_equal(wait_exit(pid, 5000), 0);
+	close(outfd);
+}
+
+/* vanish: the terminal goes away and the program exits with 3, the stats say why. */
+static void pty_vanish(void **state)
+{
+	char stats[300], buf[1024];
+	const char *args[] = {prog,	 "--size", "64K",    "--faults", "vanish=@t:700ms",
+			      "--stats", stats,	   "--seed", "5",	 NULL};
+	struct pollfd p;
+	int outfd, fd;
+	pid_t pid;
+
+	(void)state;
+	snprintf(stats, sizeof(stats), "%s/vanish.json", tmpdir);
+	pid = start_open(args, &outfd, &fd);
+	assert_int_equal(wait_exit(pid, 5000), 3);
+	p = (struct pollfd){fd, POLLIN, 0};
+	assert_int_equal(poll(&p, 1, 1000), 1);
+	assert_true(p.revents & (POLLHUP | POLLERR));
+	assert_true(read(fd, buf, sizeof(buf)) <= 0);
+	close(fd);
+	close(outfd);
+	slurp(stats, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"vanished\": true"));
+	assert_non_null(strstr(buf, "\"faults\": {\"vanish\": 1}"));
+	unlink(stats);
+}
+
+/* --stats: written on SIGUSR1 while serving, and again at exit. */
+static void pty_stats(void **state)
+{
+	static const uint8_t gbi[4] = {0x10, 0x00, 0x00, 0x00};
+	char stats[300], buf[1024];
+	const char *args[] = {prog, "--size", "64K", "--stats", stats, NULL};
+	uint8_t reply[24];
+	int outfd, fd;
+	pid_t pid;
+
+	(void)state;
+	snprintf(stats, sizeof(stats), "%s/stats.json", tmpdir);
+	pid = start_open(args, &outfd, &fd);
+	sync_at(fd, B500000, 500000);
+	kill(pid, SIGUSR1);
+	for (int i = 0; i < 200 && slurp(stats, buf, sizeof(buf)) == 0; i++)
+		usleep(10000);
+	assert_non_null(strstr(buf, "{\"bytes_in\": 300, \"bytes_out\": 2, \"frames_total\": 0,"));
+	xwrite(fd, gbi, 4);
+	assert_int_equal(xread(fd, reply, 24, 3000), 24);
+	close(fd);
+	kill(pid, SIGTERM);
+	assert_int_equal(wait_exit(pid, 5000), 0);
+	close(outfd);
+	slurp(stats, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"bytes_in\": 304, \"bytes_out\": 26, \"frames_total\": 1, "
+				    "\"frames\": {\"0x10\": 1}"));
+	assert_non_null(strstr(buf, "\"faults_total\": 0, \"faults\": {}"));
+	unlink(stats);
+}
+
 static void pty_session(void **state)
 {
 	static const uint8_t OK[2] = {0x4F, 0x4B};
@@ -227,8 +408,8 @@ static void pty_session(void **state)
 	const char *args[] = {prog,    "--flash",	    flash, "--log", logp, "--link", link,
 			      "--mac", "18:B9:05:C0:9D:61", NULL};
 	uint8_t *pattern = malloc(1u << 20), *img, f[4 + 4096], buf[64];
-	int out[2], fd, st;
-	size_t len, k = 0;
+	int outfd, fd, st;
+	size_t len;
 	pid_t pid;
 	FILE *fp;
 
@@ -244,24 +425,7 @@ static void pty_session(void **state)
 	assert_int_equal(fwrite(pattern, 1, 1u << 20, fp), 1u << 20);
 	fclose(fp);
 
-	assert_int_equal(pipe(out), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(out[1], 1);
-		close(out[0]);
-		exec_args(args);
-	}
-	close(out[1]);
-	/* first line of stdout: the terminal's path */
-	while (k < sizeof(line) - 1) {
-		ssize_t r = read(out[0], line + k, 1);
-		if (r <= 0 || line[k] == '\n')
-			break;
-		k++;
-	}
-	line[k] = 0;
-	assert_true(strncmp(line, "/dev/", 5) == 0);
+	pid = start(args, &outfd, line, sizeof(line));
 	fd = open(link, O_RDWR | O_NOCTTY); /* through the --link symlink */
 	assert_true(fd >= 0);
 
@@ -312,7 +476,7 @@ static void pty_session(void **state)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	close(out[0]);
+	close(outfd);
 
 	/* the file holds the change, and only it */
 	{
@@ -359,6 +523,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(bad_flash_file),
 	    cmocka_unit_test(idle_exit),
 	    cmocka_unit_test(pty_session),
+	    cmocka_unit_test(fault_options),
+	    cmocka_unit_test(pty_app),
+	    cmocka_unit_test(pty_vanish),
+	    cmocka_unit_test(pty_stats),
 	};
 	int rc;
 
