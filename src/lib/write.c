@@ -15,6 +15,7 @@
 
 #include "lib/exchange.h"
 #include "lib/flash.h"
+#include "lib/isp.h"
 #include "lib/plan.h"
 
 #define XZ_PAYS 0.9 /* raw unless the stream costs less than this share of raw */
@@ -288,11 +289,12 @@ static bool curable(const struct blr_dev *dev, int r)
 
 /* Before blocks are redone after r: xz off after an xz error or a block that came out wrong
  * from one; after a programming error the latch cleared (or every write check reports it
- * again); otherwise the line drained of late replies (a chip reset needs nothing). */
+ * again). A lost exchange needs nothing: the exchange recovered, or recovers before its next
+ * command; nor does a chip reset. */
 static int after_failure(struct wr *w, int r)
 {
 	struct blr_dev *dev = w->o.dev;
-	bool xz_bad = (r == BLR_E_DEVICE && dev->last_dev_err == FL_XZ_ERROR) ||
+	bool xz_bad = (r == BLR_E_DEVICE && dev->last_dev_err == ISP_FL_XZ_ERROR) ||
 		      (r == BLR_E_VERIFY && w->st->bytes_sent_xz);
 
 	dev_warn(dev, "%s: planning the blocks again from the chip's hashes", blr_strerror(r));
@@ -301,11 +303,7 @@ static int after_failure(struct wr *w, int r)
 		w->xz = false;
 		w->st->xz_failed = true;
 	}
-	if (r == BLR_E_CHIP_RESET || r == BLR_E_VERIFY)
-		return BLR_OK;
-	if (fl_write_failed(dev, r) && !xz_bad)
-		return fl_clear_latch(&w->o);
-	return ldr_recover(dev);
+	return fl_write_failed(dev, r) ? fl_clear_latch(&w->o) : BLR_OK;
 }
 
 /* Redo every block marked redo or written since the last write check, until a write check
