@@ -279,8 +279,12 @@ static int close_frame(struct blr_dev *dev, bool *closed)
 	int r = BLR_OK;
 
 	drain(dev);
-	if (dev->link == LINK_LOADER && !dev->reply_started)
+	if (dev->link == LINK_LOADER && !dev->reply_started) {
 		r = seal(dev, &res);
+		/* no answer at all: a lost reply, or no loader any more (RESET-1); the next
+		 * command finds out first */
+		dev->dirty = res == SEAL_SILENT;
+	}
 	dev->reply_started = false;
 	*closed = r == BLR_OK && res == SEAL_CLOSED;
 	return r;
