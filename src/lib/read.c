@@ -127,11 +127,13 @@ static int read_units(struct rd *rd, uint64_t a, uint64_t b)
 
 /* Splits and time budget of a repair (OP-12): a piece that came back different twice is cut
  * in halves (each with the chip's digest) down to REPAIR_MIN bytes; a piece is given up on
- * after REPAIR_TRIES failures once REPAIR_BUDGET_MS have passed since its first read again. */
+ * after REPAIR_TRIES failures once REPAIR_BUDGET_MS have passed since its first read again,
+ * or after REPAIR_MAX. */
 #define REPAIR_SPLIT	 2u
 #define REPAIR_MIN	 1024u
 #define REPAIR_TRIES	 3u
 #define REPAIR_BUDGET_MS 30000u
+#define REPAIR_MAX	 16u /* failures of one piece, whatever the time */
 
 static int reread(struct rd *rd, uint64_t a, uint64_t b, uint8_t d[FL_SHA]);
 
@@ -166,7 +168,8 @@ static int reread(struct rd *rd, uint64_t a, uint64_t b, uint8_t d[FL_SHA])
 
 		if (fails >= REPAIR_SPLIT && b - a >= 2 * REPAIR_MIN)
 			return reread_halves(rd, a, b);
-		if (fails >= REPAIR_TRIES && dev_now_ms(rd->o.dev) - t0 >= REPAIR_BUDGET_MS)
+		if (fails >= REPAIR_MAX ||
+		    (fails >= REPAIR_TRIES && dev_now_ms(rd->o.dev) - t0 >= REPAIR_BUDGET_MS))
 			break;
 		rd->st->repairs++;
 		dev_dbg(rd->o.dev, "read 0x%08x+%u again: its hash differed", (unsigned)a,
