@@ -32,7 +32,9 @@ enum blr_err {
 	BLR_E_NO_FLASH = -17,	/* JEDEC id 00/FF or absurd capacity */
 	BLR_E_GONE = -18,	/* the port went away (adapter unplugged, pty closed) */
 	BLR_E_CHIP_RESET = -19, /* the chip was reset mid-operation (the ROM answered where the
-				 * loader was expected) and could not be brought back */
+				 * loader was expected); the loader was loaded again where
+				 * possible (a session with a loader file goes on): returned by
+				 * a command or an operation that could not redo its work */
 };
 
 /* Short English text for an enum blr_err value; never NULL. */

@@ -166,8 +166,40 @@ static int rom_memory_read(struct cmd_ctx *c)
 	return 0;
 }
 
+/* 0x30 flash_erase (EMU-5): the loader's payload layout (start, inclusive end) is assumed; the
+ * 4 KiB sectors overlapping [start, end] are erased (at most the whole flash), answered OK. */
+static int rom_flash_erase(struct cmd_ctx *c)
+{
+	struct emu *e = c->e;
+	uint64_t start, end, size = (uint64_t)e->mask + 1;
+
+	if (c->n != 8)
+		return FL_FLASH_ERASE_PARA;
+	start = get_le32(c->p) & ~(uint64_t)0xFFF;
+	end = get_le32(c->p + 4);
+	cmd_args(c, " start=0x%08" PRIX64 " end=0x%08" PRIX64, start, end);
+	if (end < start)
+		return 0;
+	end = (end | 0xFFF) + 1;
+	flash_erase(e, start, end - start < size ? end - start : size);
+	for (uint64_t a = start; a < end && a - start < size; a += 0x1000)
+		c->t += flash_erase_us(e, 0x1000);
+	return 0;
+}
+
+/* 0x31 flash_write (EMU-5): address + data as the loader's, programmed, answered OK after. */
+static int rom_flash_write(struct cmd_ctx *c)
+{
+	if (c->n < 5)
+		return FL_FLASH_WRITE_PARA;
+	cmd_args(c, " addr=0x%08" PRIX32 " len=%zu", get_le32(c->p), c->n - 4);
+	flash_program(c->e, get_le32(c->p), c->p + 4, c->n - 4);
+	c->t += flash_program_us(c->e, c->n - 4);
+	return 0;
+}
+
 /* The ROM's command table (§4.1 [RE]): every entry but 0x32 is enabled. 0x12/0x14/0x16
- * (signed images), 0x30/0x31/0x33/0x40/0x50 are enabled but not modelled. */
+ * (signed images), 0x33/0x40/0x50 are enabled but not modelled. */
 static const struct emu_cmd rom_cmds[] = {
     {CMD_GET_BOOT_INFO, "get_boot_info", IN_ROM, cmd_get_boot_info},
     {CMD_LOAD_BOOT_HEADER, "load_boot_header", IN_ROM, rom_boot_header},
@@ -180,8 +212,8 @@ static const struct emu_cmd rom_cmds[] = {
     {CMD_RUN_IMAGE, "run_image", IN_ROM, rom_run},
     {CMD_CHANGE_RATE, "change_rate", IN_ROM, rom_change_rate},
     {CMD_RESET, "reset", IN_ROM, cmd_reset},
-    {CMD_FLASH_ERASE, "flash_erase", IN_ROM, NULL},
-    {CMD_FLASH_WRITE, "flash_write", IN_ROM, NULL},
+    {CMD_FLASH_ERASE, "flash_erase", IN_ROM, rom_flash_erase},
+    {CMD_FLASH_WRITE, "flash_write", IN_ROM, rom_flash_write},
     {CMD_FLASH_READ, "flash_read (disabled)", 0, NULL},
     {CMD_FLASH_BOOT, "flash_boot", IN_ROM, NULL},
     {CMD_EFUSE_WRITE, "efuse_write", IN_ROM, NULL},

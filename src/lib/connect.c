@@ -24,7 +24,11 @@
 #define FAIL_FRAME_MS		100u /* RESYNC-1: the FL 04 00 of a failing frame */
 #define RESYNC_SETTLE_MS	10u  /* after the third FL, before the handshake */
 #define RESYNC_FRAMES		5u   /* three counted failures, and two FL 03 01 on the way */
-#define UPLOAD_TRIES		2u
+#define UPLOAD_TRIES		3u   /* at least; more within UPLOAD_BUDGET_MS (UPL-4) */
+#define UPLOAD_BUDGET_MS	30000u
+#define ROM_TRIES		3u  /* get_boot_info at the ROM */
+#define ROM_FILL_BYTES		8u  /* UPL-5: completes a ROM frame short of up to 8 bytes */
+#define ROM_FILL_WAIT_MS	20u /* for the ROM's reply to each */
 #define ROM_IDLE_MS		(ISP_ROM_IDLE_SYNC_MS + ISP_SYNC_REPLY_MS)
 #define READ_ALIGN		0x400u
 #define N_OF(a)			(sizeof(a) / sizeof((a)[0]))
@@ -273,21 +277,57 @@ static int upload(struct blr_dev *dev, const uint8_t *img, size_t len)
 	return isp_command(dev, SUM_ZERO, ISP_RUN_IMAGE, NULL, 0, NULL, 0, NULL, 0);
 }
 
-/* Upload the session's loader copy, starting over once (after the ROM's idle timeout and a new
- * handshake, UPL-4). */
+/* A ROM frame went unanswered or wrong (UPL-5): the ROM may still be receiving it, short of a
+ * byte lost on the line. Complete it with 0x00 bytes, one per write (a FIFO read of its own),
+ * until the ROM answers the completed frame; an idle ROM skips a lone 0x00, which is no
+ * command (ORD-6). The ROM is then at a frame boundary in command mode. */
+static int rom_settle(struct blr_dev *dev)
+{
+	static const uint8_t zero = 0;
+	uint8_t rx[4];
+
+	dev_sleep_ms(dev, ROM_FILL_WAIT_MS);
+	dev_flush_input(dev);
+	for (unsigned i = 0; i < ROM_FILL_BYTES; i++) {
+		size_t got = 0;
+		int r = dev_tx(dev, &zero, 1);
+
+		if (r == BLR_OK)
+			r = dev_read(dev, rx, sizeof(rx), ROM_FILL_WAIT_MS + dev_line_ms(dev, 8),
+				     &got);
+		if (r != BLR_OK && r != BLR_E_TIMEOUT)
+			return r;
+		if (got) {
+			dev_sleep_ms(dev, ROM_FILL_WAIT_MS);
+			dev_flush_input(dev);
+			break;
+		}
+	}
+	return BLR_OK;
+}
+
+/* Upload the session's loader copy, starting over from the boot header (which discards what
+ * the ROM had, IMG-6) while within the budget (UPL-4): after completing a frame the ROM may
+ * still be receiving (UPL-5), every other time after the ROM's idle timeout and a new
+ * handshake (a frame the completion cannot finish). */
 static int upload_tries(struct blr_dev *dev, unsigned tries)
 {
+	uint64_t t0 = dev_now_ms(dev);
 	int r = BLR_E_INVAL;
 
-	for (unsigned i = 0; i < UPLOAD_TRIES; i++) {
+	for (unsigned i = 0;; i++) {
 		r = upload(dev, dev->ldr_img, dev->ldr_img_len);
-		if (r == BLR_OK || fatal(r) || i + 1 == UPLOAD_TRIES)
+		if (r == BLR_OK || fatal(r) ||
+		    (i + 1 >= UPLOAD_TRIES && dev_now_ms(dev) - t0 >= UPLOAD_BUDGET_MS))
 			break;
 		dev_warn(dev, "loader upload failed (%s), starting over", blr_strerror(r));
-		r = dev_wait_ms(dev, ROM_IDLE_MS);
-		if (r != BLR_OK)
-			return r;
-		r = isp_handshake(dev, dev->rom_baud, tries, ROM_IDLE_MS, NULL);
+		if (i % 2 == 0) {
+			r = rom_settle(dev);
+		} else {
+			r = dev_wait_ms(dev, ROM_IDLE_MS);
+			if (r == BLR_OK)
+				r = isp_handshake(dev, dev->rom_baud, tries, ROM_IDLE_MS, NULL);
+		}
 		if (r != BLR_OK)
 			return r;
 	}
@@ -302,6 +342,23 @@ static int loader_start(struct blr_dev *dev, unsigned tries)
 	return loader_sync(dev, tries);
 }
 
+/* Who answers after a ROM handshake: get_boot_info (and the JEDEC id of a loader), asked again
+ * after completing a frame cut short by a byte lost on the line (UPL-5). */
+static int identify_rom(struct blr_dev *dev, enum found *f)
+{
+	int r = BLR_OK;
+
+	*f = FOUND_NOTHING;
+	for (unsigned i = 0; r == BLR_OK && *f == FOUND_NOTHING && i < ROM_TRIES; i++) {
+		if (i)
+			r = rom_settle(dev);
+		if (r == BLR_OK)
+			r = identify(dev, SUM_ZERO, isp_cmd_spec(ISP_GET_BOOT_INFO)->timeout_ms,
+				     true, f);
+	}
+	return r;
+}
+
 /* Handshake at the ROM baud (unless the probe found the ROM in command mode there), identify;
  * reuse a loader that answered, or refuse secured chips, upload and start the loader. */
 static int connect_rom(struct blr_dev *dev, unsigned tries)
@@ -314,7 +371,7 @@ static int connect_rom(struct blr_dev *dev, unsigned tries)
 		if (r != BLR_OK)
 			return r;
 	}
-	r = identify(dev, SUM_ZERO, isp_cmd_spec(ISP_GET_BOOT_INFO)->timeout_ms, true, &f);
+	r = identify_rom(dev, &f);
 	if (r != BLR_OK)
 		return r;
 	if (f == FOUND_NOTHING) {
@@ -363,7 +420,7 @@ int chip_reload(struct blr_dev *dev)
 	if (r == BLR_OK)
 		r = isp_handshake(dev, dev->rom_baud, DEFAULT_HANDSHAKE_TRIES, ROM_IDLE_MS, NULL);
 	if (r == BLR_OK)
-		r = identify(dev, SUM_ZERO, isp_cmd_spec(ISP_GET_BOOT_INFO)->timeout_ms, true, &f);
+		r = identify_rom(dev, &f);
 	if (r == BLR_OK && f != FOUND_ROM)
 		r = BLR_E_PROTOCOL;
 	if (r == BLR_OK) {

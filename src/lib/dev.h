@@ -48,9 +48,10 @@ enum link_state {
 struct late_fl {
 	bool window; /* a 0x31/0x3F was sent and no write check passed since: a late FL 06 00 /
 		      * 0B 00 may still arrive and is not the answer to the command it follows */
-	bool seen;   /* a late FL arrived since the last erase (the loader's erase clears its
-		      * latched error), or a write frame may have been executed with bytes of a
-		      * frame completion (REC-10) */
+	bool seen;   /* a late FL 06 00 / 0B 00 arrived since the last erase (the loader's erase
+		      * clears its latched error), or a write frame may have been executed with
+		      * bytes of a frame completion (REC-10) */
+	bool xz;     /* a late FL 0C 00 (xz stream undecodable, XZ-3) not yet reported */
 };
 
 /* What recovery has told the user (REC-12): WARN lines at most every few seconds. */
@@ -95,6 +96,9 @@ struct blr_dev {
 	bool listened;
 
 	bool gone;	    /* the transport said BLR_E_GONE: nothing is sent or read any more */
+	bool dirty;	    /* a loader command was given up on without recovery: recover first */
+	bool reply_started; /* the device began to answer the last frame, which then reached it
+			     * whole; the reply stopped short (REC-15) */
 	uint8_t seal_byte;  /* first byte to complete the last loader frame with (REC-10) */
 	uint8_t seal_id;    /* that frame's command id */
 	struct rec_log rec; /* recovery messages (REC-12) */

@@ -16,7 +16,8 @@
 #define LDR_FAILS_TO_SYNC 3u /* third failing command -> handshake mode (FAIL-1) */
 #define PENDING_SCAN_MAX  64u
 #define RX_CHUNK	  4096u
-#define BOOT_VERSION_ROM  1u /* get_boot_info version of the ROM (§6.2) */
+#define BOOT_VERSION_ROM  1u  /* get_boot_info version of the ROM (§6.2) */
+#define REPLY_GAP_MS	  50u /* a reply that started and then pauses this long lost bytes */
 
 /* ---- link state ---------------------------------------------------------------------------- */
 
@@ -43,6 +44,7 @@ void exchange_begin(struct blr_dev *dev)
 	link_set(dev, LINK_UNKNOWN);
 	dev->late = (struct late_fl){0};
 	dev->rec = (struct rec_log){0};
+	dev->dirty = false;
 }
 
 uint8_t ldr_frame_sum(const uint8_t *payload, size_t n)
@@ -66,16 +68,20 @@ static void rom_answered(struct blr_dev *dev, const char *how)
 
 static bool late_code(uint16_t code)
 {
-	return code == ISP_FL_FLASH_WRITE_ERROR || code == ISP_FL_DECOMPRESS_WRITE_ERROR;
+	return code == ISP_FL_FLASH_WRITE_ERROR || code == ISP_FL_DECOMPRESS_WRITE_ERROR ||
+	       code == ISP_FL_XZ_ERROR;
 }
 
-/* A late FL 06 00 / FL 0B 00 (early-OK write that failed, ORD-2) or a handshake leftover
- * FL 02 01 (HS-8) is not the answer to the command just sent (REC-1). */
+/* A late FL 06 00 / 0B 00 / 0C 00 (an early-OK write that failed, ORD-2, XZ-3) or a handshake
+ * leftover FL 02 01 (HS-8) is not the answer to the command just sent (REC-1). 0x3A answers
+ * the latched programming error itself; the xz error is not latched (ORD-3), so an FL 0C 00
+ * before 0x3A's answer is late too. */
 static bool stray_fl(struct blr_dev *dev, uint8_t id, uint16_t code)
 {
 	if (code == ISP_FL_CMD_LEN_ERROR)
 		return true;
-	return late_code(code) && dev->late.window && id != ISP_FLASH_WRITE_CHECK;
+	return late_code(code) && dev->late.window &&
+	       (id != ISP_FLASH_WRITE_CHECK || code == ISP_FL_XZ_ERROR);
 }
 
 bool note_fl(struct blr_dev *dev, uint16_t code)
@@ -85,7 +91,9 @@ bool note_fl(struct blr_dev *dev, uint16_t code)
 		rom_answered(dev, "FL 02 01");
 		return false;
 	}
-	if (late_code(code))
+	if (code == ISP_FL_XZ_ERROR)
+		dev->late.xz = true;
+	else if (late_code(code))
 		dev->late.seen = true;
 	if (dev->link == LINK_LOADER && code != ISP_FL_CMD_CRC_ERROR &&
 	    ++dev->fails >= LDR_FAILS_TO_SYNC) {
@@ -97,8 +105,17 @@ bool note_fl(struct blr_dev *dev, uint16_t code)
 
 int ldr_late_fl(struct blr_dev *dev, uint8_t id, int r)
 {
+	if (r == BLR_E_DEVICE && dev->last_dev_err == ISP_FL_XZ_ERROR)
+		dev->late.xz = false; /* the only answer: reported now */
+	if (r == BLR_OK && dev->late.xz) {
+		dev_err(dev, "decompress-write: the chip could not decode the xz stream (late "
+			     "FL 0C 00)");
+		dev->late.xz = false;
+		dev->last_dev_err = ISP_FL_XZ_ERROR;
+		return BLR_E_DEVICE;
+	}
 	if (r == BLR_OK && dev->late.seen) {
-		if (id == ISP_FLASH_WRITE)
+		if (id != ISP_FLASH_WRITE_CHECK)
 			dev_err(dev, "flash programming failed (late FL after the early OK)");
 		dev->last_dev_err = ISP_FL_FLASH_WRITE_ERROR;
 		r = BLR_E_DEVICE;
@@ -139,6 +156,7 @@ struct reply_wait {
 	unsigned timeout_ms; /* for one reply, restarted by PD */
 	uint64_t deadline, pd_cap;
 	uint16_t stray_code; /* a stray FL skipped: the answer if nothing else comes */
+	size_t skipped;	     /* garbage bytes the decoder had skipped at the last event */
 	bool sync_lost;	     /* a stray FL was the loader's third failure: our frame is lost */
 	bool rom;	     /* the ROM answered where a loader was expected (RESET-1) */
 };
@@ -161,6 +179,7 @@ static int send_frame(struct blr_dev *dev, enum frame_check sum, uint8_t id, con
 		dev->seal_byte = isp_seal_byte(payload, n); /* should this frame stay unfinished */
 		dev->seal_id = id;
 	}
+	dev->reply_started = false;
 	r = dev_tx(dev, frame, flen);
 	free(frame);
 	if (r == BLR_OK && (id == ISP_FLASH_WRITE || id == ISP_FLASH_DECOMPRESS_WRITE))
@@ -188,6 +207,7 @@ static enum isp_ev feed(struct blr_dev *dev, struct isp_decoder *d, const uint8_
 			    t + w->timeout_ms < w->pd_cap)
 				w->deadline = t + w->timeout_ms;
 			dev_dbg(dev, "%s: PD", w->spec->name);
+			w->skipped = d->skipped;
 			continue;
 		}
 		if (ev == ISP_EV_FL && stray_fl(dev, w->id, d->code)) {
@@ -198,6 +218,7 @@ static enum isp_ev feed(struct blr_dev *dev, struct isp_decoder *d, const uint8_
 			dev_warn(dev, "%s: stray FL %04x (%s) skipped", w->spec->name, d->code,
 				 blr_device_error_name(d->code));
 			w->stray_code = d->code;
+			w->skipped = d->skipped;
 			if (dev->link == LINK_LOADER_SYNC) {
 				w->sync_lost = true; /* our frame went to a loader in sync mode */
 				return ISP_EV_NONE;
@@ -228,6 +249,13 @@ static int reply_event(struct blr_dev *dev, const struct isp_decoder *d, const s
 			rom_answered(dev, "get_boot_info version 1");
 			return BLR_E_CHIP_RESET;
 		}
+		if (!rsp_len && d->len != d->cap) {
+			/* the length asked for did not come (READ-3): damaged on the line */
+			dev_warn(dev, "%s: %zu bytes in the reply instead of %zu", w->spec->name,
+				 d->len, d->cap);
+			dev->reply_started = true;
+			return BLR_E_PROTOCOL;
+		}
 		if (rsp_len)
 			*rsp_len = d->len;
 		return BLR_OK;
@@ -237,8 +265,19 @@ static int reply_event(struct blr_dev *dev, const struct isp_decoder *d, const s
 		return note_fl(dev, d->code) ? BLR_E_DEVICE : BLR_E_CHIP_RESET;
 	default:
 		dev_warn(dev, "%s: reply length %zu exceeds %zu", w->spec->name, d->len, d->cap);
+		dev->reply_started = true;
 		return BLR_E_PROTOCOL;
 	}
+}
+
+/* The device has begun to answer this command (a tag and more, or bytes it could not parse
+ * as one): the frame reached it whole. Erases pause between PDs and are left alone. */
+static bool answering(const struct isp_decoder *d, const struct reply_wait *w)
+{
+	if (w->id == ISP_FLASH_ERASE || w->id == ISP_FLASH_CHIP_ERASE)
+		return false;
+	return d->state == DEC_LEN || d->state == DEC_CODE || d->state == DEC_DATA ||
+	       d->skipped > w->skipped;
 }
 
 static int await_reply(struct blr_dev *dev, struct isp_decoder *d, struct reply_wait *w,
@@ -249,6 +288,7 @@ static int await_reply(struct blr_dev *dev, struct isp_decoder *d, struct reply_
 	for (;;) {
 		uint64_t now = dev_now_ms(dev);
 		size_t want = isp_dec_want(d), got = 0;
+		bool started = answering(d, w);
 		enum isp_ev ev;
 		unsigned slice;
 		int r;
@@ -261,9 +301,18 @@ static int await_reply(struct blr_dev *dev, struct isp_decoder *d, struct reply_
 		 * cancel request is seen while the device is silent (HOST-TO-2) */
 		slice = w->deadline - now > DEV_WAIT_SLICE_MS ? DEV_WAIT_SLICE_MS
 							      : (unsigned)(w->deadline - now);
+		if (started && slice > REPLY_GAP_MS)
+			slice = REPLY_GAP_MS;
 		r = dev_read(dev, rx, want, slice, &got);
 		if (r != BLR_OK && r != BLR_E_TIMEOUT)
 			return r;
+		if (!got && started && slice == REPLY_GAP_MS) {
+			/* a reply sent in one piece that stops: bytes were lost on the line
+			 * (REC-15); no use waiting for the rest */
+			dev_dbg(dev, "%s: the reply stopped short", w->spec->name);
+			dev->reply_started = true;
+			return BLR_E_TIMEOUT;
+		}
 		if (!got && dev_cancelled(dev)) {
 			dev_warn(dev, "%s: cancelled while waiting for the reply", w->spec->name);
 			link_set(dev, LINK_UNKNOWN); /* the reply is still to come: reconnect */

@@ -37,13 +37,13 @@ void link_set(struct blr_dev *dev, enum link_state to);
 void exchange_begin(struct blr_dev *dev);
 
 /*
- * One command, no retry. rsp/cap receive the data of data replies; *rsp_len gets its length
- * (may be NULL). timeout_ms 0 = from the command table. Returns BLR_OK, BLR_E_DEVICE (code
- * kept), BLR_E_TIMEOUT, BLR_E_PROTOCOL, a transport error (BLR_E_GONE: the port went away),
- * BLR_E_CHIP_RESET when the ROM answered while a loader was expected (the link is then
- * LINK_ROM_UNEXPECTED, RESET-1), or BLR_E_CANCELLED when the cancel callback asked to stop
- * while the device was silent (the reply is then still due: the link becomes LINK_UNKNOWN
- * and the session needs a new blr_connect).
+ * One command, no retry. rsp/cap receive the data of data replies; *rsp_len gets its length;
+ * with rsp_len NULL a data reply must carry exactly cap bytes, else BLR_E_PROTOCOL. timeout_ms 0 =
+ * from the command table. Returns BLR_OK, BLR_E_DEVICE (code kept), BLR_E_TIMEOUT, BLR_E_PROTOCOL,
+ * a transport error (BLR_E_GONE: the port went away), BLR_E_CHIP_RESET when the ROM answered while
+ * a loader was expected (the link is then LINK_ROM_UNEXPECTED, RESET-1), or BLR_E_CANCELLED when
+ * the cancel callback asked to stop while the device was silent (the reply is then still due: the
+ * link becomes LINK_UNKNOWN and the session needs a new blr_connect).
  */
 int isp_command(struct blr_dev *dev, enum frame_check sum, uint8_t id, const uint8_t *payload,
 		size_t n, uint8_t *rsp, size_t cap, size_t *rsp_len, unsigned timeout_ms);
@@ -65,19 +65,24 @@ void scan_pending(struct blr_dev *dev);
 int isp_handshake(struct blr_dev *dev, unsigned baud, unsigned tries, unsigned idle_ms,
 		  bool *heard_rom);
 
-/* The late FL of early-OK writes (ORD-2), asked after a flash_write chunk (id ISP_FLASH_WRITE)
- * or a write check (ISP_FLASH_WRITE_CHECK) that returned r: r, or BLR_E_DEVICE (code
- * FLASH_WRITE_ERROR kept) when a late FL 06 00 / 0B 00 arrived since the last erase, seen on
- * the wire even if the loader's latch was lost to a re-handshake (OP-5), or when a write frame
- * may have run with bytes of a frame completion (REC-10). A write check that passes closes the
- * window in which an FL 06 00 is taken for a late one. */
+/* The late FL of early-OK writes (ORD-2), asked after a flash_write chunk (ISP_FLASH_WRITE), a
+ * decompress-write packet (ISP_FLASH_DECOMPRESS_WRITE) or a write check (ISP_FLASH_WRITE_CHECK)
+ * that returned r: r, or BLR_E_DEVICE with the code kept: FLASH_WRITE_XZ_ERROR when a late
+ * FL 0C 00 arrived since it was last reported (XZ-3: not latched, so reported once), else
+ * FLASH_WRITE_ERROR when a late FL 06 00 / 0B 00 arrived since the last erase, seen on the
+ * wire even if the loader's latch was lost to a re-handshake (OP-5), or when a write frame
+ * may have run with bytes of a frame completion (REC-10). A write check that passes closes
+ * the window in which such codes are taken for late ones. */
 int ldr_late_fl(struct blr_dev *dev, uint8_t id, int r);
 
 /* ---- loader commands and recovery (recover.c) ------------------------------------------- */
 
 /* ldr_command's tries: */
 #define LDR_RETRY 0u /* retried while the chip answers recovery, within the budget (REC-11) */
-#define LDR_ONCE  1u /* one attempt: commands that must not run twice (reset, chip erase) */
+#define LDR_ONCE                                                                                   \
+	1u /* commands that must not run twice (reset, chip erase, an xz packet):                  \
+	    * sent again only when the loader is known not to have taken the frame                 \
+	    * (FL 03 01, or a frame completion answered FL 03 01, REC-10) */
 
 /* How long a loader must be left alone to be back in its handshake state (2 x its receive
  * timeout and a margin, LDR-TIMEOUT-4). */
@@ -94,19 +99,14 @@ int ldr_identify(struct blr_dev *dev);
  * BLR_E_CHIP_RESET (LINK_ROM_UNEXPECTED), BLR_E_NO_RESPONSE or a transport error. */
 int ldr_handshake(struct blr_dev *dev);
 
-/* Bring a loader at dev->baud back to command mode after a failed command (REC-6): complete
- * a frame it is still receiving (REC-10), probe, handshake, wait for its receive timeouts.
- * BLR_OK, BLR_E_NO_RESPONSE, BLR_E_CANCELLED, a transport error, or what chip_reload returns
- * when the ROM answered (RESET-2). ldr_command recovers by itself: prefer LDR_RETRY to a loop
- * of LDR_ONCE commands and ldr_recover. */
-int ldr_recover(struct blr_dev *dev);
-
 /*
  * Loader command (computed checksum) with recovery: before sending, re-handshake if the
  * loader is known or likely to be back in handshake mode (REC-4); on a timeout, a malformed
- * reply or FL 03 01, recover and send it again (REC-5, REC-6), while recovery reaches the
- * loader, within the retry budget (REC-11); tries LDR_ONCE sends it once. Device errors other
- * than transient ones are returned at once. BLR_E_INVAL unless a loader is on the link.
+ * reply or FL 03 01, recover (REC-6: complete a frame the loader is still receiving, probe,
+ * handshake, wait for its receive timeouts) and send it again (REC-5), while recovery reaches
+ * the loader, within the retry budget (REC-11); LDR_ONCE as said above. A command given up on
+ * leaves the line to be recovered before the next one. Device errors other than transient
+ * ones are returned at once. BLR_E_INVAL unless a loader is on the link.
  *
  * BLR_E_CHIP_RESET: the chip was reset during the command (RESET-1). If the session has a
  * loader file, it was uploaded again and the session goes on (dev_connected() is true): the

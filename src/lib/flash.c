@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "common/bytes.h"
-#include "lib/codec.h"
 #include "lib/exchange.h"
 #include "lib/flash.h"
 #include "lib/isp.h"
@@ -82,15 +81,15 @@ static int read_one(struct fl_op *o, uint32_t addr, uint8_t *buf, size_t n, size
 	int r;
 
 	range_payload(p, addr, (uint32_t)n);
+	*got = n;
+	/* a reply of another length is damage the exchange retries, unless learning the
+	 * clamp (READ-3, OP-1) */
 	do
-		r = ldr_command(dev, ISP_FLASH_READ, p, sizeof(p), buf, n, got,
-				isp_timeout_ms(ISP_FLASH_READ, 0, n, dev->cur_baud), 1);
+		r = ldr_command(dev, ISP_FLASH_READ, p, sizeof(p), buf, n, clamp_ok ? got : NULL,
+				isp_timeout_ms(ISP_FLASH_READ, 0, n, dev->cur_baud), LDR_RETRY);
 	while (again_after_reset(o, r));
-	if (r == BLR_OK && *got != n && !(clamp_ok && *got > 0)) {
-		dev_warn(dev, "flash_read @%08x: asked %zu bytes, got %zu", (unsigned)addr, n,
-			 *got);
+	if (r == BLR_OK && !*got)
 		r = BLR_E_PROTOCOL;
-	}
 	if (r == BLR_OK) {
 		o->bytes_read += *got;
 		fl_cost_note_read(o, *got, dev_now_ms(dev) - t0);
@@ -138,14 +137,7 @@ int fl_read(struct fl_op *o, uint32_t addr, uint8_t *buf, size_t len, bool repor
 
 		if (dev_cancelled(dev))
 			return BLR_E_CANCELLED;
-		for (unsigned t = 0; t < FL_TRIES; t++) {
-			r = read_one(o, addr + (uint32_t)done, buf + done, n, &got, false);
-			if (r == BLR_OK || r == BLR_E_CANCELLED || r == BLR_E_IO ||
-			    r == BLR_E_CHIP_RESET || t + 1 == FL_TRIES)
-				break;
-			if (ldr_recover(dev) != BLR_OK)
-				break;
-		}
+		r = read_one(o, addr + (uint32_t)done, buf + done, n, &got, false);
 		if (r != BLR_OK)
 			return r;
 		done += n;
@@ -177,7 +169,7 @@ static int erase_cmd(struct blr_dev *dev, uint32_t start, uint32_t end_incl)
 	range_payload(p, start, end_incl);
 	return ldr_command(dev, ISP_FLASH_ERASE, p, sizeof(p), NULL, 0, NULL,
 			   isp_timeout_ms(ISP_FLASH_ERASE, (uint64_t)end_incl - start + 1, 0, 0),
-			   FL_TRIES);
+			   LDR_RETRY);
 }
 
 int fl_erase(struct fl_op *o, uint32_t addr, size_t len, uint64_t prog_base, uint64_t prog_total)
@@ -228,50 +220,34 @@ int blr_flash_erase_all(struct blr_dev *dev)
 		return r;
 	dev_progress(dev, BLR_STAGE_ERASE, 0, dev->info.flash_size);
 	r = ldr_command(dev, ISP_FLASH_CHIP_ERASE, NULL, 0, NULL, 0, NULL,
-			isp_timeout_ms(ISP_FLASH_CHIP_ERASE, dev->info.flash_size, 0, 0), 1);
+			isp_timeout_ms(ISP_FLASH_CHIP_ERASE, dev->info.flash_size, 0, 0), LDR_ONCE);
 	if (r == BLR_OK)
 		dev_progress(dev, BLR_STAGE_ERASE, dev->info.flash_size, dev->info.flash_size);
 	return r;
 }
 
-/* CKS-1 of a 0x31 payload: address, pre bytes, n data bytes, post bytes of 0xFF. */
-static uint8_t frame_sum(uint32_t addr, const uint8_t *pre, unsigned npre, const uint8_t *d,
-			 size_t n, size_t post)
-{
-	uint8_t a[ISP_ADDR_LEN];
-	size_t len = ISP_ADDR_LEN + npre + n + post;
-	unsigned s = (unsigned)(len & 0xFF) + (unsigned)(len >> 8) + (unsigned)(post * FL_FF);
-
-	put_le32(a, addr);
-	for (unsigned i = 0; i < ISP_ADDR_LEN; i++)
-		s += a[i];
-	for (unsigned i = 0; i < npre; i++)
-		s += pre[i];
-	for (size_t i = 0; i < n; i++)
-		s += d[i];
-	return (uint8_t)s;
-}
-
 size_t fl_frame_len(uint32_t addr, const uint8_t *d, size_t avail, size_t max,
-		    const uint8_t *before, size_t nbefore, struct fl_frame *f)
+		    const uint8_t *before, size_t nbefore, uint8_t *p, struct fl_frame *f)
 {
 	size_t most = avail < max ? avail : max;
 
 	for (unsigned k = 0; k <= MAX_PRE && k <= addr; k++) {
-		uint8_t pb[MAX_PRE];
+		uint8_t *data = p + ISP_ADDR_LEN + k;
 		size_t post;
 		uint8_t s;
 
-		/* the k bytes before addr: what this run already programmed there, else 0xFF;
-		 * either way programming them again changes nothing (WRITE-2) */
-		for (unsigned i = 0; i < k; i++)
-			pb[i] = nbefore >= k - i ? before[nbefore - (k - i)] : FL_FF;
 		if (most + k > max)
 			most = max - k;
 		if (most == 0)
 			break;
+		/* the k bytes before addr: what this run already programmed there, else 0xFF;
+		 * either way programming them again changes nothing (WRITE-2) */
+		put_le32(p, addr - k);
+		for (unsigned i = 0; i < k; i++)
+			p[ISP_ADDR_LEN + i] = nbefore >= k - i ? before[nbefore - (k - i)] : FL_FF;
+		memcpy(data, d, most);
 		*f = (struct fl_frame){.pre = k};
-		s = frame_sum(addr - k, pb, k, d, most, 0);
+		s = ldr_frame_sum(p, ISP_ADDR_LEN + k + most);
 		/* shortening by one byte b changes the sum by -(1 + b), or by -(2 + b) when the
 		 * length field drops below a multiple of 256 */
 		for (size_t n = most; n > 0; n--) {
@@ -282,9 +258,12 @@ size_t fl_frame_len(uint32_t addr, const uint8_t *d, size_t avail, size_t max,
 		/* only 0xFF after the first byte: pad with 0xFF (programming it changes
 		 * nothing) until the length field passes a multiple of 256, which adds 1 */
 		post = 256 - (ISP_ADDR_LEN + k + most) % 256;
-		if (k + most + post <= max && frame_sum(addr - k, pb, k, d, most, post) != 0) {
-			f->post = post;
-			return f->n = most;
+		if (k + most + post <= max) {
+			memset(data + most, FL_FF, post);
+			if (ldr_frame_sum(p, ISP_ADDR_LEN + k + most + post) != 0) {
+				f->post = post;
+				return f->n = most;
+			}
 		}
 	}
 	*f = (struct fl_frame){0};
@@ -296,7 +275,7 @@ bool fl_write_failed(const struct blr_dev *dev, int r)
 	uint16_t c = dev->last_dev_err;
 
 	return r == BLR_E_DEVICE && (c == ISP_FL_FLASH_WRITE_ERROR ||
-				     c == ISP_FL_DECOMPRESS_WRITE_ERROR || c == FL_XZ_ERROR);
+				     c == ISP_FL_DECOMPRESS_WRITE_ERROR || c == ISP_FL_XZ_ERROR);
 }
 
 void fl_write_progress(const struct fl_op *o, uint64_t done)
@@ -326,20 +305,15 @@ int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len,
 			r = BLR_E_CANCELLED;
 			break;
 		}
-		n = fl_frame_len(addr + (uint32_t)done, buf + done, len - done, chunk, buf, done,
+		n = fl_frame_len(addr + (uint32_t)done, buf + done, len - done, chunk, buf, done, p,
 				 &f);
 		if (n == 0) {
 			r = BLR_E_INVAL;
 			break;
 		}
-		put_le32(p, addr + (uint32_t)(done - f.pre));
-		for (unsigned i = 0; i < f.pre; i++)
-			p[ISP_ADDR_LEN + i] = done >= f.pre - i ? buf[done - (f.pre - i)] : FL_FF;
-		memcpy(p + ISP_ADDR_LEN + f.pre, buf + done, n);
-		memset(p + ISP_ADDR_LEN + f.pre + n, FL_FF, f.post);
 		/* re-sending a frame programs the same bits again: harmless on NOR (OP-4) */
 		r = ldr_command(dev, ISP_FLASH_WRITE, p, ISP_ADDR_LEN + f.pre + n + f.post, NULL, 0,
-				NULL, 0, FL_TRIES);
+				NULL, 0, LDR_RETRY);
 		r = ldr_late_fl(dev, ISP_FLASH_WRITE, r);
 		if (r != BLR_OK)
 			break;
@@ -374,7 +348,7 @@ int blr_flash_write_check(struct blr_dev *dev)
 
 	if (r != BLR_OK)
 		return r;
-	r = ldr_command(dev, ISP_FLASH_WRITE_CHECK, NULL, 0, NULL, 0, NULL, 0, FL_TRIES);
+	r = ldr_command(dev, ISP_FLASH_WRITE_CHECK, NULL, 0, NULL, 0, NULL, 0, LDR_RETRY);
 	return ldr_late_fl(dev, ISP_FLASH_WRITE_CHECK, r);
 }
 
@@ -382,19 +356,16 @@ int fl_sha(struct fl_op *o, uint32_t addr, size_t len, uint8_t out[FL_SHA])
 {
 	struct blr_dev *dev = o->dev;
 	uint8_t p[ISP_RANGE_LEN];
-	size_t rl = 0;
 	uint64_t t0 = dev_now_ms(dev);
 	int r;
 
 	range_payload(p, addr, (uint32_t)len);
 	do
 		r = ldr_command(
-		    dev, ISP_FLASH_READ_SHA256, p, sizeof(p), out, ISP_SHA256_LEN, &rl,
+		    dev, ISP_FLASH_READ_SHA256, p, sizeof(p), out, ISP_SHA256_LEN, NULL,
 		    isp_timeout_ms(ISP_FLASH_READ_SHA256, len, ISP_SHA256_LEN, dev->cur_baud),
-		    FL_TRIES);
+		    LDR_RETRY);
 	while (again_after_reset(o, r));
-	if (r == BLR_OK && rl != ISP_SHA256_LEN)
-		r = BLR_E_PROTOCOL;
 	if (r == BLR_OK) {
 		o->hashes++;
 		o->bytes_hashed += len;

@@ -19,11 +19,8 @@
 #define FL_BLOCK  (64u * 1024u)
 #define FL_PAGE	  256u /* the flash's programming unit */
 #define FL_SHA	  32u
-#define FL_TRIES  3u /* tries per command (HOST-TO-4); also the repair budget per piece */
+#define FL_TRIES  3u /* times a block is redone (OP-17) */
 #define FL_FF	  0xFF
-/* 0x000C FLASH_WRITE_XZ_ERROR: a late FL after a bad 0x3F stream, not latched (XZ-3); kept here
- * rather than in isp.h, which this part does not own */
-#define FL_XZ_ERROR 0x000Cu
 
 /* ---- the cost model (cost.c): what a command costs on this link, measured (OP-7) ---------- */
 
@@ -74,7 +71,7 @@ double fl_erase_steps(const struct fl_op *o, uint64_t start, uint64_t end, size_
 int fl_check(struct blr_dev *dev, uint32_t addr, size_t len, bool have_buf);
 uint32_t fl_read_chunk(struct blr_dev *dev);
 uint32_t fl_write_chunk(struct blr_dev *dev);
-/* Read in chunks, each retried (recovery in between) and timed for the cost model; report:
+/* Read in chunks, each retried by the exchange (REC-11) and timed for the cost model; report:
  * READ progress per chunk. */
 int fl_read(struct fl_op *o, uint32_t addr, uint8_t *buf, size_t len, bool report);
 /* 0x3D of [addr, addr+len), timed. */
@@ -90,18 +87,20 @@ int fl_clear_latch(struct fl_op *o);
 int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len, uint64_t *sent);
 /*
  * Frame boundaries (OP-14): a 0x31 frame at addr with the bytes d[0..avail) whose checksum
- * (CKS-1) is not 0, the loader's "do not check" value (CKS-3). Returns f->n, the most data
- * bytes (at most max - pre - post, >= 1) such a frame can carry; f->pre (0..3) bytes before
- * addr are sent again first (before[nbefore - pre..], 0xFF where before is short) and f->post
- * bytes of 0xFF follow the data: programming either changes nothing (WRITE-2). 0 if no such
- * frame exists (never seen: it takes a first byte and then only 0xFF at address 0).
+ * (CKS-1, ldr_frame_sum) is not 0, the loader's "do not check" value (CKS-3). Returns f->n, the
+ * most data bytes (at most max - pre - post, >= 1) such a frame can carry; f->pre (0..3) bytes
+ * before addr are sent again first (before[nbefore - pre..], 0xFF where before is short) and
+ * f->post bytes of 0xFF follow the data: programming either changes nothing (WRITE-2). The
+ * payload (ISP_ADDR_LEN + pre + n + post bytes, address first) is built in p, which has room
+ * for ISP_ADDR_LEN + max bytes. 0 if no such frame exists (never seen: it takes a first byte
+ * and then only 0xFF at address 0).
  */
 struct fl_frame {
 	unsigned pre;
 	size_t n, post;
 };
 size_t fl_frame_len(uint32_t addr, const uint8_t *d, size_t avail, size_t max,
-		    const uint8_t *before, size_t nbefore, struct fl_frame *f);
+		    const uint8_t *before, size_t nbefore, uint8_t *p, struct fl_frame *f);
 /* A device error of the early-OK writes: the late FL 06 00 / 0B 00 (programming) or the
  * FL 0C 00 of a bad xz stream (XZ-3). */
 bool fl_write_failed(const struct blr_dev *dev, int r);

@@ -19,7 +19,7 @@ static const struct isp_cmd_spec cmd_table[] = {
     {ISP_RESET, "reset", ISP_REPLY_ACK, 1000, 0},
     /* loader (§4.2) */
     {ISP_FLASH_ERASE, "flash_erase", ISP_REPLY_ACK, 3000, 32000},
-    {ISP_FLASH_WRITE, "flash_write", ISP_REPLY_ACK, 2000, 0},
+    {ISP_FLASH_WRITE, "flash_write", ISP_REPLY_ACK, 250, 0},
     {ISP_FLASH_READ, "flash_read", ISP_REPLY_DATA, 2000, 0},
     {ISP_FLASH_BOOT, "flash_boot", ISP_REPLY_ACK, 1000, 0},
     {ISP_FLASH_XIP_READ, "flash_xip_read", ISP_REPLY_DATA, 2000, 0},

@@ -53,6 +53,7 @@ enum isp_cmd {
 enum isp_fl_code {
 	ISP_FL_FLASH_WRITE_ERROR = 0x0006,	/* late, after the early OK of 0x31 (§3.5) */
 	ISP_FL_DECOMPRESS_WRITE_ERROR = 0x000B, /* late, after the early OK of 0x3F */
+	ISP_FL_XZ_ERROR = 0x000C,		/* late, 0x3F stream undecodable, not latched */
 	ISP_FL_CMD_LEN_ERROR = 0x0102,		/* handshake leftovers (§2.1, §12.2 R2) */
 	ISP_FL_CMD_CRC_ERROR = 0x0103,		/* loader checksum mismatch (§3.2) */
 };

@@ -422,6 +422,11 @@ int wr_replan(struct wr *w, struct wblk *blk)
 	init_units(w, blk);
 	set_states(blk, PU_ERASE);
 	r = hash_units(w, blk);
+	/* a partial sector read back may have been erased: erased again and written whole,
+	 * so that its bytes outside the range are restored (OP-18) */
+	for (unsigned i = 0; i < PLAN_UNITS; i++)
+		if ((blk->rb_have >> i) & 1u)
+			blk->u[i].state = PU_ERASE;
 	if (r == BLR_OK)
 		plan_totals(w, blk);
 	blk->confirmed = blk->erased = blk->written = false;

@@ -62,6 +62,7 @@ struct wblk {
 	bool erased;	  /* the plan's erases are done */
 	bool written;	  /* the plan's programming is done */
 	uint8_t *rb;	  /* bytes read back around erased partial sectors, or NULL */
+	uint16_t rb_have; /* sectors whose bytes outside the range are in rb (read once) */
 	bool redo;	  /* to be planned again from the chip's digests and redone */
 };
 

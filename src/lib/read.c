@@ -125,14 +125,52 @@ static int read_units(struct rd *rd, uint64_t a, uint64_t b)
 	return r;
 }
 
+/* Splits and time budget of a repair (OP-12): a piece that came back different twice is cut
+ * in halves (each with the chip's digest) down to REPAIR_MIN bytes; a piece is given up on
+ * after REPAIR_TRIES failures once REPAIR_BUDGET_MS have passed since its first read again,
+ * or after REPAIR_MAX. */
+#define REPAIR_SPLIT	 2u
+#define REPAIR_MIN	 1024u
+#define REPAIR_TRIES	 3u
+#define REPAIR_BUDGET_MS 30000u
+#define REPAIR_MAX	 16u /* failures of one piece, whatever the time */
+
+static int reread(struct rd *rd, uint64_t a, uint64_t b, uint8_t d[FL_SHA]);
+
+/* [a, b) differs from the chip: its halves, each by its own digest, read again where they
+ * differ. */
+static int reread_halves(struct rd *rd, uint64_t a, uint64_t b)
+{
+	const uint64_t cut[3] = {a, a + (b - a) / 2, b};
+	int r = BLR_OK;
+
+	for (unsigned h = 0; r == BLR_OK && h < 2; h++) {
+		uint8_t chip[FL_SHA];
+		bool eq = false;
+
+		r = check(rd, cut[h], cut[h + 1], false, &eq, chip);
+		if (r == BLR_OK && !eq)
+			r = reread(rd, cut[h], cut[h + 1], chip);
+	}
+	return r;
+}
+
 /* [a, b) came back different from the chip's digest d: read it again until it matches, the
- * digest asked again each time (a noisy digest must not fail the read). OP-12. */
+ * digest asked again each time (a noisy digest must not fail the read), in smaller pieces
+ * when it keeps failing (a noisy line damages a long piece more often). OP-12. */
 static int reread(struct rd *rd, uint64_t a, uint64_t b, uint8_t d[FL_SHA])
 {
-	for (unsigned t = 0; t < FL_TRIES; t++) {
+	uint64_t t0 = dev_now_ms(rd->o.dev);
+
+	for (unsigned fails = 0;; fails++) {
 		uint8_t mine[FL_SHA];
 		int r;
 
+		if (fails >= REPAIR_SPLIT && b - a >= 2 * REPAIR_MIN)
+			return reread_halves(rd, a, b);
+		if (fails >= REPAIR_MAX ||
+		    (fails >= REPAIR_TRIES && dev_now_ms(rd->o.dev) - t0 >= REPAIR_BUDGET_MS))
+			break;
 		rd->st->repairs++;
 		dev_dbg(rd->o.dev, "read 0x%08x+%u again: its hash differed", (unsigned)a,
 			(unsigned)(b - a));

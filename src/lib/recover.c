@@ -19,6 +19,7 @@
 #define LDR_SYNC_MARGIN_MS    500u   /* around the loader's 2 x rx timeout (LDR-TIMEOUT-4) */
 #define LDR_MAX_RX_TIMEOUT_MS 10000u /* 38 784-byte build (LDR-TIMEOUT-1) */
 #define RECOVER_DRAIN_MS      20u
+#define DRAIN_MAX_MS	      2000u
 #define SEAL_BYTES	      8u  /* REC-10: closes a frame short of up to 8 bytes */
 #define SEAL_WAIT_MS	      30u /* for the FL 03 01 after each byte */
 #define RETRY_MIN	      3u  /* REC-11: attempts before the time budget counts */
@@ -224,13 +225,15 @@ static int seal(struct blr_dev *dev, enum seal_result *res)
 	return BLR_OK;
 }
 
-/* A loader thought to be in command mode: close what it is receiving, then probe it. */
-static int reach_loader(struct blr_dev *dev)
+/* A loader thought to be in command mode: close what it is receiving (*closed: it was, and
+ * dropped it), then probe it. */
+static int reach_loader(struct blr_dev *dev, bool *closed)
 {
 	enum seal_result res;
 	int r = seal(dev, &res);
 
-	if (r != BLR_OK || res == SEAL_CLOSED)
+	*closed = r == BLR_OK && res == SEAL_CLOSED;
+	if (r != BLR_OK || *closed)
 		return r;
 	dev_sleep_ms(dev, RECOVER_DRAIN_MS);
 	dev_flush_input(dev);
@@ -251,17 +254,61 @@ static int reach_loader(struct blr_dev *dev)
 	return BLR_E_NO_RESPONSE;
 }
 
-/* The ladder; BLR_E_CHIP_RESET is left to the caller. */
-static int recover(struct blr_dev *dev)
+/* Let the rest of a broken reply arrive and drop it: read until the line has been quiet for
+ * RECOVER_DRAIN_MS (at most DRAIN_MAX_MS: a device that never stops is left to the rest). */
+static void drain(struct blr_dev *dev)
+{
+	uint64_t end = dev_now_ms(dev) + DRAIN_MAX_MS;
+	uint8_t buf[256];
+	size_t got;
+
+	do {
+		got = 0;
+		if (dev_read(dev, buf, sizeof(buf), RECOVER_DRAIN_MS, &got) != BLR_OK && dev->gone)
+			return;
+	} while (got && dev_now_ms(dev) < end);
+	dev_flush_input(dev);
+}
+
+/* After a command that must not run twice (LDR_ONCE) failed: drain the line and complete the
+ * frame (REC-10), nothing more. *closed: the loader dropped it (it did not run). An erase
+ * still at work is left alone; 8 completion bytes leave an idle loader at a frame boundary. */
+static int close_frame(struct blr_dev *dev, bool *closed)
+{
+	enum seal_result res = SEAL_SILENT;
+	int r = BLR_OK;
+
+	drain(dev);
+	if (dev->link == LINK_LOADER && !dev->reply_started) {
+		r = seal(dev, &res);
+		/* no answer at all: a lost reply, or no loader any more (RESET-1); the next
+		 * command finds out first */
+		dev->dirty = res == SEAL_SILENT;
+	}
+	dev->reply_started = false;
+	*closed = r == BLR_OK && res == SEAL_CLOSED;
+	return r;
+}
+
+/* The ladder; BLR_E_CHIP_RESET is left to the caller. *closed: the loader was short of bytes
+ * of the last frame, and the completion made it drop that frame (FL 03 01): it did not run. */
+static int recover(struct blr_dev *dev, bool *closed)
 {
 	int r;
 
+	*closed = false;
+	dev->dirty = false;
 	dev_dbg(dev, "re-synchronising with the loader");
-	/* let the rest of a broken reply arrive, then drop it */
-	dev_sleep_ms(dev, RECOVER_DRAIN_MS);
-	dev_flush_input(dev);
+	drain(dev);
+	if (dev->link == LINK_LOADER && dev->reply_started) {
+		/* it answered (a reply cut short, REC-15): the frame was whole, the loader
+		 * waits for the next one */
+		dev->reply_started = false;
+		dev->last_rx_ms = dev_now_ms(dev);
+		return BLR_OK;
+	}
 	if (dev->link == LINK_LOADER) {
-		r = reach_loader(dev);
+		r = reach_loader(dev, closed);
 		if (r != BLR_E_NO_RESPONSE)
 			return r;
 	}
@@ -289,25 +336,21 @@ static int recover(struct blr_dev *dev)
 	return r;
 }
 
-int ldr_recover(struct blr_dev *dev)
-{
-	int r = recover(dev);
-
-	return r == BLR_E_CHIP_RESET ? chip_reload(dev) : r;
-}
-
 /* ---- loader commands ------------------------------------------------------------------------ */
 
-/* Before a loader command: re-handshake when the loader is known to be in handshake mode
+/* Before a loader command: recover after a command given up on (its frame may still be
+ * incomplete in the loader); re-handshake when the loader is known to be in handshake mode
  * (third failure) or has been idle for its two receive timeouts (REC-4). */
 static int ldr_ready(struct blr_dev *dev)
 {
-	bool sync = dev->link == LINK_LOADER_SYNC;
+	bool sync = dev->link == LINK_LOADER_SYNC, closed;
 	uint64_t idle = dev_now_ms(dev) - dev->last_rx_ms;
 	uint64_t sure = ldr_idle_ms(dev);
 	uint64_t maybe = 2 * (uint64_t)dev->rx_timeout_ms - LDR_SYNC_MARGIN_MS;
 	int r;
 
+	if (dev->dirty && !sync && idle < maybe)
+		return recover(dev, &closed);
 	if (!sync && idle < maybe)
 		return BLR_OK;
 	if (!sync && idle < sure &&
@@ -315,8 +358,9 @@ static int ldr_ready(struct blr_dev *dev)
 		return BLR_E_CANCELLED;
 	if (!sync)
 		dev_dbg(dev, "loader idle %llu ms: handshake again", (unsigned long long)idle);
+	dev->dirty = false;
 	r = ldr_handshake(dev);
-	return r == BLR_E_NO_RESPONSE ? recover(dev) : r;
+	return r == BLR_E_NO_RESPONSE ? recover(dev, &closed) : r;
 }
 
 static bool retryable(const struct blr_dev *dev, int r)
@@ -366,17 +410,26 @@ int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 		}
 		if (r == BLR_E_CHIP_RESET)
 			return chip_reload(dev);
-		if (!retryable(dev, r) || tries == LDR_ONCE || give_up(dev, t0, ++fails))
+		if (!retryable(dev, r))
 			return r;
-		if (dev_cancelled(dev))
-			return BLR_E_CANCELLED;
+		if (give_up(dev, t0, ++fails) || dev_cancelled(dev)) {
+			dev->dirty = r != BLR_E_DEVICE; /* the next command recovers first */
+			return dev_cancelled(dev) ? BLR_E_CANCELLED : r;
+		}
 		rec_attempt(dev, id, r, wait + dev_line_ms(dev, ISP_REQ_HDR_LEN + n), fails + 1);
+		/* FL 03 01, or a stray FL that was the loader's third failure (the frame reached a
+		 * loader in handshake mode): the frame did not run */
 		if (r != BLR_E_DEVICE && dev->link != LINK_LOADER_SYNC) {
-			r = recover(dev);
-			if (r == BLR_E_CHIP_RESET)
+			bool closed;
+			int e =
+			    tries == LDR_ONCE ? close_frame(dev, &closed) : recover(dev, &closed);
+
+			if (e == BLR_E_CHIP_RESET)
 				return chip_reload(dev);
-			if (r != BLR_OK)
-				return r;
+			if (e != BLR_OK)
+				return e;
+			if (tries == LDR_ONCE && !closed)
+				return r; /* it may have run: not sent again */
 		}
 	}
 }

@@ -15,31 +15,55 @@
 
 #include "lib/exchange.h"
 #include "lib/flash.h"
+#include "lib/isp.h"
 #include "lib/plan.h"
 
 #define XZ_PAYS 0.9 /* raw unless the stream costs less than this share of raw */
 
+#define READBACK_TRIES 8u /* reads of a piece outside the range before giving up */
+
+/* n bytes of the chip at a into dst, confirmed by the chip's digest: they are written back
+ * outside the range, where no final check looks (OP-13). */
+static int read_outside(struct wr *w, uint64_t a, uint8_t *dst, size_t n)
+{
+	for (unsigned t = 0;; t++) {
+		uint8_t want[FL_SHA];
+		bool eq = false;
+		int r = fl_read(&w->o, (uint32_t)a, dst, n, false);
+
+		if (r == BLR_OK)
+			r = fl_host_sha(dst, n, want);
+		if (r == BLR_OK)
+			r = fl_chip_equal(&w->o, (uint32_t)a, n, want, false, &eq, NULL);
+		if (r != BLR_OK || eq)
+			return r;
+		if (t + 1 >= READBACK_TRIES)
+			return BLR_E_VERIFY;
+	}
+}
+
 /* Before partial sectors are erased, the chip's bytes of them outside the range are read into
- * blk->rb (a block-sized image; only the first and last sector of a range can be partial). */
+ * blk->rb (a block-sized image; only the first and last sector of a range can be partial),
+ * once per call: a block redone after a chip reset may find them erased already. */
 static int read_back(struct wr *w, struct wblk *blk)
 {
 	for (unsigned i = 0; i < PLAN_UNITS; i++) {
 		uint64_t s, e, a = blk->base + (uint64_t)i * FL_SECTOR;
 		int r = BLR_OK;
 
-		if (!((blk->plan.erase >> i) & 1u) || !wr_unit_span(blk, i, &s, &e) ||
-		    e - s == FL_SECTOR)
+		if (!((blk->plan.erase >> i) & 1u) || ((blk->rb_have >> i) & 1u) ||
+		    !wr_unit_span(blk, i, &s, &e) || e - s == FL_SECTOR)
 			continue;
 		if (!blk->rb && !(blk->rb = malloc(FL_BLOCK)))
 			return BLR_E_NOMEM;
 		if (s > a)
-			r = fl_read(&w->o, (uint32_t)a, blk->rb + (a - blk->base), (size_t)(s - a),
-				    false);
+			r = read_outside(w, a, blk->rb + (a - blk->base), (size_t)(s - a));
 		if (r == BLR_OK && e < a + FL_SECTOR)
-			r = fl_read(&w->o, (uint32_t)e, blk->rb + (e - blk->base),
-				    (size_t)(a + FL_SECTOR - e), false);
+			r = read_outside(w, e, blk->rb + (e - blk->base),
+					 (size_t)(a + FL_SECTOR - e));
 		if (r != BLR_OK)
 			return r;
+		blk->rb_have |= (uint16_t)(1u << i);
 	}
 	return BLR_OK;
 }
@@ -288,11 +312,12 @@ static bool curable(const struct blr_dev *dev, int r)
 
 /* Before blocks are redone after r: xz off after an xz error or a block that came out wrong
  * from one; after a programming error the latch cleared (or every write check reports it
- * again); otherwise the line drained of late replies (a chip reset needs nothing). */
+ * again). A lost exchange needs nothing: the exchange recovered, or recovers before its next
+ * command; nor does a chip reset. */
 static int after_failure(struct wr *w, int r)
 {
 	struct blr_dev *dev = w->o.dev;
-	bool xz_bad = (r == BLR_E_DEVICE && dev->last_dev_err == FL_XZ_ERROR) ||
+	bool xz_bad = (r == BLR_E_DEVICE && dev->last_dev_err == ISP_FL_XZ_ERROR) ||
 		      (r == BLR_E_VERIFY && w->st->bytes_sent_xz);
 
 	dev_warn(dev, "%s: planning the blocks again from the chip's hashes", blr_strerror(r));
@@ -301,11 +326,7 @@ static int after_failure(struct wr *w, int r)
 		w->xz = false;
 		w->st->xz_failed = true;
 	}
-	if (r == BLR_E_CHIP_RESET || r == BLR_E_VERIFY)
-		return BLR_OK;
-	if (fl_write_failed(dev, r) && !xz_bad)
-		return fl_clear_latch(&w->o);
-	return ldr_recover(dev);
+	return fl_write_failed(dev, r) ? fl_clear_latch(&w->o) : BLR_OK;
 }
 
 /* Redo every block marked redo or written since the last write check, until a write check

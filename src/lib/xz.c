@@ -15,16 +15,14 @@
 #endif
 
 #include "common/bytes.h"
-#include "lib/codec.h"
 #include "lib/exchange.h"
 #include "lib/flash.h"
 #include "lib/isp.h"
 #include "lib/loader.h"
 
-#define XZ_FIRST    0x80000000u /* XZ-1 */
-#define XZ_DICT	    (32u * 1024u)
-#define XZ_PRESET   6u
-#define CRC_RESENDS 3u /* FL 03 01: the loader dropped the packet, send it again */
+#define XZ_FIRST  0x80000000u /* XZ-1 */
+#define XZ_DICT	  (32u * 1024u)
+#define XZ_PRESET 6u
 
 bool fl_xz_available(void)
 {
@@ -81,18 +79,14 @@ int fl_xz_encode(const uint8_t *in, size_t n, uint8_t **out, size_t *out_len)
 #endif
 }
 
-/* One packet, sent again after a checksum error (the loader dropped it, CKS-3). A lost reply
- * is not retried: the decoder may have taken the packet, and the stream is then redone. */
+/* One packet. The exchange sends it again only when the loader did not take it (LDR_ONCE:
+ * FL 03 01, CKS-3); after a lost reply the decoder may have taken it, and the stream is then
+ * redone (XZ-6). */
 static int send_packet(struct fl_op *o, const uint8_t *p, size_t n)
 {
-	int r = BLR_OK;
+	int r = ldr_command(o->dev, ISP_FLASH_DECOMPRESS_WRITE, p, n, NULL, 0, NULL, 0, LDR_ONCE);
 
-	for (unsigned i = 0; i < CRC_RESENDS; i++) {
-		r = ldr_command(o->dev, ISP_FLASH_DECOMPRESS_WRITE, p, n, NULL, 0, NULL, 0, 1);
-		if (!(r == BLR_E_DEVICE && o->dev->last_dev_err == ISP_FL_CMD_CRC_ERROR))
-			break;
-	}
-	return ldr_late_fl(o->dev, ISP_FLASH_WRITE, r);
+	return ldr_late_fl(o->dev, ISP_FLASH_DECOMPRESS_WRITE, r);
 }
 
 int fl_xz_send(struct fl_op *o, uint32_t addr, const uint8_t *xz, size_t n, size_t out)
@@ -115,16 +109,16 @@ int fl_xz_send(struct fl_op *o, uint32_t addr, const uint8_t *xz, size_t n, size
 		if (off == 0) {
 			/* the address is the output's: shorten the packet instead (OP-14) */
 			put_le32(p, addr | XZ_FIRST);
-			while (k > 1 && isp_checksum(p, ISP_ADDR_LEN + k) == 0)
+			while (k > 1 && ldr_frame_sum(p, ISP_ADDR_LEN + k) == 0)
 				k--;
 		} else {
 			/* later addresses are ignored (XZ-1): any value that makes the sum non-zero
 			 */
 			put_le32(p, (addr + (uint32_t)off) & ~XZ_FIRST);
-			if (isp_checksum(p, ISP_ADDR_LEN + k) == 0)
+			if (ldr_frame_sum(p, ISP_ADDR_LEN + k) == 0)
 				p[0] ^= 1;
 		}
-		if (isp_checksum(p, ISP_ADDR_LEN + k) == 0) {
+		if (ldr_frame_sum(p, ISP_ADDR_LEN + k) == 0) {
 			r = BLR_E_INVAL; /* a one-byte first packet with sum 0: not seen in xz */
 			break;
 		}

@@ -834,12 +834,9 @@ static void random_input(void **state)
 			h.now += x % 3000000u;
 			(void)emu_output(h.e, out, 1 << 16, h.now);
 		}
-		/* the ROM has no flash commands (0x30/0x31 are consumed unanswered): random
-		 * bytes never touch the flash there; the loader parsed frames out of them */
-		if (round < 2)
-			assert_memory_equal(before, h.flash, cfg.flash_size);
-		else
-			assert_true(emu_commands_served(h.e) > served);
+		/* the ROM and the loader parsed frames out of them (the ROM executes 0x30 and
+		 * 0x31 too, EMU-5: random bytes may change the flash there as well) */
+		assert_true(emu_commands_served(h.e) > served);
 		emu_reset(h.e, h.now);
 		h_sync(&h, 500000);
 		h_free(&h);

@@ -180,7 +180,7 @@ static void no_write_frame_with_checksum_0(void **state)
 /* fl_frame_len never returns a frame whose checksum is 0, also for data built against it. */
 static void frame_boundaries(void **state)
 {
-	uint8_t d[600], frame[4 + 512];
+	uint8_t d[600], frame[4 + 512], built[4 + 512];
 	(void)state;
 
 	for (unsigned t = 0; t < 3000; t++) {
@@ -201,7 +201,7 @@ static void frame_boundaries(void **state)
 				s += d[i];
 			d[0] = (uint8_t)(256 - s % 256);
 		}
-		n = fl_frame_len(addr, d, avail, 512, d, 0, &f);
+		n = fl_frame_len(addr, d, avail, 512, d, 0, built, &f);
 		assert_true(n >= 1 && n == f.n && n <= avail && f.pre <= 3);
 		assert_true(f.pre + n + f.post <= 512);
 		frame[0] = (uint8_t)(addr - f.pre);
@@ -217,6 +217,7 @@ static void frame_boundaries(void **state)
 			for (size_t i = 0; i < len; i++)
 				s += frame[i];
 			assert_int_not_equal(s % 256, 0);
+			assert_memory_equal(built, frame, len); /* the payload it built */
 		}
 	}
 }
