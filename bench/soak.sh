@@ -10,7 +10,7 @@
 #            the flash)
 #   silent   silent corruption: exit 0 with wrong data, a complete-looking wrong output file,
 #            or a wrong verify answer
-#   hang     the time limit was hit
+#   hang     the time limit was hit (also by a tool that still makes progress, too slowly)
 #   crash    blrescue or blrescue-emu killed by a signal or a sanitizer report
 # Prints counts per fault kind and rate ("hit": cases in which a fault was injected at all; a
 # byte index past the traffic of the operation injects none) and every case that is not

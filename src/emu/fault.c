@@ -558,8 +558,8 @@ unsigned fault_erase(struct emu *e, uint64_t t)
 		if (e->fault.f[j].kind == EMU_F_ERASE_FAIL && hits(e, j, idx)) {
 			unsigned k = (unsigned)(draw(e, j, idx, 1) % 4u);
 			note(e, EMU_F_ERASE_FAIL, t,
-			     "erase=%lu in=%" PRIu64 " -> FL 0003 after %u erase steps", idx,
-			     e->st.bytes_in, k);
+			     "erase=%lu in=%" PRIu64 " -> FL 0003 after at most %u erase steps",
+			     idx, e->st.bytes_in, k);
 			return k;
 		}
 	return UINT_MAX;

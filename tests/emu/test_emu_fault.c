@@ -446,9 +446,9 @@ static void erase_fail(void **state)
 		h_to_loader(&h, SYNTH_DEADBEEF);
 		h_send(&h, f, frame8(f, 0x30, 0x0000, 0x3FFF));
 		got = h_recv(&h, buf, sizeof(buf), 50000);
-		l = h_log_find(&h, "-> FL 0003 after ");
+		l = h_log_find(&h, "-> FL 0003 after at most ");
 		assert_non_null(l);
-		k = (unsigned)atoi(strstr(l, "after ") + 6);
+		k = (unsigned)atoi(strstr(l, "at most ") + 8);
 		assert_true(k < 4);
 		assert_int_equal(got, 2 * k + 4); /* a PD per step done, then FL 03 00 */
 		assert_memory_equal(buf + 2 * k, "FL\x03\x00", 4);
