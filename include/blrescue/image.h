@@ -456,10 +456,9 @@ struct blr_scrub_report {
 				     * strings in any form, and of values removed elsewhere; the
 				     * result is clean only when this is 0 */
 	size_t values_left;	    /* of reported: copies of removed secret values */
-	size_t values_protected;    /* of values_left: inside a firmware image, boot2 or a
-				     * structure never edited (SCRUB-3), where such a copy is
-				     * most likely a built-in default (an AP password
-				     * "12345678" matches digit tables) */
+	size_t values_in_images;    /* of values_left: inside boot2 or a firmware image, where
+				     * such a copy is most likely a built-in default (an AP
+				     * password "12345678" matches digit tables) */
 	unsigned copies;	    /* the dump repeats its first len / copies bytes this many
 				     * times (mirrored, SIZE-3); every copy was scrubbed alike */
 };

@@ -305,7 +305,7 @@ static void scrub_no_strings(void **state)
 	assert_int_equal(count(p.img + SYN_PSM, SYN_PSM_LEN, "my wifi is " SSID, 20, NULL), 1);
 	assert_int_equal(rep.reported, 3);
 	assert_int_equal(rep.values_left, 3);
-	assert_int_equal(rep.values_protected, 1); /* the one in the firmware image */
+	assert_int_equal(rep.values_in_images, 1); /* the one in the firmware image */
 	every_hit_reported(p.img, SYN_SIZE, &rep, SSID);
 	blr_scrub_report_free(&rep);
 	/* both partition tables gone: the classic layout is used to find PSM and factory */
@@ -419,6 +419,41 @@ static void scrub_leftovers_reported(void **state)
 	free(b);
 }
 
+/* Bytes a check covers are never zeroed by the raw sweep (SCRUB-3): boot2's image even where
+ * it runs past 0x10000, and a live EasyFlash entry with a good CRC that does not fit (name
+ * longer than 64). Hits there are reported, and the verdict stays. */
+static void scrub_keeps_checked_bytes(void **state)
+{
+	struct blr_scrub_opts o = {SSID, NULL};
+	struct blr_scrub_report rep;
+	struct blr_check_result r;
+	char name[71];
+	uint8_t *img = syn_image();
+	uint32_t pos = 20 + 28 + 10 + 1, ent;
+	(void)state;
+
+	assert_non_null(img);
+	memcpy(img + 0x1F000, SSID, strlen(SSID));
+	syn_header(img, 0x3300, 0x1E000, 0x2000, img + 0x2000);
+	memset(name, 'n', 70);
+	name[70] = 0;
+	memcpy(name + 20, SSID, strlen(SSID));
+	ent = SYN_PSM + syn_ef_entry(img + SYN_PSM, &pos, st_write, name, "value", 5);
+	assert_int_equal(blr_image_check(img, SYN_SIZE, 0, &r), BLR_OK);
+	assert_int_equal(r.verdict, BLR_VERDICT_OK);
+
+	assert_int_equal(blr_image_scrub(img, SYN_SIZE, &o, &rep), BLR_OK);
+	assert_int_equal(count(img, SYN_SIZE, SSID, strlen(SSID), NULL), 2);
+	assert_int_equal(rep.reported, 2);
+	every_hit_reported(img, SYN_SIZE, &rep, SSID);
+	assert_memory_equal(img + ent + 28 + 20, SSID, strlen(SSID));
+	assert_memory_equal(img + 0x1F000, SSID, strlen(SSID));
+	assert_int_equal(blr_image_check(img, SYN_SIZE, 0, &r), BLR_OK);
+	assert_int_equal(r.verdict, BLR_VERDICT_OK);
+	blr_scrub_report_free(&rep);
+	free(img);
+}
+
 static void scrub_openbeken_fixture(void **state)
 {
 	size_t len = 0;
@@ -439,7 +474,7 @@ static void scrub_openbeken_fixture(void **state)
 	/* the removed mqtt_userName "homeassistant" and the factory AP password "12345678" are
 	 * also strings of the firmware image and boot2: reported, as protected copies */
 	assert_true(rep.reported > 0);
-	assert_int_equal(rep.values_protected, rep.reported);
+	assert_int_equal(rep.values_in_images, rep.reported);
 	every_hit_reported(b, len, &rep, "homeassistant");
 	every_hit_reported(b, len, &rep, "12345678");
 	memset(&k, 0, sizeof(k));
@@ -487,6 +522,7 @@ int main(void)
 	    cmocka_unit_test(scrub_no_strings),
 	    cmocka_unit_test(scrub_mirrored),
 	    cmocka_unit_test(scrub_leftovers_reported),
+	    cmocka_unit_test(scrub_keeps_checked_bytes),
 	    cmocka_unit_test(scrub_openbeken_fixture),
 	};
 	return cmocka_run_group_tests_name("scrub", tests, NULL, NULL);

@@ -30,6 +30,7 @@ struct needle {
 
 struct range {
 	uint32_t start, end;
+	bool image; /* boot2 or a firmware image, not another structure */
 };
 
 struct sctx {
@@ -86,7 +87,7 @@ static void rec(struct sctx *c, enum blr_scrub_action a, uint32_t off, uint32_t 
 		r->edited++;
 }
 
-static void protect(struct sctx *c, uint64_t start, uint64_t end)
+static void protect(struct sctx *c, uint64_t start, uint64_t end, bool image)
 {
 	if (end > c->n)
 		end = c->n;
@@ -99,15 +100,19 @@ static void protect(struct sctx *c, uint64_t start, uint64_t end)
 	c->prot = nr;
 	c->prot[c->nprot].start = (uint32_t)start;
 	c->prot[c->nprot].end = (uint32_t)end;
+	c->prot[c->nprot].image = image;
 	c->nprot++;
 }
 
-static bool is_protected(const struct sctx *c, uint64_t start, uint64_t end)
+/* What [start, end) overlaps: 0 nothing protected, 1 a structure, 2 an image. */
+static int protection(const struct sctx *c, uint64_t start, uint64_t end)
 {
-	for (size_t i = 0; i < c->nprot; i++)
+	int r = 0;
+
+	for (size_t i = 0; i < c->nprot && r < 2; i++)
 		if (start < c->prot[i].end && c->prot[i].start < end)
-			return true;
-	return false;
+			r = c->prot[i].image ? 2 : 1;
+	return r;
 }
 
 /* Zero [off, off+len); returns true if any byte changed. */
@@ -209,8 +214,12 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 	char where[120], field[120];
 	bool changed = false;
 
-	/* headers and names are structure: never edited */
-	protect(c, e->offset, (uint64_t)e->offset + EF_ENT_NAME + (e->fits ? e->name_len : 0));
+	/* headers and names are structure, never edited; an entry with a good CRC is edited
+	 * only here, where its CRC is renewed (the raw sweep would break it) */
+	protect(c, e->offset,
+		(uint64_t)e->offset +
+		    (e->crc_ok ? e->len : EF_ENT_NAME + (e->fits ? e->name_len : 0)),
+		false);
 	if (!e->fits)
 		return 0;
 	const uint8_t *nm = c->b + e->name_off;
@@ -277,7 +286,7 @@ static int on_sector(void *ctx, const struct blr_ef_sector *s)
 	struct sctx *c = ctx;
 
 	if (s->magic_ok)
-		protect(c, s->offset, (uint64_t)s->offset + BLR_EF_SECTOR_HDR);
+		protect(c, s->offset, (uint64_t)s->offset + BLR_EF_SECTOR_HDR, false);
 	return 0;
 }
 
@@ -375,9 +384,9 @@ static void protect_slot(struct sctx *c, uint32_t addr, uint32_t max_len)
 		return;
 	if (c->n - addr >= sizeof(img_xz_magic) &&
 	    memcmp(c->b + addr, img_xz_magic, sizeof(img_xz_magic)) == 0)
-		protect(c, addr, (uint64_t)addr + max_len);
+		protect(c, addr, (uint64_t)addr + max_len, true);
 	else if (blr_bootheader_parse(c->b, c->n, addr, &h) == BLR_OK && h.magic_ok)
-		protect(c, addr, (uint64_t)addr + BLR_FW_DATA_OFFSET + h.img_len);
+		protect(c, addr, (uint64_t)addr + BLR_FW_DATA_OFFSET + h.img_len, true);
 }
 
 static void scrub_table(struct sctx *c, const struct blr_ptable *t, uint32_t *psm_done,
@@ -410,7 +419,7 @@ static void scrub_table(struct sctx *c, const struct blr_ptable *t, uint32_t *ps
 			l = c->n - e->addr[0];
 		blr_fdt_walk(c->b + e->addr[0], l, e->addr[0], &fi, on_prop, c);
 		if (fi.magic_ok && fi.size_ok)
-			protect(c, e->addr[0], (uint64_t)e->addr[0] + fi.totalsize);
+			protect(c, e->addr[0], (uint64_t)e->addr[0] + fi.totalsize, false);
 		*fac_done = e->addr[0];
 	}
 }
@@ -421,8 +430,12 @@ static void scrub_layout(struct sctx *c)
 	struct blr_ptable pt[2];
 	uint32_t psm_done = 0xFFFFFFFFu, fac_done = 0xFFFFFFFFu;
 
-	/* boot2 (header + image) and the partition tables: never edited */
-	protect(c, 0, 0x10000);
+	/* boot2 (header + image, even past 0x10000) and the partition tables: never edited */
+	struct blr_bootheader h;
+
+	protect(c, 0, 0x10000, false);
+	if (blr_bootheader_parse(c->b, c->n, 0, &h) == BLR_OK && h.magic_ok)
+		protect(c, h.img_start, (uint64_t)h.img_start + h.img_len, true);
 	blr_ptable_parse(c->b, c->n, BLR_PT0_OFFSET, &pt[0]);
 	blr_ptable_parse(c->b, c->n, BLR_PT1_OFFSET, &pt[1]);
 	int act = blr_ptable_active(&pt[0], &pt[1]);
@@ -453,7 +466,7 @@ static void sweep_user_strings(struct sctx *c)
 		size_t p = 0;
 
 		while (!d->removed && (p = find(c->b, c->n, d->p, d->n, p)) < c->n) {
-			if (!is_protected(c, p, p + d->n)) {
+			if (!protection(c, p, p + d->n)) {
 				zero(c, (uint32_t)p, (uint32_t)d->n);
 				rec(c, BLR_SCRUB_RAW, (uint32_t)p, (uint32_t)d->n,
 				    "%s outside any known structure", d->label);
@@ -488,16 +501,17 @@ static void report_left(struct sctx *c, size_t len)
 		size_t p = 0;
 
 		while ((p = find(c->b, len, d->p, d->n, p)) < len) {
+			static const char *const where[] = {"outside the structures scrubbed",
+							    "inside a structure",
+							    "inside a firmware image"};
 			size_t q = p % c->n;
-			bool prot = is_protected(c, q, q + d->n);
+			int prot = protection(c, q, q + d->n);
 
 			c->rep->values_left += d->removed;
-			c->rep->values_protected += d->removed && prot;
+			c->rep->values_in_images += d->removed && prot == 2;
 			rec(c, BLR_SCRUB_REPORTED, (uint32_t)p, (uint32_t)d->n,
 			    "%s%s %s: NOT changed", d->removed ? "copy of the removed " : "",
-			    d->label,
-			    prot ? "inside a firmware image or a structure"
-				 : "outside the structures scrubbed");
+			    d->label, where[prot]);
 			p += d->n;
 		}
 	}
@@ -542,6 +556,6 @@ void blr_scrub_report_free(struct blr_scrub_report *rep)
 		return;
 	free(rep->c);
 	rep->c = NULL;
-	rep->n = rep->cap = rep->edited = rep->reported = rep->values_left = rep->values_protected =
+	rep->n = rep->cap = rep->edited = rep->reported = rep->values_left = rep->values_in_images =
 	    0;
 }
