@@ -52,6 +52,11 @@ static void take_sample(char *out, size_t cap, const uint8_t *b, size_t n)
 			break;
 		}
 	}
+	/* a newline that ends what was heard starts nothing: the line before it is the sample */
+	while (start < n && !printable(b[start]))
+		start++;
+	if (start == n)
+		start = 0;
 	for (size_t i = start; i < n && o + 1 < cap; i++) {
 		char c = printable(b[i]) ? (char)b[i] : ' ';
 

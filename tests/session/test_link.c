@@ -241,6 +241,7 @@ struct chatter {
 	const char *text;
 	size_t pos;
 	unsigned writes;
+	bool once; /* the text is sent once after each input flush, then the line is quiet */
 };
 
 static int ch_set_baud(void *ctx, unsigned baud)
@@ -277,7 +278,7 @@ static int ch_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, siz
 	uint64_t end = c->now_ms + timeout_ms;
 
 	*got = 0;
-	while (*got < len && c->text_baud) {
+	while (*got < len && c->text_baud && !(c->once && c->pos >= strlen(c->text))) {
 		if (c->emitted_at < c->now_ms)
 			c->emitted_at = c->now_ms;
 		if (c->emitted_at >= end)
@@ -295,6 +296,15 @@ static int ch_read(void *ctx, uint8_t *buf, size_t len, unsigned timeout_ms, siz
 static int ch_nop(void *ctx)
 {
 	(void)ctx;
+	return BLR_OK;
+}
+
+static int ch_flush(void *ctx)
+{
+	struct chatter *c = ctx;
+
+	if (c->once)
+		c->pos = 0;
 	return BLR_OK;
 }
 
@@ -328,15 +338,15 @@ static int ch_oserr(void *ctx)
 }
 
 static const struct blr_transport_ops chatter_ops = {
-    ch_set_baud, ch_write, ch_read, ch_nop, ch_nop, ch_lines, ch_now, ch_sleep, ch_close, ch_oserr,
+    ch_set_baud, ch_write, ch_read, ch_flush, ch_nop, ch_lines, ch_now, ch_sleep, ch_close, ch_oserr,
 };
 
 static const char boot_log[] = "bl602 firmware v1.2 booting\r\n[wifi] init done, ssid=home\r\n";
 
-static void listen_case(const char *log, unsigned text_baud, enum blr_heard want,
-			unsigned want_baud)
+static void listen_case_ex(const char *log, bool once, unsigned text_baud, enum blr_heard want,
+			   unsigned want_baud)
 {
-	struct chatter c = {.text_baud = text_baud, .text = log};
+	struct chatter c = {.text_baud = text_baud, .text = log, .once = once};
 	struct blr_transport t = {&chatter_ops, &c};
 	struct blr_dev *dev = NULL;
 	struct blr_connect_opts o = {0};
@@ -365,6 +375,12 @@ static void listen_case(const char *log, unsigned text_baud, enum blr_heard want
 	blr_dev_free(dev);
 }
 
+static void listen_case(const char *log, unsigned text_baud, enum blr_heard want,
+			unsigned want_baud)
+{
+	listen_case_ex(log, false, text_baud, want, want_baud);
+}
+
 static void listen_when_nothing_answers(void **state)
 {
 	(void)state;
@@ -376,6 +392,8 @@ static void listen_when_nothing_answers(void **state)
 	/* an "OK" in a log at 115200 passes for the ROM's handshake reply (HS-4) at the ROM's
 	 * fallback rate; get_boot_info then stays unanswered, and the text is what was heard */
 	listen_case("[wifi] init done, state OK\r\n", 115200, BLR_HEARD_TEXT, 115200);
+	/* one whole line heard, its newline the last byte: the sample is that line, not empty */
+	listen_case_ex("[app] wifi idle, init done\r\n", true, 2000000, BLR_HEARD_TEXT, 2000000);
 }
 
 static void listen_only_after_a_failed_connect(void **state)
