@@ -33,6 +33,14 @@ not_ok() {
 skip() { N=$((N + 1)); echo "ok $N - $1 # SKIP $2"; }
 # check "description" command...: one test point from a command's status
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# todo_check "description" "TODO(owner): what fails" command...: a test point of a behaviour
+# another part does not have yet: ok when it passes (then the marker is stale: remove it), a
+# listed skip naming the failing behaviour when it does not.
+todo_check() {
+	d=$1; r=$2; shift 2
+	if "$@"; then ok "$d"; echo "# $d: passes now; remove its todo_check marker ($r)"
+	else skip "$d" "$r"; fi
+}
 finish() { echo "1..$N"; [ "$FAILED" -eq 0 ]; exit $?; }
 
 # run ARGS...: runs blrescue, stdout in $T/out, stderr in $T/err, status in $RC
@@ -88,6 +96,16 @@ stop_emu() {
 	kill "$EMU_PID" 2>/dev/null
 	wait "$EMU_PID" 2>/dev/null
 }
+
+# json_num FILE KEY: the number of "KEY": N in the emulator's --stats JSON (0 when absent), e.g.
+# json_num stats.json bytes_out, json_num stats.json 0x32 (frames of that command)
+json_num() {
+	v=$(grep -o "\"$2\": [0-9]*" "$1" 2>/dev/null | head -n 1 | sed 's/.*: //')
+	echo "${v:-0}"
+}
+
+# wait_emu: waits for the emulator to exit (stats written); sets EMU_RC
+wait_emu() { wait "$EMU_PID"; EMU_RC=$?; }
 
 # dev_node: prints a character device to try writing to (the "full" device, 1:7): a node of
 # our own in $T when one can be made (root), so that a regression replaces that node and never
