@@ -33,14 +33,6 @@ not_ok() {
 skip() { N=$((N + 1)); echo "ok $N - $1 # SKIP $2"; }
 # check "description" command...: one test point from a command's status
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-# todo_check "description" "TODO(owner): what fails" command...: a test point of a behaviour
-# another part does not have yet: ok when it passes (then the marker is stale: remove it), a
-# listed skip naming the failing behaviour when it does not.
-todo_check() {
-	d=$1; r=$2; shift 2
-	if "$@"; then ok "$d"; echo "# $d: passes now; remove its todo_check marker ($r)"
-	else skip "$d" "$r"; fi
-}
 finish() { echo "1..$N"; [ "$FAILED" -eq 0 ]; exit $?; }
 
 # run ARGS...: runs blrescue, stdout in $T/out, stderr in $T/err, status in $RC
