@@ -79,6 +79,8 @@ enum {
 	O_DIFF,
 	O_SSID,
 	O_PSK,
+	O_BASE,
+	O_RESUME,
 	O_COUNT
 };
 

@@ -118,6 +118,57 @@ static void run_firmware(struct cli_session *s, bool reset)
 		cli_info(cli, "Chip reset.");
 }
 
+/* What the update did: the "wrote" line (its start is what scripts match), then how: the
+ * erase steps, the bytes sent raw and as xz, the repairs; with -v the chip's hashing. */
+static void write_stats(const struct cli *cli, const char *file, uint32_t a,
+			const struct blr_update_stats *st, bool no_verify, uint64_t dt)
+{
+	char raw[32], xz[32], out[32], hz[32];
+
+	fprintf(cli->out,
+		"wrote %s at 0x%08" PRIx32 ": %zu sectors, %zu unchanged, %zu erased, %zu "
+		"bytes programmed, %s, %" PRIu64 ".%01" PRIu64 " s\n",
+		file, a, st->sectors_total, st->sectors_skipped, st->sectors_erased,
+		st->bytes_written, no_verify ? "not verified" : "verified by the chip's SHA-256",
+		dt / 1000, dt % 1000 / 100);
+	cli_stat_size(st->bytes_sent_raw, raw, sizeof(raw));
+	cli_stat_size(st->bytes_sent_xz, xz, sizeof(xz));
+	cli_stat_size(st->bytes_xz_out, out, sizeof(out));
+	fprintf(cli->out,
+		"  erases: %zu x 4 KiB, %zu x 32 KiB, %zu x 64 KiB; sent %s raw, %s as xz (for %s "
+		"of flash); %u repair%s\n",
+		st->erases_4k, st->erases_32k, st->erases_64k, raw, xz, out, st->repairs,
+		st->repairs == 1 ? "" : "s");
+	if (cli->verbose) {
+		cli_stat_size(st->bytes_hashed, hz, sizeof(hz));
+		fprintf(cli->out, "  the chip hashed %s in %u SHA-256 commands%s\n", hz, st->hashes,
+			st->xz_failed ? "; xz failed once, the rest went raw" : "");
+	}
+}
+
+/* --backup: save the range about to be overwritten; *cur gets its bytes (the flash's current
+ * contents, for the update's plan). Returns an exit code. */
+static int backup_range(struct cli_session *s, const char *backup, uint32_t a, size_t len,
+			bool force, uint8_t **cur)
+{
+	struct cli_read_job j;
+	int rc;
+
+	cli_info(s->cli, "Saving 0x%08" PRIx32 "..0x%08" PRIx32 " to %s first", a,
+		 (uint32_t)(a + len), backup);
+	memset(&j, 0, sizeof(j));
+	j.addr = a;
+	j.len = (uint32_t)len;
+	j.path = backup;
+	j.force = force;
+	j.what = "backup";
+	j.data = cur;
+	rc = cli_read_to_file(s, &j);
+	if (rc)
+		cli_err(s->cli, "write: nothing was written because the backup failed");
+	return rc;
+}
+
 /* The session is open and FILE read: back up (--backup), write, report. Returns an exit code. */
 static int write_file(struct cli_session *s, const struct cli_args *args, const uint8_t *buf,
 		      size_t len)
@@ -127,29 +178,26 @@ static int write_file(struct cli_session *s, const struct cli_args *args, const 
 	uint32_t a = args->num[O_ADDR];
 	bool force = args->has[O_FORCE], no_verify = args->has[O_NO_VERIFY];
 	struct blr_update_stats st;
+	struct blr_update_opts uo;
+	uint8_t *cur = NULL;
 	uint64_t t0, dt;
 	char sz[32];
 	int rc;
 
 	if (a == 0 && !bootable(s, file, buf, len, force))
 		return EXIT_DATAERR;
-	if (backup) {
-		cli_info(cli, "Saving 0x%08" PRIx32 "..0x%08" PRIx32 " to %s first", a,
-			 (uint32_t)(a + len), backup);
-		rc = cli_read_to_file(s, a, (uint32_t)len, backup, force, "backup");
-		if (rc) {
-			cli_err(cli, "write: nothing was written because the backup failed");
-			return rc;
-		}
-	}
+	if (backup && (rc = backup_range(s, backup, a, len, force, &cur)) != 0)
+		return rc;
 	blr_format_size(len, sz, sizeof(sz));
 	cli_info(cli, "Writing %s (%s) at 0x%08" PRIx32, file, sz, a);
 	memset(&st, 0, sizeof(st));
+	memset(&uo, 0, sizeof(uo));
+	uo.flags =
+	    (args->has[O_FULL] ? BLR_UPDATE_FULL : 0u) | (no_verify ? BLR_UPDATE_NO_VERIFY : 0u);
+	uo.current = cur; /* just read and checked: the plan needs no hashes */
 	t0 = cli_now_ms();
-	rc = blr_flash_update(s->dev, a, buf, len,
-			      (args->has[O_FULL] ? BLR_UPDATE_FULL : 0u) |
-				  (no_verify ? BLR_UPDATE_NO_VERIFY : 0u),
-			      &st);
+	rc = blr_flash_update_ex(s->dev, a, buf, len, &uo, &st);
+	free(cur);
 	if (rc) {
 		rc = cli_session_fail(s, "write", rc);
 		if (rc != EXIT_INTERRUPTED || st.sectors_erased)
@@ -161,12 +209,7 @@ static int write_file(struct cli_session *s, const struct cli_args *args, const 
 	}
 	cli_progress_end(&s->progress);
 	dt = cli_now_ms() - t0;
-	fprintf(cli->out,
-		"wrote %s at 0x%08" PRIx32 ": %zu sectors, %zu unchanged, %zu erased, %zu "
-		"bytes programmed, %s, %" PRIu64 ".%01" PRIu64 " s\n",
-		file, a, st.sectors_total, st.sectors_skipped, st.sectors_erased, st.bytes_written,
-		no_verify ? "not verified" : "verified by the chip's SHA-256", dt / 1000,
-		dt % 1000 / 100);
+	write_stats(cli, file, a, &st, no_verify, dt);
 	if (a == 0 && len < s->info.flash_size) {
 		char fsz[32];
 

@@ -32,19 +32,28 @@ static const struct cli_command commands[] = {
      true,
      "back up the flash to a file (alias: dump)",
      "usage: blrescue read FILE [--addr ADDR] [--size N | --end ADDR] [--force]\n"
+     "                     [--base OLD] [--resume]\n"
      "       blrescue dump ...  (same command)\n"
      "\n"
      "Read the flash into FILE ('-' = standard output). By default the whole flash, with\n"
      "the size taken from the chip's JEDEC id. The data is checked against the chip's own\n"
      "SHA-256 of the same range (printed) and then written atomically; a symbolic link is\n"
      "kept and the file it names written, a FIFO or /dev/fd/N gets the data as a stream,\n"
-     "a device is refused. Free space is checked before reading.\n"
+     "a device is refused. Free space is checked before reading. Blank (all 0xFF) regions\n"
+     "are found by the chip's SHA-256 and not read; what was read, skipped as blank and\n"
+     "taken from OLD is printed.\n"
+     "If the read stops (Ctrl-C, an error, a lost port), the part the chip confirmed is\n"
+     "kept in FILE.blrescue-resume (not a dump); --resume goes on from there.\n"
      "\n"
      "  --addr ADDR       first address to read (default 0)\n"
      "  --start ADDR      the same as --addr\n"
      "  --size N          number of bytes to read (default: up to the end of the flash)\n"
      "  --end ADDR        exclusive end address (instead of --size)\n"
-     "  --force           replace FILE (or the file a link names) if it exists\n"},
+     "  --force           replace FILE (or the file a link names) if it exists\n"
+     "  --base OLD        an earlier dump of the same range: what the chip's SHA-256\n"
+     "                    shows unchanged is copied from OLD instead of read\n"
+     "  --resume          go on from FILE.blrescue-resume: its blocks are checked by the\n"
+     "                    chip's SHA-256 and only the rest is read\n"},
     {"write",
      {NULL},
      cmd_write,
@@ -55,13 +64,15 @@ static const struct cli_command commands[] = {
      "\n"
      "Write FILE to the flash at ADDR (default 0). Only the 4 KiB sectors that differ are\n"
      "erased and programmed; bytes of partly covered sectors are preserved. Then the write\n"
-     "check and the chip's SHA-256 verify the range. At address 0 the file must be a\n"
+     "check and the chip's SHA-256 verify the range; the erase steps, the bytes sent (raw\n"
+     "and xz-compressed) and any repairs are printed. At address 0 the file must be a\n"
      "whole-flash image that passes 'blrescue check'; a firmware (application) image is\n"
      "refused there, and its place is named: the FW slot of the chip's partition table.\n"
      "\n"
      "  --addr ADDR       flash address to write to (default 0)\n"
      "  --start ADDR      the same as --addr\n"
-     "  --backup FILE     first save the range about to be overwritten to FILE\n"
+     "  --backup FILE     first save the range about to be overwritten to FILE (the\n"
+     "                    write then knows what the flash holds without hashing it)\n"
      "  --force           write a file that fails the checks at address 0 anyway; replace\n"
      "                    an existing backup FILE\n"
      "  --reset           reset the chip afterwards (release BOOT/GPIO8 to run the firmware)\n"

@@ -107,3 +107,13 @@ int cli_open_with_file(struct cli *cli, const char *what, const char *path, uint
 	cli_session_close(s);
 	return EXIT_DATAERR;
 }
+
+void cli_stat_size(uint64_t n, char *buf, size_t cap)
+{
+	if (n >= 1024 * 1024 && n % (1024 * 1024))
+		snprintf(buf, cap, "%.2f MiB", (double)n / (1024.0 * 1024.0));
+	else if (n >= 1024 && n % 1024 && n < 1024 * 1024)
+		snprintf(buf, cap, "%.1f KiB", (double)n / 1024.0);
+	else
+		blr_format_size(n, buf, cap);
+}

@@ -89,6 +89,16 @@ stop_emu() {
 	wait "$EMU_PID" 2>/dev/null
 }
 
+# json_num FILE KEY: the number of "KEY": N in the emulator's --stats JSON (0 when absent), e.g.
+# json_num stats.json bytes_out, json_num stats.json 0x32 (frames of that command)
+json_num() {
+	v=$(grep -o "\"$2\": [0-9]*" "$1" 2>/dev/null | head -n 1 | sed 's/.*: //')
+	echo "${v:-0}"
+}
+
+# wait_emu: waits for the emulator to exit (stats written); sets EMU_RC
+wait_emu() { wait "$EMU_PID"; EMU_RC=$?; }
+
 # dev_node: prints a character device to try writing to (the "full" device, 1:7): a node of
 # our own in $T when one can be made (root), so that a regression replaces that node and never
 # /dev/full itself; otherwise /dev/full (which a user without root cannot replace).

@@ -36,6 +36,8 @@ run -p "$HOUT" --loader "$LOADER" info
 check "no answer: exit 69" rc_is 69
 check "no answer: says so and names BOOT/GPIO8, TX/RX and a lower baud" \
 	sh -c "grep -q 'no answer from the chip' '$T/err' && grep -q 'GPIO8' '$T/err' && grep -q 'TX' '$T/err' && grep -q -- '--rom-baud 115200' '$T/err'"
+check "... silence: not a single byte came back, wiring and power first, not the firmware" \
+	sh -c "grep -q 'not a single byte came back' '$T/err' && grep -q 'swap TX and RX' '$T/err' && grep -q 'stable 3.3 V' '$T/err' && ! grep -q 'firmware is running' '$T/err'"
 hold_stop
 
 # ---- a device that answers the handshake and then only with FL codes ----
@@ -80,14 +82,15 @@ start_emu "$T/flash.bin" --timing
 mkdir -p "$T/outdir"
 "$BLRESCUE" -p "$PORT" --loader "$LOADER" -b 500000 read "$T/outdir/int.bin" >"$T/out" 2>"$T/err" &
 BPID=$!
-if wait_for "$T/err" '^Reading:'; then
-	sleep 0.3
+if wait_for "$T/err" '^Reading:  *[1-9][0-9]*%'; then
 	kill -INT "$BPID"
 	wait "$BPID"
 	RC=$?
 	check "read interrupted by SIGINT: exit 130" rc_is 130
-	check "... no output file and no temp file left" sh -c "[ -z \"\$(ls -A '$T/outdir')\" ]"
-	check "... says it was interrupted" err_has 'interrupted'
+	check "... no output file and no temp file left: only the sidecar, with its magic line" \
+		sh -c "[ \"\$(ls -A '$T/outdir')\" = int.bin.blrescue-resume ] && [ \"\$(head -c 15 '$T/outdir/int.bin.blrescue-resume')\" = BLRESCUE-RESUME ]"
+	check "... says it was interrupted and how to go on" \
+		sh -c "grep -q 'interrupted' '$T/err' && grep -q -x '  blrescue read $T/outdir/int.bin --resume' '$T/err'"
 else
 	kill "$BPID" 2>/dev/null; wait "$BPID"
 	not_ok "read interrupted by SIGINT: the read never started"
@@ -108,6 +111,9 @@ stop_emu
 start_emu "$T/flash.bin"
 run -p "$PORT" --loader "$LOADER" write "$FIX_OBK" -q
 check "writing again after the interrupted write completes it" sh -c "[ $RC -eq 0 ] && cmp -s '$T/flash.bin' '$FIX_OBK'"
+run -p "$PORT" --loader "$LOADER" read "$T/outdir/int.bin" --resume
+check "read --resume after the flash changed: the kept blocks that differ are read again" \
+	sh -c "[ $RC -eq 0 ] && cmp -s '$T/outdir/int.bin' '$FIX_OBK' && [ ! -e '$T/outdir/int.bin.blrescue-resume' ] && grep -q '^Resuming: ' '$T/err'"
 run -p "$PORT" --loader "$LOADER" read "$T/outdir/ok.bin" --size 64k -q
 check "a fresh session after the interrupted one works" rc_is 0
 stop_emu
