@@ -34,15 +34,6 @@ run() {
 }
 # com N PATH: COMN is PATH
 com() { ln -sfn "$2" "$DOS/com$1"; }
-wait_for() { # FILE PATTERN: up to 20 s
-	i=0
-	while [ $i -lt 400 ]; do
-		grep -q -e "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 
 run --version
 check "--version: the version and 'xz writes: yes' (liblzma built by scripts/mingw-deps.sh)" \

@@ -207,7 +207,9 @@ static void stat_and_dirs(void **state)
 	assert_true(avail > 0);
 	assert_int_equal(plat_mkdir(root), -1);
 	assert_int_equal(errno, EEXIST);
-	assert_string_equal(glob_of("*"), ""); /* the writable check left nothing */
+	/* the writable check left nothing */
+	assert_string_equal(glob_of("*"), "");
+
 	/* a device is never an output file */
 #ifdef _WIN32
 	const char *dev = "NUL";
@@ -223,8 +225,8 @@ static void stat_and_dirs(void **state)
 
 static void globs(void **state)
 {
-	static const char *const dirs[] = {"a", "a/x1", "a/x1/b", "a/x2", "a/x2/b", "a/y", "a/y/b",
-					   "a/x3"};
+	static const char *const dirs[] = {"a",	     "a/x1", "a/x1/b", "a/x2",
+					   "a/x2/b", "a/y",  "a/y/b",  "a/x3"};
 	char p[700], want[2100];
 	(void)state;
 
@@ -302,8 +304,8 @@ static void ports_and_errors(void **state)
 	assert_true(plat_port_matches("\\\\.\\COM12", &p));
 	assert_true(plat_port_matches("//./com12", &p));
 	assert_false(plat_port_matches("COM1", &p));
-	assert_non_null(strstr(plat_os_strerror(ERROR_FILE_NOT_FOUND, buf, sizeof(buf)),
-			       "Windows error 2"));
+	assert_non_null(
+	    strstr(plat_os_strerror(ERROR_FILE_NOT_FOUND, buf, sizeof(buf)), "Windows error 2"));
 	assert_true(plat_os_error_unplugged(ERROR_DEVICE_REMOVED));
 #else
 	snprintf(p.name, sizeof(p.name), "/dev/ttyUSB0");

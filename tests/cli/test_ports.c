@@ -135,8 +135,8 @@ static void tree(unsigned which)
 		tty("ttyUSB0", PCI "/1-2/1-2:1.0/ttyUSB0", "usb-serial", "ch341-uart", NULL);
 	}
 	if (which & 2) {
-		usb_dev("1-3", "10c4", "ea60", "Silicon Labs", "CP2102 USB to UART Bridge Controller",
-			"0001");
+		usb_dev("1-3", "10c4", "ea60", "Silicon Labs",
+			"CP2102 USB to UART Bridge Controller", "0001");
 		tty("ttyUSB10", PCI "/1-3/1-3:1.0/ttyUSB10", "usb-serial", "cp210x", NULL);
 	}
 	if (which & 4) {
