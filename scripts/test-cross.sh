@@ -4,8 +4,10 @@
 # installs the Debian packages it needs, prepares what Debian does not ship for these targets
 # once (scripts/mingw-deps.sh, scripts/arm-sysroot.sh, a wine prefix; later runs reuse them),
 # builds the three targets and runs:
-#   windows  every meson test under wine, and test_serial_win32.exe on a COM port mapped to a
-#            Linux pty served by com_peer (tests/session/com_peer.c, built natively);
+#   windows  every meson test under wine, test_serial_win32.exe on a COM port mapped to a
+#            Linux pty served by com_peer (tests/session/com_peer.c, built natively), and the
+#            command's end-to-end tests (tests/cli/run_win.sh): blrescue.exe under wine against
+#            the native blrescue-emu on a COM port mapped to the emulator's pty;
 #   arm64, armhf  every meson test under qemu-user, then the command's end-to-end scripts
 #            (tests/cli/run_*.sh, tests/image/cli_image.sh) with the ARM blrescue under qemu
 #            against the native blrescue-emu, at rates qemu can set (--rom-baud 115200 -b 460800).
@@ -170,6 +172,13 @@ run_windows() {
     wine "$OUT/windows/tests/session/test_serial_win32.exe" \
     >"$OUT/windows.serial.tap" 2>"$OUT/windows.serial.err"
   tap_count windows tap serial-win32 "$OUT/windows.serial.tap" $?
+  say "windows: blrescue.exe against blrescue-emu on a COM port (tests/cli/run_win.sh)"
+  timeout 900 env BLRESCUE_EXE="$OUT/windows/src/cli/blrescue.exe" \
+    BLRESCUE_EMU="$NATIVE/src/emu-main/blrescue-emu" PTYHELPER="$NATIVE/tests/cli/ptyhelper" \
+    MKLOADER="$NATIVE/tests/cli/mkloader" BLR_FIXTURES="$ROOT/../shared/fixtures" \
+    BLR_SOURCE_ROOT="$ROOT" BLR_BUILD_ROOT="$NATIVE" \
+    sh tests/cli/run_win.sh >"$OUT/windows.cli.tap" 2>"$OUT/windows.cli.err"
+  tap_count windows tap cli/run_win "$OUT/windows.cli.tap" $?
 }
 
 # ---- arm64 / armhf ---------------------------------------------------------------------------

@@ -5,6 +5,9 @@
 # ends with the line "N passed, N failed, N skipped" (individual test cases, counted from the
 # TAP output of every test program), followed by the skipped ones by name. Tests that need the
 # real dumps of ../shared/fixtures skip when it is absent (a public clone); a skip is never a pass.
+# With BLR_CROSS=1 (.ci/run sets it) it also runs scripts/test-cross.sh: the Windows build under
+# wine and the arm64/armhf builds under qemu-user, whose counts are listed per target above the
+# last line and added to it. A plain 'sh scripts/test.sh' stays Linux-only and quick.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -117,6 +120,30 @@ else
   skipped=$((skipped + 1))
 fi
 
+# Cross builds (scripts/test-cross.sh): its log in build-cross.log, failures shown here, the
+# counts per target kept for the end, skips listed with the others.
+cross_counts=""
+if [ "${BLR_CROSS:-0}" = 1 ]; then
+  sh scripts/test-cross.sh >build-cross.log 2>&1
+  grep '^not ok' build-cross.log
+  set -- $(sed -n 's/^cross: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+    build-cross.log)
+  if [ $# -eq 3 ]; then
+    passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3))
+    [ "$2" -eq 0 ] || status=1
+  else
+    tail -n 30 build-cross.log
+    echo "not ok - scripts/test-cross.sh ended without its counts (build-cross.log)"
+    failed=$((failed + 1)); status=1
+  fi
+  cross_counts=$(sed -n 's/^# \(windows\|arm64\|armhf\|native\): /\1: /p' build-cross.log)
+  awk '/^ok [0-9]+ - .*# SKIP/ { t = $4; c = $0; sub(/^ok [0-9]+ - [^ ]+ /, "", c)
+      i = index(c, "# SKIP"); r = substr(c, i + 6); c = substr(c, 1, i - 1)
+      sub(/ +$/, "", c); sub(/^ +/, "", r); print "  " c " [" r "]\t" t }' \
+    build-cross.log >>"$skiplist"
+fi
+
+[ -z "$cross_counts" ] || echo "$cross_counts"
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$skipped" -gt 0 ]; then
   echo "skipped:"

@@ -50,6 +50,7 @@ struct cli {
 					     * SIGHUP), 0 while none has */
 	const char *devcube; /* --devcube DIR or $BLRESCUE_DEVCUBE (loader discovery) */
 	const char *prog;    /* program name for messages ("blrescue") */
+	char auto_port[128]; /* the port chosen when none is given (cli_port_choose) */
 };
 
 /* ---- the command table (commands.c) ---- */
@@ -114,6 +115,7 @@ int cmd_erase(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_monitor(struct cli *cli, int argc, char **argv);
 int cmd_loader(struct cli *cli, int argc, char **argv);
+int cmd_ports(struct cli *cli, int argc, char **argv); /* ports.c */
 
 int cmd_help(struct cli *cli, int argc, char **argv); /* commands.c */
 

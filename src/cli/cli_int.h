@@ -112,6 +112,12 @@ int cli_opt_baud(const struct cli *cli, const char *opt, const char *s, unsigned
  * naming the rate the chip would use and the nearest rates that work. */
 int cli_check_bauds(const struct cli *cli);
 
+/* The fastest common rate (115200, 921600, 2000000, ...) up to max that the side at the other
+ * end runs at: CLI_RATE_ROM (blr_rom_baud), CLI_RATE_LOADER (blr_loader_baud) or any
+ * (CLI_RATE_ANY: a console); max itself when none is. */
+enum { CLI_RATE_ANY, CLI_RATE_ROM, CLI_RATE_LOADER };
+unsigned cli_rate_at_most(int chip, unsigned max);
+
 /* Parse helpers that print "CMD: bad value for --OPT: ..." and return EXIT_USAGE. */
 int cli_opt_u32(const struct cli *cli, const char *opt, const char *s, uint32_t *out);
 
@@ -182,6 +188,7 @@ struct cli_progress_stage {
 struct cli_progress {
 	const struct cli *cli;
 	bool tty;
+	bool ansi; /* the terminal erases a line's rest with "\033[K" */
 	uint64_t last_draw_ms;
 	bool line_open; /* a \r bar is on screen */
 	struct cli_progress_stage st[8];
@@ -267,9 +274,33 @@ void cli_explain_listen(const struct cli *cli, const char *what, const char *por
 /* Exit code for an enum blr_err (without printing). */
 int cli_exit_for(int err);
 
+/* ---- serial ports and adapters (ports.c) ------------------------------------------------- */
+
+/* A USB-UART chip: its ids, the start of the product string that tells it apart where one id
+ * covers several chips (or NULL), its name, the fastest rate it runs at (0: the id does not
+ * tell), and what else to know (or NULL). */
+struct cli_adapter {
+	unsigned vid, pid;
+	const char *product;
+	const char *chip;
+	unsigned max_baud;
+	const char *note;
+};
+
+/* The adapter chip of a USB id (product: the device's product string, or NULL), or NULL. */
+const struct cli_adapter *cli_adapter_find(unsigned vid, unsigned pid, const char *product);
+
+/* Before a device command opens the port: without -p and BLRESCUE_PORT, the only USB serial
+ * adapter is used and named (several are listed, none is said); a rate its adapter is known
+ * not to reach is refused with the reason: rom_baud (--rom-baud; 0 when there is no ROM
+ * phase) and baud (named baud_opt: "-b", monitor's "--baud"). Returns 0 (cli->port set) or
+ * EXIT_USAGE after a message. */
+int cli_port_choose(struct cli *cli, const char *what, unsigned rom_baud, unsigned baud,
+		    const char *baud_opt);
+
 /* ---- port messages (port_msg.c) ---------------------------------------------------------- */
 
-/* The USB serial ports present (or that there are none). */
+/* The serial ports present (or that there are none), and where to look on this OS. */
 void cli_list_ports(const struct cli *cli);
 /* blr_serial_open failed with rc (os_err: its errno): say why and what to do (for a busy
  * port, name the processes holding it, never this one). Returns the exit code. */

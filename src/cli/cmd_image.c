@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "blrescue/chipdb.h"
 #include "blrescue/image.h"
 #include "cli/cli_int.h"
 #include "cli/inspect.h"
 #include "cli/json.h"
+#include "cli/platform.h"
 
 /* ---- shared helpers ---- */
 
@@ -172,14 +172,12 @@ int cmd_scrub(struct cli *cli, int argc, char **argv)
 	if (r != 0)
 		return r < 0 ? EXIT_OK_ : r;
 	const char *inp = o.pos[0], *outp = o.pos[1];
-	struct stat si, so;
 
 	if (strcmp(outp, "-") == 0 || strcmp(inp, "-") == 0) {
 		cli_err(cli, "scrub: IN and OUT must be files");
 		return EXIT_USAGE;
 	}
-	if (strcmp(inp, outp) == 0 || (stat(inp, &si) == 0 && stat(outp, &so) == 0 &&
-				       si.st_dev == so.st_dev && si.st_ino == so.st_ino)) {
+	if (strcmp(inp, outp) == 0 || plat_same_file(inp, outp)) {
 		cli_err(cli, "scrub: IN and OUT are the same file; the original is kept untouched, "
 			     "name a new OUT");
 		return EXIT_USAGE;

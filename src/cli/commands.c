@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/platform.h"
 
 #define GLOBAL_HINT                                                                                \
 	"Global options (-p, -b, --rom-baud, --loader, --before, --after, -v, -q) are "            \
@@ -133,11 +134,24 @@ static const struct cli_command commands[] = {
      "Without arguments: show which flash loader file (eflash_loader_40m.bin) would be used,\n"
      "why, and what it is: an official build (by SHA-256: chip, crystal, releases) or an\n"
      "unknown one. 'add' validates FILE and copies it into the user data directory\n"
-     "($XDG_DATA_HOME/blrescue or ~/.local/share/blrescue). Another chip's loader is\n"
+     "(" PLAT_DATA_DIR_TEXT "). Another chip's loader is\n"
      "refused; one for another crystal than 40 MHz is named with a warning.\n"
      "\n"
      "  --force           replace a different loader that is installed already\n"
      "  --devcube DIR     also look in this Dev Cube folder\n"},
+    {"ports",
+     {NULL},
+     cmd_ports,
+     false,
+     "list the serial ports and what their USB adapters can do",
+     "usage: blrescue ports [--json]\n"
+     "\n"
+     "List every serial port with its USB vendor and product id, product, manufacturer and\n"
+     "serial strings and driver, and what blrescue knows about the adapter chip: the fastest\n"
+     "rate it runs at (a rate above it is refused before connecting) and other limits.\n"
+     "Without -p and BLRESCUE_PORT, the device commands use the only USB serial adapter.\n"
+     "\n"
+     "  --json            print one JSON object instead of text\n"},
     {"inspect",
      {NULL},
      cmd_inspect,
@@ -200,7 +214,8 @@ static const char global_usage[] =
     "USB-UART adapter, and inspect or scrub flash dumps offline.\n"
     "\n"
     "Options (accepted before or after the command):\n"
-    "  -p, --port PORT       serial port (default $BLRESCUE_PORT)\n"
+    "  -p, --port PORT       serial port (default $BLRESCUE_PORT, else the only USB\n"
+    "                        serial adapter; see 'blrescue ports')\n"
     "  -b, --baud RATE       loader baud rate (default 2000000)\n"
     "      --rom-baud RATE   boot ROM baud rate (default 500000)\n"
     "      --loader FILE     flash loader file (default $BLRESCUE_LOADER, then search)\n"

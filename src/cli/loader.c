@@ -8,19 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli_int.h"
+#include "cli/platform.h"
 
 /* ---- what a loader is ----------------------------------------------------------------- */
 
 void cli_loader_name_hint(const char *path, uint32_t *khz, bool *rc)
 {
-	const char *base = strrchr(path, '/'), *p;
+	const char *base = path, *p;
 
 	*khz = 0;
 	*rc = false;
-	base = base ? base + 1 : path;
+	for (p = path; *p; p++)
+		if (plat_is_sep(*p))
+			base = p + 1;
 	for (p = strchr(base, '_'); p; p = strchr(p + 1, '_')) {
 		unsigned long whole, frac = 0;
 		char *end;
@@ -191,6 +193,7 @@ static void print_loader(const struct cli *cli, const struct cli_loader *ld)
 		ld->info.has_get_boot_info ? "yes" : "no");
 }
 
+/* dir and its missing parents (below the root: "/", "C:\\"). */
 static int mkdir_p(const char *dir)
 {
 	char buf[4096];
@@ -201,12 +204,14 @@ static int mkdir_p(const char *dir)
 		return -1;
 	}
 	memcpy(buf, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] == '/' || buf[i] == '\0') {
+	for (size_t i = plat_root_len(dir) + 1; i <= n; i++) {
+		if (plat_is_sep(buf[i]) || buf[i] == '\0') {
 			char c = buf[i];
+			struct plat_stat st;
 
 			buf[i] = '\0';
-			if (mkdir(buf, 0755) && errno != EEXIST)
+			if (plat_mkdir(buf) && errno != EEXIST &&
+			    (plat_stat(buf, &st) || st.kind != PLAT_DIR))
 				return -1;
 			buf[i] = c;
 		}
@@ -269,11 +274,12 @@ static int loader_add(struct cli *cli, const char *file, bool force)
 		return rc;
 	cli_loader_warn(cli, &ld, true);
 	if (cli_loader_data_dir(dd, sizeof(dd))) {
-		cli_err(cli, "loader add: neither XDG_DATA_HOME nor HOME is set");
+		cli_err(cli, "loader add: no user data directory (" PLAT_DATA_DIR_TEXT
+			     "): the variables it comes from are not set");
 		cli_loader_free(&ld);
 		return EXIT_CANTCREAT;
 	}
-	snprintf(dst, sizeof(dst), "%s/%s", dd, CLI_LOADER_NAME);
+	snprintf(dst, sizeof(dst), "%s%c%s", dd, PLAT_SEP, CLI_LOADER_NAME);
 	rc = installed(cli, dst, &ld, force);
 	if (rc == 1) {
 		cli_loader_free(&ld);

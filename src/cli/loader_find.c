@@ -4,42 +4,31 @@
  * eflash_loader. The order:
  *   1. --loader FILE
  *   2. $BLRESCUE_LOADER
- *   3. the user data directory: $XDG_DATA_HOME/blrescue/eflash_loader_40m.bin
- *      (~/.local/share/blrescue/... when XDG_DATA_HOME is unset), filled by `loader add`
- *   4. a Dev Cube folder named with --devcube DIR or $BLRESCUE_DEVCUBE:
- *      DIR/chips/bl602/eflash_loader/ and DIR/bl602/eflash_loader/
+ *   3. the user data directory, filled by `loader add`: $XDG_DATA_HOME/blrescue
+ *      (~/.local/share/blrescue when XDG_DATA_HOME is unset); on Windows
+ *      %LOCALAPPDATA%\blrescue
+ *   4. a Dev Cube folder named with --devcube DIR or $BLRESCUE_DEVCUBE, then on Windows the
+ *      places people unpack it (plat_devcube_dirs): DIR/chips/bl602/eflash_loader/ and
+ *      DIR/bl602/eflash_loader/
  *   5. the official Python tools (bflb-mcu-tool, bflb-iot-tool) wherever pip, pipx or a
- *      virtualenv put them (py_sites below), in their chips/bl602/eflash_loader/ folder.
+ *      virtualenv put them (plat_py_sites: the OS's Python installs), in their
+ *      chips/bl602/eflash_loader/ folder.
+ * Paths use the OS's separator (PLAT_SEP).
  */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli_int.h"
+#include "cli/platform.h"
 
 #define MAX_CAND 64
 
-/* site-packages folders of Python installs, as glob patterns: "~" is $HOME, "$NAME" an
- * environment variable (the pattern is skipped while it is unset). The active virtualenv
- * first, then the user's installs, then the system's. */
-static const char *const py_sites[] = {
-    "$VIRTUAL_ENV/lib/python3*/site-packages",
-    "~/.local/lib/python3*/site-packages",
-    "~/.local/share/pipx/venvs/*/lib/python3*/site-packages",
-    "~/.local/pipx/venvs/*/lib/python3*/site-packages",
-    "$PIPX_HOME/venvs/*/lib/python3*/site-packages",
-    "~/.virtualenvs/*/lib/python3*/site-packages",
-    "/usr/local/lib/python3*/dist-packages",
-    "/usr/local/lib/python3*/site-packages",
-    "/usr/lib/python3*/dist-packages",
-    "/usr/lib/python3*/site-packages",
-};
 /* the official tools' packages, each with the BL602 loader in the same place */
 static const char *const py_tools[] = {"bflb_mcu_tool", "bflb_iot_tool"};
-#define PY_LOADER "chips/bl602/eflash_loader/" CLI_LOADER_NAME
+#define PY_LOADER  "chips/bl602/eflash_loader/" CLI_LOADER_NAME
+#define DC_LOADERS "{chips/bl602,bl602}/eflash_loader/" CLI_LOADER_NAME
 
 struct cand {
 	char *path;
@@ -66,12 +55,22 @@ static void add(struct cands *cs, const char *path, const char *why, bool expl)
 	cs->n++;
 }
 
+/* '/' in s as the OS's separator. */
+static void native_seps(char *s)
+{
+	for (; *s; s++)
+		if (*s == '/')
+			*s = PLAT_SEP;
+}
+
 static void add_join(struct cands *cs, const char *dir, const char *rest, const char *why)
 {
 	char buf[4096];
 
-	if (snprintf(buf, sizeof(buf), "%s/%s", dir, rest) < (int)sizeof(buf))
+	if (snprintf(buf, sizeof(buf), "%s/%s", dir, rest) < (int)sizeof(buf)) {
+		native_seps(buf);
 		add(cs, buf, why, false);
+	}
 }
 
 static void free_cands(struct cands *cs)
@@ -83,20 +82,11 @@ static void free_cands(struct cands *cs)
 
 int cli_loader_data_dir(char *buf, size_t cap)
 {
-	const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (x && x[0] == '/')
-		n = snprintf(buf, cap, "%s/blrescue", x);
-	else if (home && *home)
-		n = snprintf(buf, cap, "%s/.local/share/blrescue", home);
-	else
-		return -1;
-	return n > 0 && (size_t)n < cap ? 0 : -1;
+	return plat_data_dir(buf, cap);
 }
 
-/* A py_sites pattern with "~" and "$NAME" replaced; -1 when the variable (or HOME) is unset,
- * with the variable's name in *unset. */
+/* A plat_py_sites pattern with "~" and "$NAME" replaced and the OS's separators; -1 when the
+ * variable (or HOME) is unset, with the variable's name in *unset. */
 static int expand(const char *pat, char *out, size_t cap, const char **unset)
 {
 	const char *rest = pat, *val;
@@ -105,14 +95,14 @@ static int expand(const char *pat, char *out, size_t cap, const char **unset)
 
 	*unset = NULL;
 	if (pat[0] == '~') {
-		val = getenv("HOME");
+		val = plat_getenv("HOME");
 		rest = pat + 1;
 		snprintf(name, sizeof(name), "HOME");
 	} else if (pat[0] == '$') {
 		size_t k = strcspn(pat + 1, "/");
 
 		snprintf(name, sizeof(name), "%.*s", (int)k, pat + 1);
-		val = getenv(name);
+		val = plat_getenv(name);
 		rest = pat + 1 + k;
 	} else {
 		val = "";
@@ -122,7 +112,20 @@ static int expand(const char *pat, char *out, size_t cap, const char **unset)
 		return -1;
 	}
 	n = snprintf(out, cap, "%s%s", val, rest);
+	native_seps(out);
 	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+struct found {
+	struct cands *cs;
+	const char *why;
+};
+
+static void add_found(void *user, const char *path)
+{
+	struct found *f = user;
+
+	add(f->cs, path, f->why, false);
 }
 
 static void add_python(struct cands *cs)
@@ -130,28 +133,44 @@ static void add_python(struct cands *cs)
 	char site[4096], pat[4200];
 	const char *unset;
 
-	for (size_t s = 0; s < sizeof(py_sites) / sizeof(py_sites[0]); s++) {
-		if (expand(py_sites[s], site, sizeof(site), &unset))
+	for (size_t s = 0; plat_py_sites[s]; s++) {
+		if (expand(plat_py_sites[s], site, sizeof(site), &unset))
 			continue;
 		for (size_t t = 0; t < sizeof(py_tools) / sizeof(py_tools[0]); t++) {
-			glob_t g;
+			struct found f = {cs, t == 0 ? "installed Python tool bflb-mcu-tool"
+						     : "installed Python tool bflb-iot-tool"};
 
 			snprintf(pat, sizeof(pat), "%s/%s/" PY_LOADER, site, py_tools[t]);
-			memset(&g, 0, sizeof(g));
-			if (glob(pat, 0, NULL, &g) == 0)
-				for (size_t i = 0; i < g.gl_pathc; i++)
-					add(cs, g.gl_pathv[i],
-					    t == 0 ? "installed Python tool bflb-mcu-tool"
-						   : "installed Python tool bflb-iot-tool",
-					    false);
-			globfree(&g);
+			native_seps(pat);
+			plat_glob(pat, add_found, &f);
+		}
+	}
+}
+
+/* Dev Cube unpacked where people unpack things (Windows: Downloads, Desktop, C:\). */
+static void add_devcube_dirs(struct cands *cs)
+{
+	static const char *const subs[] = {"chips/bl602/eflash_loader/" CLI_LOADER_NAME,
+					   "bl602/eflash_loader/" CLI_LOADER_NAME};
+	char dir[4096], pat[4200];
+	const char *unset;
+
+	for (size_t d = 0; plat_devcube_dirs[d]; d++) {
+		if (expand(plat_devcube_dirs[d], dir, sizeof(dir), &unset))
+			continue;
+		for (size_t k = 0; k < 2; k++) {
+			struct found f = {cs, "Dev Cube folder"};
+
+			snprintf(pat, sizeof(pat), "%s/%s", dir, subs[k]);
+			native_seps(pat);
+			plat_glob(pat, add_found, &f);
 		}
 	}
 }
 
 static void collect(const struct cli *cli, struct cands *cs)
 {
-	const char *env = getenv("BLRESCUE_LOADER");
+	const char *env = plat_getenv("BLRESCUE_LOADER");
 	char dd[4096];
 
 	if (cli->loader)
@@ -171,32 +190,46 @@ static void collect(const struct cli *cli, struct cands *cs)
 		add_join(cs, cli->devcube, "bl602/eflash_loader/" CLI_LOADER_NAME,
 			 "Dev Cube folder (--devcube / BLRESCUE_DEVCUBE)");
 	}
+	add_devcube_dirs(cs);
 	add_python(cs);
 }
 
-/* Every place searched: the files, then every pattern of the Python installs. */
-static void list_searched(const struct cli *cli, const struct cands *cs)
+/* Every pattern of a table, expanded, each followed by tail ('/' between them). */
+static void list_patterns(const char *const *pats, const char *tail)
 {
-	char site[4096];
+	char dir[4096], line[4300], raw[4300];
 	const char *unset;
 
+	for (size_t s = 0; pats[s]; s++) {
+		if (expand(pats[s], dir, sizeof(dir), &unset)) {
+			snprintf(raw, sizeof(raw), "%s/%s", pats[s], tail);
+			native_seps(raw);
+			fprintf(stderr, "    %s ($%.*s is not set)\n", raw,
+				(int)strcspn(unset, "/"), unset);
+			continue;
+		}
+		snprintf(line, sizeof(line), "%s/%s", dir, tail);
+		native_seps(line);
+		fprintf(stderr, "    %s\n", line);
+	}
+}
+
+/* Every place searched: the files, then every pattern of Dev Cube folders and Python
+ * installs. */
+static void list_searched(const struct cli *cli, const struct cands *cs)
+{
 	fprintf(stderr, "Searched:\n");
 	for (size_t i = 0; i < cs->n; i++)
 		fprintf(stderr, "  %s (%s)\n", cs->c[i].path, cs->c[i].why);
 	if (!cli->devcube)
 		fprintf(stderr, "  no Dev Cube folder (--devcube DIR or BLRESCUE_DEVCUBE)\n");
+	if (plat_devcube_dirs[0]) {
+		fprintf(stderr, "  Dev Cube folders:\n");
+		list_patterns(plat_devcube_dirs, DC_LOADERS);
+	}
 	fprintf(stderr, "  the Python tools bflb-mcu-tool and bflb-iot-tool (pip, pipx, "
 			"virtualenvs):\n");
-	for (size_t s = 0; s < sizeof(py_sites) / sizeof(py_sites[0]); s++) {
-		if (expand(py_sites[s], site, sizeof(site), &unset)) {
-			fprintf(stderr,
-				"    %s/{bflb_mcu_tool,bflb_iot_tool}/" PY_LOADER
-				" ($%.*s is not set)\n",
-				py_sites[s], (int)strcspn(unset, "/"), unset);
-			continue;
-		}
-		fprintf(stderr, "    %s/{bflb_mcu_tool,bflb_iot_tool}/" PY_LOADER "\n", site);
-	}
+	list_patterns(plat_py_sites, "{bflb_mcu_tool,bflb_iot_tool}/" PY_LOADER);
 }
 
 static void explain_missing(const struct cli *cli, const struct cands *cs)
@@ -223,9 +256,9 @@ int cli_loader_find(struct cli *cli, struct cli_loader *ld)
 	memset(&cs, 0, sizeof(cs));
 	collect(cli, &cs);
 	for (size_t i = 0; i < cs.n; i++) {
-		struct stat st;
+		struct plat_stat st;
 
-		if (!cs.c[i].explicit_ && stat(cs.c[i].path, &st) != 0)
+		if (!cs.c[i].explicit_ && plat_stat(cs.c[i].path, &st) != 0)
 			continue;
 		if (cli->verbose)
 			cli_info(cli, "loader: trying %s (%s)", cs.c[i].path, cs.c[i].why);

@@ -4,25 +4,27 @@
  */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "blr_version.h"
 #include "cli/cli_int.h"
+#include "cli/platform.h"
 
+/* The first signal (Ctrl-C on Windows) asks for a clean stop, polled by the library's cancel
+ * callback, and is remembered for the exit status (128 + its number: 130 for SIGINT, 143 for
+ * SIGTERM); a second one ends the program at once (plat_catch_signals). */
 static volatile sig_atomic_t g_interrupted;
 
-/* The first signal asks for a clean stop (polled by the library's cancel callback) and is
- * remembered for the exit status (128 + its number: 130 for SIGINT, 143 for SIGTERM); a
- * second one ends the program at once. */
-static void on_signal(int sig)
+/* blrescue --version: the version and whether updates are written compressed. */
+static int version(void)
 {
-	if (g_interrupted) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	g_interrupted = sig;
+#ifdef BLR_CLI_XZ
+	const char *xz = "yes";
+#else
+	const char *xz = "no (raw writes: blrescue was built without liblzma)";
+#endif
+	printf("blrescue %s\nxz writes: %s\n", BLR_VERSION, xz);
+	return EXIT_OK_;
 }
 
 /* Global options before the command; command-level ones are parsed by the command. */
@@ -32,30 +34,22 @@ int main(int argc, char **argv)
 	struct cli_optparse p;
 	const struct cli_command *c;
 	const char *arg, *env;
-	struct sigaction sa;
 	int id, i, rc;
 
+	plat_init(&argc, &argv);
 	memset(&cli, 0, sizeof(cli));
 	cli.out = stdout;
 	cli.baud = BLR_DEFAULT_BAUD;
 	cli.rom_baud = BLR_DEFAULT_ROM_BAUD;
 	cli.interrupted = &g_interrupted;
 	cli.prog = "blrescue";
-	env = getenv("BLRESCUE_PORT");
+	env = plat_getenv("BLRESCUE_PORT");
 	if (env && *env)
 		cli.port = env;
-	env = getenv("BLRESCUE_DEVCUBE");
+	env = plat_getenv("BLRESCUE_DEVCUBE");
 	if (env && *env)
 		cli.devcube = env;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	plat_catch_signals(&g_interrupted);
 
 	/* Global options up to the command name. */
 	cli_optparse_init(&p, argc, argv, 1, NULL);
@@ -73,10 +67,8 @@ int main(int argc, char **argv)
 			cli_overview(stdout);
 			return EXIT_OK_;
 		}
-		if (id == GOPT_VERSION) {
-			printf("blrescue %s\n", BLR_VERSION);
-			return EXIT_OK_;
-		}
+		if (id == GOPT_VERSION)
+			return version();
 		rc = cli_global_apply(&cli, id, arg);
 		if (rc)
 			return rc;
@@ -96,11 +88,8 @@ int main(int argc, char **argv)
 			cli_usage(c->name, stdout);
 			return EXIT_OK_;
 		}
-		if (!strcmp(argv[j], "--version") || !strcmp(argv[j], "-V")) {
-			printf("blrescue %s\n",
-			       BLR_VERSION); /* not 'info -V' going on to connect */
-			return EXIT_OK_;
-		}
+		if (!strcmp(argv[j], "--version") || !strcmp(argv[j], "-V"))
+			return version(); /* not 'info -V' going on to connect */
 	}
 	rc = c->fn(&cli, argc - i, argv + i);
 	if (g_interrupted && rc != EXIT_OK_)

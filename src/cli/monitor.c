@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `blrescue monitor`: a raw serial console. What the chip sends goes to standard output, what
- * the user types goes to the chip; Ctrl-] leaves. The terminal is put in raw mode only when
- * standard input is a terminal and is restored on every exit path (signals set a flag that
- * the loop polls every 20 ms).
+ * the user types goes to the chip; Ctrl-] leaves. The terminal (a console on Windows) is put in
+ * raw mode only when standard input is one, and is restored on every exit path (signals set a
+ * flag that the loop polls every 20 ms).
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "cli/cli_int.h"
+#include "cli/platform.h"
 
 #define CTRL_RBRACKET 0x1d
 
@@ -27,14 +24,13 @@ struct mon {
 	uint64_t t0;
 	struct blr_transport t;
 	struct blr_dev *dev;
-	struct termios saved; /* the terminal's settings while raw */
-	bool tty_raw;
+	struct plat_stdin *in; /* standard input, raw while it is a terminal */
 };
 
 static int show(struct mon *m, const uint8_t *b, size_t n)
 {
 	if (!m->timestamps)
-		return cli_write_all(STDOUT_FILENO, b, n);
+		return cli_write_all(1, b, n);
 	for (size_t i = 0; i < n; i++) {
 		if (m->line_start) {
 			char ts[32];
@@ -42,11 +38,11 @@ static int show(struct mon *m, const uint8_t *b, size_t n)
 			int k = snprintf(ts, sizeof(ts), "[%5" PRIu64 ".%03" PRIu64 "] ", el / 1000,
 					 el % 1000);
 
-			if (cli_write_all(STDOUT_FILENO, (const uint8_t *)ts, (size_t)k))
+			if (cli_write_all(1, (const uint8_t *)ts, (size_t)k))
 				return -1;
 			m->line_start = false;
 		}
-		if (cli_write_all(STDOUT_FILENO, b + i, 1))
+		if (cli_write_all(1, b + i, 1))
 			return -1;
 		if (b[i] == '\n')
 			m->line_start = true;
@@ -107,10 +103,9 @@ static int mon_open(struct mon *m)
 	struct cli *cli = m->cli;
 	int rc, os_err = 0;
 
-	if (!cli->port || !*cli->port) {
-		cli_err(cli, "monitor: no serial port given: use -p PORT or set BLRESCUE_PORT");
-		return EXIT_USAGE;
-	}
+	rc = cli_port_choose(cli, "monitor", 0, m->baud, "--baud");
+	if (rc)
+		return rc;
 	rc = blr_serial_open(cli->port, m->baud, &m->t, &os_err);
 	if (rc)
 		return cli_port_open_error(cli, cli->port, rc, os_err);
@@ -129,49 +124,16 @@ static int mon_open(struct mon *m)
 	return 0;
 }
 
-/* Standard input in raw mode when it is a terminal (undone by restore_tty). */
-static void raw_tty(struct mon *m)
-{
-	struct termios raw;
-
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &m->saved) != 0)
-		return;
-	raw = m->saved;
-	raw.c_iflag &=
-	    ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-	raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
-	raw.c_cflag |= CS8;
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0)
-		m->tty_raw = true;
-}
-
-static void restore_tty(struct mon *m)
-{
-	if (m->tty_raw)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &m->saved);
-	m->tty_raw = false;
-}
-
 /* What the user typed goes to the chip, up to a Ctrl-]. Returns 0, -1 after a Ctrl-], or
  * EXIT_IOERR. */
-static int forward_input(struct mon *m, bool *stdin_open)
+static int forward_input(struct mon *m)
 {
-	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 	uint8_t buf[4096], *q;
-	ssize_t n;
+	ssize_t n = plat_stdin_read(m->in, buf, sizeof(buf));
 	size_t k;
 
-	if (!*stdin_open || poll(&pfd, 1, 0) <= 0)
-		return 0;
-	n = read(STDIN_FILENO, buf, sizeof(buf));
-	if (n <= 0) {
-		if (n == 0 || errno != EINTR)
-			*stdin_open = false;
-		return 0;
-	}
+	if (n <= 0)
+		return 0; /* nothing now, or the end of the input: the chip's output goes on */
 	q = memchr(buf, CTRL_RBRACKET, (size_t)n);
 	k = q ? (size_t)(q - buf) : (size_t)n;
 	if (k && m->t.ops->write(m->t.ctx, buf, k, 1000))
@@ -183,7 +145,6 @@ static int forward_input(struct mon *m, bool *stdin_open)
 static int pump(struct mon *m)
 {
 	struct cli *cli = m->cli;
-	bool stdin_open = true;
 
 	for (;;) {
 		uint8_t buf[4096];
@@ -192,14 +153,15 @@ static int pump(struct mon *m)
 
 		if (cli->interrupted && *cli->interrupted)
 			return EXIT_INTERRUPTED;
-		e = forward_input(m, &stdin_open);
+		e = forward_input(m);
 		if (e)
 			return e < 0 ? EXIT_OK_ : e;
 		e = m->t.ops->read(m->t.ctx, buf, sizeof(buf), 20, &got);
 		if (got && show(m, buf, got))
 			return EXIT_IOERR;
 		if (e && e != BLR_E_TIMEOUT) {
-			restore_tty(m);
+			plat_stdin_close(m->in);
+			m->in = NULL;
 			if (e == BLR_E_GONE)
 				cli_err(cli, "monitor: the port went away (adapter unplugged?)");
 			else
@@ -227,10 +189,11 @@ int cmd_monitor(struct cli *cli, int argc, char **argv)
 		return rc;
 	cli_info(cli, "--- blrescue monitor on %s at %u baud; leave with Ctrl-] ---", cli->port,
 		 m.baud);
-	raw_tty(&m);
+	m.in = plat_stdin_open();
+	plat_stdout_binary(); /* the chip's bytes as they come */
 	m.t0 = cli_now_ms();
 	rc = pump(&m);
-	restore_tty(&m);
+	plat_stdin_close(m.in);
 	blr_dev_free(m.dev);
 	cli_info(cli, "\n--- monitor closed ---");
 	return rc;

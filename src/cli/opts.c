@@ -257,6 +257,20 @@ static int check_rate(const struct cli *cli, const char *opt, unsigned baud,
 	return EXIT_USAGE;
 }
 
+unsigned cli_rate_at_most(int chip, unsigned max)
+{
+	unsigned best = 0;
+
+	for (size_t i = 0; i < sizeof(common_rates) / sizeof(common_rates[0]); i++) {
+		unsigned r = common_rates[i];
+
+		if (r <= max && (chip == CLI_RATE_ANY ||
+				 rate_ok(chip == CLI_RATE_ROM ? blr_rom_baud : blr_loader_baud, r)))
+			best = r;
+	}
+	return best ? best : max;
+}
+
 int cli_check_bauds(const struct cli *cli)
 {
 	if (check_rate(cli, "--rom-baud", cli->rom_baud, blr_rom_baud, "boot ROM",

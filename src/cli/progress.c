@@ -7,17 +7,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli/cli_int.h"
+#include "cli/platform.h"
 
 uint64_t cli_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return plat_now_ms();
 }
 
 static const char *stage_name(enum blr_stage s)
@@ -43,7 +39,8 @@ void cli_progress_init(struct cli_progress *pr, const struct cli *cli)
 {
 	memset(pr, 0, sizeof(*pr));
 	pr->cli = cli;
-	pr->tty = isatty(STDERR_FILENO) == 1;
+	pr->tty = plat_isatty(2);
+	pr->ansi = pr->tty && plat_term_ansi(2);
 }
 
 void cli_progress_end(struct cli_progress *pr)
@@ -121,8 +118,11 @@ void cli_progress_cb(void *user, enum blr_stage stage, uint64_t done, uint64_t t
 		if (fill < 30 && fill > 0)
 			bar[fill - 1] = '>';
 		bar[30] = '\0';
-		fprintf(stderr, "\r%-9s [%s] %3d%%  %s / %s  %s/s  %s\033[K", stage_name(stage),
-			bar, pct, d, t, r, eta);
+		fprintf(stderr, "\r%-9s [%s] %3d%%  %s / %s  %s/s  ", stage_name(stage), bar, pct,
+			d, t, r);
+		/* the rest of a longer line before erased: "\033[K", or spaces on a console
+		 * without escapes (an older Windows) */
+		fprintf(stderr, pr->ansi ? "%s\033[K" : "%-12s", eta);
 		pr->line_open = true;
 		pr->last_draw_ms = now;
 		s->last_pct = pct;

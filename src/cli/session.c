@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli_int.h"
+#include "cli/platform.h"
 
 /* ---- messages ---------------------------------------------------------------------------- */
 
@@ -160,10 +161,11 @@ int cli_session_fail(struct cli_session *s, const char *what, int err)
 		break;
 	case BLR_E_IO: {
 		int e = s->dev ? blr_dev_last_os_error(s->dev) : 0;
+		char why[256];
 
 		cli_err(cli, "%s: I/O error on %s%s%s", what, s->port, e ? ": " : "",
-			e ? strerror(e) : "");
-		if (e == EIO || e == ENXIO || e == ENODEV)
+			e ? plat_os_strerror(e, why, sizeof(why)) : "");
+		if (plat_os_error_unplugged(e))
 			cli_info(cli, "the adapter may have been unplugged");
 		break;
 	}
@@ -218,14 +220,11 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 	s->port = cli->port;
 	cli_progress_init(&s->progress, cli);
 	rc = cli_check_bauds(cli);
+	if (rc == 0)
+		rc = cli_port_choose(cli, "connect", cli->rom_baud, cli->baud, "-b");
 	if (rc)
 		return rc;
-	if (!s->port || !*s->port) {
-		cli_err(cli, "no serial port given: use -p PORT (e.g. -p /dev/ttyUSB0) or set "
-			     "BLRESCUE_PORT");
-		cli_list_ports(cli);
-		return EXIT_USAGE;
-	}
+	s->port = cli->port;
 	rc = cli_loader_find(cli, &s->loader);
 	if (rc)
 		return rc;

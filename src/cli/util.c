@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared helpers of the command-line tool: messages, numbers, whole-file I/O. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli_int.h"
+#include "cli/platform.h"
 
 static void vmsg(const struct cli *cli, const char *kind, const char *fmt, va_list ap)
 {
@@ -115,26 +113,26 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 	bool is_stdin = !strcmp(path, "-");
 	size_t cap = 65536, n = 0;
 	uint8_t *b;
-	struct stat st;
+	struct plat_stat st;
 
 	*buf = NULL;
 	*len = 0;
-	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	fd = is_stdin ? 0 : plat_open_read(path);
 	if (fd < 0)
 		return -1;
-	if (!is_stdin && fstat(fd, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			close(fd);
+	if (!is_stdin && plat_fstat(fd, &st) == 0) {
+		if (st.kind == PLAT_DIR) {
+			plat_close(fd);
 			errno = EISDIR;
 			return -1;
 		}
-		if (S_ISREG(st.st_mode)) {
-			if ((uint64_t)st.st_size > max) {
-				close(fd);
+		if (st.kind == PLAT_FILE) {
+			if (st.size > max) {
+				plat_close(fd);
 				errno = EFBIG;
 				return -1;
 			}
-			cap = (size_t)st.st_size + 1;
+			cap = (size_t)st.size + 1;
 		}
 	}
 	b = malloc(cap);
@@ -156,7 +154,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 				goto fail;
 			b = nb;
 		}
-		r = read(fd, b + n, cap - n);
+		r = plat_read(fd, b + n, cap - n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -171,7 +169,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len)
 		}
 	}
 	if (!is_stdin)
-		close(fd);
+		plat_close(fd);
 	*buf = b;
 	*len = n;
 	return 0;
@@ -180,7 +178,7 @@ fail : {
 
 	free(b);
 	if (!is_stdin)
-		close(fd);
+		plat_close(fd);
 	errno = e;
 	return -1;
 }

@@ -42,6 +42,16 @@ rc_is() { [ "$RC" -eq "$1" ]; }
 out_has() { grep -q -e "$1" "$T/out"; }
 err_has() { grep -q -e "$1" "$T/err"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+# wait_for FILE PATTERN: until PATTERN is in FILE, up to 20 s; 1 when it never came
+wait_for() {
+	i=0
+	while [ $i -lt 400 ]; do
+		grep -q -e "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
 
 # need_emu: the emulator program must exist.
 need_emu() {

@@ -3,7 +3,7 @@
 # output/input file checks, port errors, and help vs. man page drift.
 . "$(dirname "$0")/lib.sh"
 
-COMMANDS="info read write erase verify monitor loader inspect check scrub chips help"
+COMMANDS="info read write erase verify monitor loader ports inspect check scrub chips help"
 MAN="$BLR_SOURCE_ROOT/doc/blrescue.1.in"
 
 run --version

@@ -19,16 +19,6 @@ hold_start() {
 }
 hold_stop() { exec 3>&-; wait "$HPID" 2>/dev/null; }
 
-# wait_for FILE PATTERN: up to 10 s
-wait_for() {
-	i=0
-	while [ $i -lt 200 ]; do
-		grep -q -e "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # ---- no answer: a pseudo-terminal nobody answers on ----
 hold_start silent
