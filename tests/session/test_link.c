@@ -338,7 +338,8 @@ static int ch_oserr(void *ctx)
 }
 
 static const struct blr_transport_ops chatter_ops = {
-    ch_set_baud, ch_write, ch_read, ch_flush, ch_nop, ch_lines, ch_now, ch_sleep, ch_close, ch_oserr,
+    ch_set_baud, ch_write, ch_read,  ch_flush, ch_nop,
+    ch_lines,	 ch_now,   ch_sleep, ch_close, ch_oserr,
 };
 
 static const char boot_log[] = "bl602 firmware v1.2 booting\r\n[wifi] init done, ssid=home\r\n";
