@@ -31,6 +31,9 @@
 extern "C" {
 #endif
 
+/* The library's version, e.g. "0.1.0" (the project version it was built from). */
+const char *blr_version(void);
+
 /* ---- errors (enum blr_err and blr_strerror are in error.h) --------------------------- */
 
 /* Vendor name of a device error code (protocol.md §7), e.g. 0x0103 -> "CMD_CRC_ERROR";
