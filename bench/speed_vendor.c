@@ -160,7 +160,7 @@ static int chip_sha_matches(struct run *u, const uint8_t *data, uint32_t len)
 	r = cmd(u, ISP_FLASH_READ_SHA256, p, 8, chip, sizeof(chip), &got);
 	if (r != BLR_OK)
 		return fail("0x3D", r);
-	if (got != 32 || blr_sha256(data, len, host) != 0 || memcmp(chip, host, 32) != 0)
+	if (got != 32 || hash_sha256(data, len, host) != 0 || memcmp(chip, host, 32) != 0)
 		return fail("SHA-256", 0);
 	return 0;
 }

@@ -30,13 +30,13 @@ static void table(uint8_t *t)
 	put_le16(t + 4, 0);
 	put_le16(t + 6, 1);
 	put_le32(t + 8, 0);
-	put_le32(t + 12, blr_crc32(t, 12));
+	put_le32(t + 12, hash_crc32(t, 12));
 	memset(t + 16, 0, 36);
 	t[16] = 4;
 	memcpy(t + 19, "PSM", 3);
 	put_le32(t + 28, PSM);
 	put_le32(t + 36, BLR_EF_SECTOR);
-	put_le32(t + 52, blr_crc32(t + 16, 36));
+	put_le32(t + 52, hash_crc32(t + 16, 36));
 }
 
 /* §5.1, §5.3: a "using" sector holding one live entry KEY = v. */
@@ -54,7 +54,7 @@ static void psm(uint8_t *img, const uint8_t *v, size_t n)
 	put_le32(e + 24, (uint32_t)n);
 	memcpy(e + BLR_EF_ENTRY_HDR, KEY, KEY_LEN);
 	memcpy(img + VALUE, v, n);
-	put_le32(e + 16, blr_crc32(e + 20, BLR_EF_ENTRY_HDR - 20 + KEY_LEN + n));
+	put_le32(e + 16, hash_crc32(e + 20, BLR_EF_ENTRY_HDR - 20 + KEY_LEN + n));
 }
 
 static bool all_zero(const uint8_t *p, size_t n)

@@ -126,8 +126,8 @@ static void make_loader(uint8_t img[176 + 16 + BODY])
 
 	memset(img, 0, 176 + 16 + BODY);
 	memcpy(img, "BFNP", 4);
-	put_le32(img + 96, blr_crc32(img + 12, 84));
-	put_le32(img + 112, blr_crc32(img + 104, 8));
+	put_le32(img + 96, hash_crc32(img + 12, 84));
+	put_le32(img + 112, hash_crc32(img + 104, 8));
 	put_le32(img + 116, 0x00030300u);
 	put_le32(img + 120, 1);
 	put_le32(img + 132, 0xDEADBEEFu);
@@ -136,8 +136,8 @@ static void make_loader(uint8_t img[176 + 16 + BODY])
 		seg[16 + i] = (uint8_t)i;
 	put_le32(seg, 0x22010000u);
 	put_le32(seg + 4, BODY);
-	put_le32(seg + 8, blr_crc32(seg + 16, BODY));
-	put_le32(seg + 12, blr_crc32(seg, 12));
+	put_le32(seg + 8, hash_crc32(seg + 16, BODY));
+	put_le32(seg + 12, hash_crc32(seg, 12));
 }
 
 static void log_stderr(void *user, enum blr_log_level lvl, const char *msg)

@@ -31,6 +31,9 @@
 extern "C" {
 #endif
 
+/* The library's version, e.g. "0.1.0" (the project version it was built from). */
+const char *blr_version(void);
+
 /* ---- errors (enum blr_err and blr_strerror are in error.h) --------------------------- */
 
 /* Vendor name of a device error code (protocol.md §7), e.g. 0x0103 -> "CMD_CRC_ERROR";
@@ -218,6 +221,9 @@ int blr_flash_erase_all(struct blr_dev *dev); /* 0x3C chip erase */
 int blr_flash_write(struct blr_dev *dev, uint32_t addr, const uint8_t *buf, size_t len);
 /* 0x3A: BLR_OK, or BLR_E_DEVICE with the latched error. */
 int blr_flash_write_check(struct blr_dev *dev);
+/* The host's SHA-256 of buf, the digest blr_flash_sha256 is compared with (for a file that
+ * records pieces of the flash by hash). BLR_OK, or BLR_E_NOMEM. */
+int blr_sha256(const void *buf, size_t len, uint8_t out[32]);
 /* 0x3D: the chip's own SHA-256 of [addr, addr+len). */
 int blr_flash_sha256(struct blr_dev *dev, uint32_t addr, size_t len, uint8_t out[32]);
 /* 0x42: MAC in display order, CRC checked. */

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "blrescue/blrescue.h"
-#include "cli/cli.h"
+#include "cli.h"
 
 /* ---- option parsing (opts.c) ------------------------------------------------------------ */
 

@@ -7,10 +7,10 @@
 
 #include "blrescue/chipdb.h"
 #include "blrescue/image.h"
-#include "cli/cli_int.h"
-#include "cli/inspect.h"
-#include "cli/json.h"
-#include "cli/platform.h"
+#include "cli_int.h"
+#include "inspect.h"
+#include "json.h"
+#include "platform.h"
 
 /* ---- shared helpers ---- */
 

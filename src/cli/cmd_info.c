@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "blrescue/chipdb.h"
-#include "cli/flash_cmd.h"
-#include "cli/json.h"
+#include "flash_cmd.h"
+#include "json.h"
 
 /* What both renderings show, formatted once. */
 struct info_view {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/flash_cmd.h"
+#include "flash_cmd.h"
 
 /* What was read, found blank, taken from the base or kept from an interrupted read. */
 static void read_stats(const struct cli *cli, const struct cli_read_job *j,

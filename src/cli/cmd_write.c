@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "blrescue/image.h"
-#include "cli/flash_cmd.h"
+#include "flash_cmd.h"
 
 /* ---- write -------------------------------------------------------------------------------- */
 

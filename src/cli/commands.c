@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/platform.h"
+#include "cli.h"
+#include "platform.h"
 
 #define GLOBAL_HINT                                                                                \
 	"Global options (-p, -b, --rom-baud, --loader, --before, --after, -v, -q) are "            \

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/flash_cmd.h"
+#include "flash_cmd.h"
 
 int cli_range_shape(struct cli *cli, const char *cmd, const struct cli_args *r, uint32_t *a,
 		    uint64_t *n, bool *to_end)

@@ -6,8 +6,8 @@
 #ifndef BLR_CLI_FLASH_CMD_H
 #define BLR_CLI_FLASH_CMD_H
 
-#include "cli/cli_int.h"
-#include "cli/resume.h"
+#include "cli_int.h"
+#include "resume.h"
 
 /* --addr (--start)/--size/--end to [*a, *a + *n), before the flash size is known (to_end: up to the
  * end of the flash). Returns 0 or EXIT_USAGE after a message. */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "blrescue/image.h"
-#include "cli/cli.h"
+#include "cli.h"
 
 /* What `inspect` prints of the dump buf (path as given; show: --show-values). */
 struct cli_inspect {

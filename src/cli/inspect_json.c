@@ -2,8 +2,8 @@
 /* `blrescue inspect --json`: the same facts as the text, one JSON object. */
 #include <string.h>
 
-#include "cli/inspect.h"
-#include "cli/json.h"
+#include "inspect.h"
+#include "json.h"
 
 static void json_boot_cfg(struct cli_json *j, const struct blr_bootheader *h)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Words for the image library's states, the same in text and JSON (inspect.h). */
-#include "cli/inspect.h"
+#include "inspect.h"
 
 const char *cli_verdict_name(enum blr_verdict v)
 {

@@ -2,8 +2,8 @@
 /* `blrescue inspect` as text (image-format.md names the structures). */
 #include <string.h>
 
-#include "cli/cli_int.h"
-#include "cli/inspect.h"
+#include "cli_int.h"
+#include "inspect.h"
 
 /* A settings value: as a string when printable, else in hex; at most 256 bytes. */
 static void print_value(FILE *f, const uint8_t *p, size_t n)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The JSON writer of every --json output (json.h). */
-#include "cli/json.h"
+#include "json.h"
 
 #include <string.h>
 

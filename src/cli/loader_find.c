@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_int.h"
-#include "cli/platform.h"
+#include "cli_int.h"
+#include "platform.h"
 
 #define MAX_CAND 64
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "blr_version.h"
-#include "cli/cli_int.h"
-#include "cli/platform.h"
+#include "cli_int.h"
+#include "platform.h"
 
 /* The first signal (Ctrl-C on Windows) asks for a clean stop, polled by the library's cancel
  * callback, and is remembered for the exit status (128 + its number: 130 for SIGINT, 143 for

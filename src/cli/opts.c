@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_int.h"
+#include "cli_int.h"
 
 const struct cli_opt cli_global_opts[] = {
     {"port", 'p', OPT_ARG, GOPT_PORT},	      {"baud", 'b', OPT_ARG, GOPT_BAUD},

@@ -21,7 +21,7 @@
 #include <sys/sysmacros.h> /* major(), minor() */
 #endif
 
-#include "cli/platform.h"
+#include "platform.h"
 
 /* ---- the process ------------------------------------------------------------------------ */
 

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/platform.h"
+#include "platform.h"
 
 /* a "/" b into out; false when it does not fit. */
 static bool join(char *out, size_t cap, const char *a, const char *b)

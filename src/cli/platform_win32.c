@@ -19,8 +19,8 @@
 
 #include <shellapi.h>
 
-#include "cli/platform.h"
-#include "cli/platform_win32.h"
+#include "platform.h"
+#include "platform_win32.h"
 
 /* ---- UTF-8 and UTF-16 ------------------------------------------------------------------- */
 

@@ -12,7 +12,7 @@
 
 #include <windows.h>
 
-#include "cli/platform.h"
+#include "platform.h"
 
 #ifndef ENABLE_VIRTUAL_TERMINAL_PROCESSING
 #define ENABLE_VIRTUAL_TERMINAL_PROCESSING 0x0004

@@ -8,8 +8,8 @@
 
 #include <windows.h>
 
-#include "cli/platform.h"
-#include "cli/platform_win32.h"
+#include "platform.h"
+#include "platform_win32.h"
 
 /* ---- glob ------------------------------------------------------------------------------- */
 

@@ -27,8 +27,8 @@
 #include <devpkey.h>
 #include <setupapi.h>
 
-#include "cli/platform.h"
-#include "cli/platform_win32.h"
+#include "platform.h"
+#include "platform_win32.h"
 
 static void to_utf8(const wchar_t *w, char *out, size_t cap)
 {

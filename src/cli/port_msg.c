@@ -5,8 +5,8 @@
  */
 #include <stdio.h>
 
-#include "cli/cli_int.h"
-#include "cli/platform.h"
+#include "cli_int.h"
+#include "platform.h"
 
 static void holder_line(void *user, const char *line)
 {

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_int.h"
-#include "cli/json.h"
-#include "cli/platform.h"
+#include "cli_int.h"
+#include "json.h"
+#include "platform.h"
 
 #define MAX_PORTS 64
 

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli_int.h"
-#include "cli/platform.h"
+#include "cli_int.h"
+#include "platform.h"
 
 uint64_t cli_now_ms(void)
 {

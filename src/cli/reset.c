@@ -2,7 +2,7 @@
 /* The reset presets of --before/--after (blrescue(1), RESET SEQUENCES). */
 #include <string.h>
 
-#include "cli/cli_int.h"
+#include "cli_int.h"
 
 /*
  * dtr-rts: the common auto-reset wiring (the official tools' assumption): RTS drives EN

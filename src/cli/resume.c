@@ -3,7 +3,7 @@
  * The sidecar of an interrupted read (resume.h). Only C stdio and the command's own file
  * helpers (cli_read_file, cli_write_file_atomic: temp file, fsync, rename) touch files here.
  *
- * Format, version 1 (integers little-endian, src/common/bytes.h):
+ * Format, version 1 (integers little-endian):
  *     0  16  magic "BLRESCUE-RESUME\n"
  *    16   4  format version (1)
  *    20   4  range start (flash address)
@@ -26,10 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_int.h"
-#include "cli/resume.h"
-#include "common/bytes.h"
-#include "common/hash.h"
+#include "cli_int.h"
+#include "resume.h"
 
 #define MAGIC	    "BLRESCUE-RESUME\n"
 #define MAGIC_LEN   16u
@@ -39,6 +37,17 @@
 #define TRAILER_LEN 32u
 #define F_BLANK	    1u
 #define FILE_MAX    (3u * CLI_INPUT_MAX) /* blocks may overlap: more than the range */
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
 
 int cli_resume_init(struct cli_resume *r, const char *path)
 {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli_int.h"
+#include "cli_int.h"
 
 /* esptool's options that take a value (skipped with it when translating). */
 static const char *const esptool_valued[] = {

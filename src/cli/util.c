@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_int.h"
-#include "cli/platform.h"
+#include "cli_int.h"
+#include "platform.h"
 
 static void vmsg(const struct cli *cli, const char *kind, const char *fmt, va_list ap)
 {

@@ -4,14 +4,14 @@
  * functions of the OS's crypto library (hash_openssl.c, hash_cng.c: one per OS, chosen by
  * meson), hex.
  */
-#include "common/hash.h"
+#include "hash.h"
 
 #include <limits.h>
 #include <string.h>
 
 #include <zlib.h>
 
-uint32_t blr_crc32_update(uint32_t crc, const uint8_t *buf, size_t len)
+uint32_t hash_crc32_update(uint32_t crc, const uint8_t *buf, size_t len)
 {
 	uLong c = crc;
 
@@ -25,25 +25,25 @@ uint32_t blr_crc32_update(uint32_t crc, const uint8_t *buf, size_t len)
 	return (uint32_t)c;
 }
 
-uint32_t blr_crc32(const uint8_t *buf, size_t len)
+uint32_t hash_crc32(const uint8_t *buf, size_t len)
 {
-	return blr_crc32_update(0, buf, len);
+	return hash_crc32_update(0, buf, len);
 }
 
-int blr_sha256(const uint8_t *buf, size_t len, uint8_t out[BLR_SHA256_LEN])
+int hash_sha256(const uint8_t *buf, size_t len, uint8_t out[BLR_SHA256_LEN])
 {
-	struct blr_sha256_ctx *c = blr_sha256_new();
+	struct hash_sha256_ctx *c = hash_sha256_new();
 	int rc = -1;
 
-	if (c && blr_sha256_update(c, buf, len) == 0)
-		rc = blr_sha256_final(c, out);
+	if (c && hash_sha256_update(c, buf, len) == 0)
+		rc = hash_sha256_final(c, out);
 	else
 		memset(out, 0, BLR_SHA256_LEN);
-	blr_sha256_free(c);
+	hash_sha256_free(c);
 	return rc;
 }
 
-void blr_hex(const uint8_t *buf, size_t len, char *out)
+void hash_hex(const uint8_t *buf, size_t len, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
 

@@ -5,7 +5,7 @@
  * CNG takes non-const input buffers and ULONG lengths: inputs are passed through uintptr_t
  * (CNG does not write them) and fed in pieces of at most ULONG_MAX bytes.
  */
-#include "common/hash.h"
+#include "hash.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 
 #include <bcrypt.h>
 
-struct blr_sha256_ctx {
+struct hash_sha256_ctx {
 	BCRYPT_ALG_HANDLE alg;
 	BCRYPT_HASH_HANDLE h;
 };
@@ -25,9 +25,9 @@ static PUCHAR in_buf(const uint8_t *p)
 	return (PUCHAR)(uintptr_t)p;
 }
 
-struct blr_sha256_ctx *blr_sha256_new(void)
+struct hash_sha256_ctx *hash_sha256_new(void)
 {
-	struct blr_sha256_ctx *c = calloc(1, sizeof(*c));
+	struct hash_sha256_ctx *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
@@ -35,13 +35,13 @@ struct blr_sha256_ctx *blr_sha256_new(void)
 	if (!BCRYPT_SUCCESS(
 		BCryptOpenAlgorithmProvider(&c->alg, BCRYPT_SHA256_ALGORITHM, NULL, 0)) ||
 	    !BCRYPT_SUCCESS(BCryptCreateHash(c->alg, &c->h, NULL, 0, NULL, 0, 0))) {
-		blr_sha256_free(c);
+		hash_sha256_free(c);
 		return NULL;
 	}
 	return c;
 }
 
-int blr_sha256_update(struct blr_sha256_ctx *c, const uint8_t *buf, size_t len)
+int hash_sha256_update(struct hash_sha256_ctx *c, const uint8_t *buf, size_t len)
 {
 	while (len > 0) {
 		ULONG n = len > ULONG_MAX ? ULONG_MAX : (ULONG)len;
@@ -54,7 +54,7 @@ int blr_sha256_update(struct blr_sha256_ctx *c, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-int blr_sha256_final(struct blr_sha256_ctx *c, uint8_t out[BLR_SHA256_LEN])
+int hash_sha256_final(struct hash_sha256_ctx *c, uint8_t out[BLR_SHA256_LEN])
 {
 	if (!BCRYPT_SUCCESS(BCryptFinishHash(c->h, out, BLR_SHA256_LEN, 0))) {
 		memset(out, 0, BLR_SHA256_LEN);
@@ -63,7 +63,7 @@ int blr_sha256_final(struct blr_sha256_ctx *c, uint8_t out[BLR_SHA256_LEN])
 	return 0;
 }
 
-void blr_sha256_free(struct blr_sha256_ctx *c)
+void hash_sha256_free(struct hash_sha256_ctx *c)
 {
 	if (!c)
 		return;
@@ -74,8 +74,8 @@ void blr_sha256_free(struct blr_sha256_ctx *c)
 	free(c);
 }
 
-int blr_pbkdf2_sha1(const uint8_t *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
-		    unsigned iterations, uint8_t *out, size_t out_len)
+int hash_pbkdf2_sha1(const uint8_t *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
+		     unsigned iterations, uint8_t *out, size_t out_len)
 {
 	BCRYPT_ALG_HANDLE alg;
 	NTSTATUS st;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* SHA-256 and PBKDF2-HMAC-SHA1 from OpenSSL's libcrypto (every OS but Windows). */
-#include "common/hash.h"
+#include "hash.h"
 
 #include <limits.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
-struct blr_sha256_ctx *blr_sha256_new(void)
+struct hash_sha256_ctx *hash_sha256_new(void)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
@@ -15,17 +15,17 @@ struct blr_sha256_ctx *blr_sha256_new(void)
 		EVP_MD_CTX_free(c);
 		c = NULL;
 	}
-	return (struct blr_sha256_ctx *)c;
+	return (struct hash_sha256_ctx *)c;
 }
 
-int blr_sha256_update(struct blr_sha256_ctx *c, const uint8_t *buf, size_t len)
+int hash_sha256_update(struct hash_sha256_ctx *c, const uint8_t *buf, size_t len)
 {
 	if (len == 0)
 		return 0;
 	return EVP_DigestUpdate((EVP_MD_CTX *)c, buf, len) == 1 ? 0 : -1;
 }
 
-int blr_sha256_final(struct blr_sha256_ctx *c, uint8_t out[BLR_SHA256_LEN])
+int hash_sha256_final(struct hash_sha256_ctx *c, uint8_t out[BLR_SHA256_LEN])
 {
 	unsigned int n = 0;
 
@@ -36,13 +36,13 @@ int blr_sha256_final(struct blr_sha256_ctx *c, uint8_t out[BLR_SHA256_LEN])
 	return 0;
 }
 
-void blr_sha256_free(struct blr_sha256_ctx *c)
+void hash_sha256_free(struct hash_sha256_ctx *c)
 {
 	EVP_MD_CTX_free((EVP_MD_CTX *)c);
 }
 
-int blr_pbkdf2_sha1(const uint8_t *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
-		    unsigned iterations, uint8_t *out, size_t out_len)
+int hash_pbkdf2_sha1(const uint8_t *pass, size_t pass_len, const uint8_t *salt, size_t salt_len,
+		     unsigned iterations, uint8_t *out, size_t out_len)
 {
 	if (pass_len > INT_MAX || salt_len > INT_MAX || out_len > INT_MAX || iterations == 0 ||
 	    iterations > INT_MAX)

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "emu/emu.h"
+#include "emu.h"
 #include "options.h"
 #include "stats.h"
 

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "emu/emu.h"
+#include "emu.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_VANISHED = 3 };
 

@@ -3,7 +3,7 @@
 #ifndef BLR_EMU_MAIN_STATS_H
 #define BLR_EMU_MAIN_STATS_H
 
-#include "emu/emu.h"
+#include "emu.h"
 
 /* Writes the object to path atomically (a temporary file renamed over it). Returns 0 or -1
  * with errno set. */

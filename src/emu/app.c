@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "emu/emu_int.h"
+#include "emu_int.h"
 
 #define APP_BOOT_US 30000u /* from reset to the first line (not measured on a chip) */
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bytes.h"
-#include "emu/emu_int.h"
+#include "bytes.h"
+#include "emu_int.h"
 
 void emit_ok(struct emu *e, uint64_t t)
 {

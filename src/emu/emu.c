@@ -14,16 +14,16 @@
  *    Replies are queued on the line with the time each byte is on it.
  *  - Device timeouts (ROM 2 s between bytes, loader 2 x receive timeout) are events too.
  */
-#include "emu/emu.h"
+#include "emu.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bytes.h"
-#include "common/hash.h"
-#include "emu/emu_int.h"
+#include "bytes.h"
+#include "emu_int.h"
+#include "hash.h"
 
 #define ROM_SYNC_WAIT_US 8000u	/* §1.2 [RE]: 8 ms from detection to OK */
 #define ROM_SYNC_DROP_US 8000u	/* §12.2 R2, §12.5: leftovers after ~8 ms are parsed */
@@ -134,7 +134,7 @@ void emu_free(struct emu *e)
 	if (!e)
 		return;
 	xz_end(e);
-	blr_sha256_free(e->sha);
+	hash_sha256_free(e->sha);
 	free(e->line.in.b);
 	free(e->line.out.b);
 	free(e);

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu/emu.h"
+#include "emu.h"
 
 #define LDR_MAX_NEW 0x4004u /* §3.3, §12.3 L10/L20: longest loader payload */
 #define FRAME_BUF   (4u + LDR_MAX_NEW)
@@ -221,7 +221,7 @@ struct emu {
 	bool hdr_ok, img_ok, hash_check;
 	uint32_t seg_cnt, seg_idx, seg_left;
 	uint8_t hash[32];
-	struct blr_sha256_ctx *sha;
+	struct hash_sha256_ctx *sha;
 
 	/* loader */
 	uint64_t rx_start; /* start of the current receive call */

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/emu_int.h"
+#include "emu_int.h"
 
 enum fclass { FC_BYTE_IN, FC_BYTE_OUT, FC_STALL, FC_EVENT, FC_CMD, FC_FACTOR };
 

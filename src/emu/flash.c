@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
-#include "common/hash.h"
-#include "emu/emu_int.h"
+#include "emu_int.h"
+#include "hash.h"
 
 static void changed(struct emu *e, uint32_t off, uint32_t len)
 {
@@ -75,7 +75,7 @@ bool flash_blank(const struct emu *e, uint32_t start, uint64_t len)
 /* SHA-256 of [addr, addr+len) (wrapping); -1 when out of memory. */
 int flash_sha256(const struct emu *e, uint32_t addr, uint32_t len, uint8_t out[32])
 {
-	struct blr_sha256_ctx *c = blr_sha256_new();
+	struct hash_sha256_ctx *c = hash_sha256_new();
 	uint8_t blk[4096];
 
 	if (!c)
@@ -83,11 +83,11 @@ int flash_sha256(const struct emu *e, uint32_t addr, uint32_t len, uint8_t out[3
 	for (uint64_t off = 0; off < len;) {
 		size_t k = len - off < sizeof(blk) ? (size_t)(len - off) : sizeof(blk);
 		flash_read(e, (uint32_t)(addr + off), blk, k);
-		blr_sha256_update(c, blk, k);
+		hash_sha256_update(c, blk, k);
 		off += k;
 	}
-	blr_sha256_final(c, out);
-	blr_sha256_free(c);
+	hash_sha256_final(c, out);
+	hash_sha256_free(c);
 	return 0;
 }
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu/emu_int.h"
+#include "emu_int.h"
 
 static unsigned pace_baud(const struct emu *e)
 {

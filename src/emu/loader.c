@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bytes.h"
-#include "common/hash.h"
-#include "emu/emu_int.h"
+#include "bytes.h"
+#include "emu_int.h"
+#include "hash.h"
 
 #define LDR_MAX_OLD   0x2404u /* §3.3 (inferred), §5.5 table */
 #define LDR_MAX_FAILS 3u      /* §3.5, §12.3 L7 */
@@ -219,7 +219,7 @@ static int ldr_read_mac(struct cmd_ctx *c)
 	uint8_t b[10];
 
 	memcpy(b, c->e->efuse + 0x14, 6);
-	put_le32(b + 6, blr_crc32(b, 6));
+	put_le32(b + 6, hash_crc32(b, 6));
 	reply_data(c, b, 10);
 	return 0;
 }

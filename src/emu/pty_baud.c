@@ -5,7 +5,7 @@
  * in its own file because <asm/termbits.h> conflicts with <termios.h>.
  * Elsewhere: cfgetospeed() and the standard B* constants.
  */
-#include "emu/pty_baud.h"
+#include "pty_baud.h"
 
 #if defined(__linux__)
 #include <asm/termbits.h>

@@ -5,7 +5,7 @@
  * re-read from the terminal settings before every input so the timing model paces at the
  * right rate. A vanish fault (EMU-18) ends serving with 1.
  */
-#include "emu/emu.h"
+#include "emu.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "emu/pty_baud.h"
+#include "pty_baud.h"
 
 static uint64_t mono_us(void)
 {

@@ -7,9 +7,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "common/bytes.h"
-#include "common/hash.h"
-#include "emu/emu_int.h"
+#include "bytes.h"
+#include "emu_int.h"
+#include "hash.h"
 
 #define ROM_IDLE_US	2000000u /* §1.2, §12.2 R13: 2 s between received bytes */
 #define ROM_MAX_PAYLOAD 4092u	 /* §3.3, §12.2 R10 */
@@ -27,7 +27,7 @@ void rom_image_reset(struct emu *e)
 	e->hdr_ok = false;
 	e->img_ok = false;
 	e->seg_cnt = e->seg_idx = e->seg_left = 0;
-	blr_sha256_free(e->sha);
+	hash_sha256_free(e->sha);
 	e->sha = NULL;
 }
 
@@ -46,7 +46,7 @@ static int rom_boot_header(struct cmd_ctx *c)
 	cfg = get_le32(p + 116);
 	crc = get_le32(p + 172);
 	/* CRC skipped only with crc_ignore (bit 16) AND the DEADBEEF sentinel (§5.2). */
-	if (!((cfg & (1u << 16)) && crc == DEADBEEF) && blr_crc32(p, 172) != crc)
+	if (!((cfg & (1u << 16)) && crc == DEADBEEF) && hash_crc32(p, 172) != crc)
 		return FL_IMG_BOOTHEADER_CRC;
 	/* The chip's eFuse state must match the image (§5.2); encryption first (R17).
 	 * Compared for equality both ways: not verified on a chip. */
@@ -60,7 +60,7 @@ static int rom_boot_header(struct cmd_ctx *c)
 	e->seg_cnt = get_le32(p + 120);
 	e->hash_check = !((cfg & (1u << 17)) && get_le32(p + 132) == DEADBEEF);
 	memcpy(e->hash, p + 132, 32);
-	e->sha = blr_sha256_new();
+	e->sha = hash_sha256_new();
 	return 0;
 }
 
@@ -74,7 +74,7 @@ static int rom_seg_header(struct cmd_ctx *c)
 		return FL_CMD_SEQ;
 	if (c->n != SEG_HEADER_LEN)
 		return FL_IMG_SECTIONHEADER_LEN;
-	if (blr_crc32(c->p, 12) != get_le32(c->p + 12))
+	if (hash_crc32(c->p, 12) != get_le32(c->p + 12))
 		return FL_IMG_SECTIONHEADER_CRC;
 	dst = get_le32(c->p);
 	len = get_le32(c->p + 4);
@@ -85,7 +85,7 @@ static int rom_seg_header(struct cmd_ctx *c)
 	e->seg_idx++;
 	e->seg_left = len;
 	if (e->sha)
-		blr_sha256_update(e->sha, c->p, c->n);
+		hash_sha256_update(e->sha, c->p, c->n);
 	reply_data(c, c->p, SEG_HEADER_LEN);
 	cmd_args(c, " dst=0x%08" PRIX32 " len=%" PRIu32, dst, len);
 	return 0;
@@ -104,7 +104,7 @@ static int rom_seg_data(struct cmd_ctx *c)
 		return FL_IMG_SECTIONDATA_TLEN;
 	e->seg_left -= (uint32_t)c->n;
 	if (e->sha && c->n)
-		blr_sha256_update(e->sha, c->p, c->n);
+		hash_sha256_update(e->sha, c->p, c->n);
 	return 0;
 }
 
@@ -120,7 +120,7 @@ static int rom_check(struct cmd_ctx *c)
 	if (e->seg_idx < e->seg_cnt || e->seg_left)
 		rc = FL_IMG_HALFBAKED;
 	else if (e->hash_check) {
-		if (!e->sha || blr_sha256_final(e->sha, d) != 0 || memcmp(d, e->hash, 32) != 0)
+		if (!e->sha || hash_sha256_final(e->sha, d) != 0 || memcmp(d, e->hash, 32) != 0)
 			rc = FL_IMG_HASH;
 	}
 	if (rc) {

@@ -9,8 +9,8 @@
 #include <lzma.h>
 #include <stdlib.h>
 
-#include "common/bytes.h"
-#include "emu/emu_int.h"
+#include "bytes.h"
+#include "emu_int.h"
 
 struct xz_dec {
 	lzma_stream s;

@@ -11,25 +11,32 @@
 
 int fl_host_sha(const uint8_t *p, size_t n, uint8_t out[FL_SHA])
 {
-	return blr_sha256(p, n, out) == 0 ? BLR_OK : BLR_E_NOMEM;
+	return hash_sha256(p, n, out) == 0 ? BLR_OK : BLR_E_NOMEM;
+}
+
+int blr_sha256(const void *buf, size_t len, uint8_t out[32])
+{
+	if (!buf && len)
+		return BLR_E_INVAL;
+	return fl_host_sha(buf, len, out);
 }
 
 int fl_blank_sha(size_t n, uint8_t out[FL_SHA])
 {
 	uint8_t ff[FL_SECTOR];
-	struct blr_sha256_ctx *c = blr_sha256_new();
+	struct hash_sha256_ctx *c = hash_sha256_new();
 	int r = c ? 0 : -1;
 
 	memset(ff, FL_FF, sizeof(ff));
 	for (size_t done = 0; r == 0 && done < n;) {
 		size_t k = n - done < sizeof(ff) ? n - done : sizeof(ff);
 
-		r = blr_sha256_update(c, ff, k);
+		r = hash_sha256_update(c, ff, k);
 		done += k;
 	}
 	if (r == 0)
-		r = blr_sha256_final(c, out);
-	blr_sha256_free(c);
+		r = hash_sha256_final(c, out);
+	hash_sha256_free(c);
 	return r == 0 ? BLR_OK : BLR_E_NOMEM;
 }
 

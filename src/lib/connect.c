@@ -590,7 +590,7 @@ int blr_read_mac(struct blr_dev *dev, uint8_t mac[6])
 
 	if (e != BLR_OK)
 		return e;
-	if (rl != ISP_MAC_REPLY_LEN || blr_crc32(r, ISP_MAC_LEN) != get_le32(r + ISP_MAC_LEN))
+	if (rl != ISP_MAC_REPLY_LEN || hash_crc32(r, ISP_MAC_LEN) != get_le32(r + ISP_MAC_LEN))
 		return BLR_E_PROTOCOL;
 	for (unsigned i = 0; i < ISP_MAC_LEN; i++)
 		mac[i] = r[ISP_MAC_LEN - 1 - i]; /* stored reversed (MAC-1) */

@@ -23,5 +23,5 @@ void blr_format_size(uint64_t n, char *buf, size_t cap)
 
 void blr_hex_string(const uint8_t *b, size_t n, char *out)
 {
-	blr_hex(b, n, out);
+	hash_hex(b, n, out);
 }

@@ -391,7 +391,7 @@ const struct loader_build *loader_identify(size_t size, const uint8_t sha256[32]
 {
 	char hex[2 * BLR_SHA256_LEN + 1];
 
-	blr_hex(sha256, BLR_SHA256_LEN, hex);
+	hash_hex(sha256, BLR_SHA256_LEN, hex);
 	for (size_t i = 0; i < sizeof(builds) / sizeof(builds[0]); i++)
 		if (builds[i].size == size && !strcmp(builds[i].sha256_hex, hex))
 			return &builds[i];
@@ -412,7 +412,7 @@ static bool crc_ok(const uint8_t *buf, size_t off, size_t crc_off, bool crc_igno
 
 	if (crc_ignore && stored == BH_DEADBEEF)
 		return true;
-	return blr_crc32(buf + off, crc_off - off) == stored;
+	return hash_crc32(buf + off, crc_off - off) == stored;
 }
 
 /* UPL-1: the image itself (li gets what the header says). */
@@ -440,7 +440,7 @@ static int check_image(const uint8_t *buf, size_t len, struct blr_loader_info *l
 		return fail(why, "segment count is not 1");
 
 	seg = buf + BH_LEN;
-	if (blr_crc32(seg, SEG_HDR_CRC) != get_le32(seg + SEG_HDR_CRC))
+	if (hash_crc32(seg, SEG_HDR_CRC) != get_le32(seg + SEG_HDR_CRC))
 		return fail(why, "segment header CRC mismatch");
 	seg_len = get_le32(seg + SEG_LEN);
 	if (seg_len == 0 || seg_len > SEG_MAX_LEN)
@@ -451,12 +451,12 @@ static int check_image(const uint8_t *buf, size_t len, struct blr_loader_info *l
 		return fail(why, "trailing bytes after the segment");
 	/* "rsvd" in [DOC]; every official image holds the data CRC there, blisp sends 0. */
 	data_crc = get_le32(seg + SEG_DATA_CRC);
-	if (data_crc != 0 && blr_crc32(seg + SEG_HDR_LEN, seg_len) != data_crc)
+	if (data_crc != 0 && hash_crc32(seg + SEG_HDR_LEN, seg_len) != data_crc)
 		return fail(why, "segment data CRC mismatch");
 
 	li->hash_ignored = (bootcfg & BH_CFG_HASH_IGNORE) && get_le32(buf + BH_HASH) == BH_DEADBEEF;
 	if (!li->hash_ignored) {
-		if (blr_sha256(seg, len - BH_LEN, hash) != 0)
+		if (hash_sha256(seg, len - BH_LEN, hash) != 0)
 			return BLR_E_NOMEM;
 		if (memcmp(hash, buf + BH_HASH, BH_HASH_LEN) != 0)
 			return fail(why, "image SHA-256 does not match the boot header");
@@ -515,7 +515,7 @@ int blr_loader_parse(const uint8_t *buf, size_t len, struct blr_loader_info *inf
 		*why = NULL;
 	if (!buf || !info)
 		return BLR_E_INVAL;
-	if (blr_sha256(buf, len, sha) != 0)
+	if (hash_sha256(buf, len, sha) != 0)
 		return BLR_E_NOMEM;
 	return loader_parse_identified(buf, len, sha, loader_identify(len, sha), info, why);
 }

@@ -153,7 +153,7 @@ static int load_as(const struct loader_build *b, struct cli_loader *ld, const ch
 
 	assert_non_null(img);
 	memset(ld, 0, sizeof(*ld));
-	assert_int_equal(blr_sha256(img, len, sha), 0);
+	assert_int_equal(hash_sha256(img, len, sha), 0);
 	rc = loader_parse_identified(img, len, sha, b, &ld->info, why);
 	snprintf(ld->path, sizeof(ld->path), "/x/eflash_loader_40m.bin");
 	free(img);

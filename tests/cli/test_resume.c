@@ -39,7 +39,7 @@ static struct blr_block blk(uint32_t addr, uint32_t len, const uint8_t *buf)
 {
 	struct blr_block b = {.addr = addr, .len = len};
 
-	assert_int_equal(blr_sha256(buf + (addr - BASE), len, b.sha256), 0);
+	assert_int_equal(hash_sha256(buf + (addr - BASE), len, b.sha256), 0);
 	return b;
 }
 
@@ -203,7 +203,7 @@ static void put_file(uint8_t *d, size_t n, int fix)
 	FILE *f;
 
 	if (fix)
-		assert_int_equal(blr_sha256(d, n - 32, d + n - 32), 0);
+		assert_int_equal(hash_sha256(d, n - 32, d + n - 32), 0);
 	snprintf(side, sizeof(side), "%s%s", file, CLI_RESUME_SUFFIX);
 	f = fopen(side, "wb");
 	assert_non_null(f);

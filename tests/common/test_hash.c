@@ -15,11 +15,11 @@
 static void crc32_check_value(void **state)
 {
 	(void)state;
-	assert_int_equal(blr_crc32((const uint8_t *)"123456789", 9), 0xCBF43926u);
-	assert_int_equal(blr_crc32(NULL, 0), 0);
+	assert_int_equal(hash_crc32((const uint8_t *)"123456789", 9), 0xCBF43926u);
+	assert_int_equal(hash_crc32(NULL, 0), 0);
 	/* incremental == one shot */
-	uint32_t c = blr_crc32((const uint8_t *)"1234", 4);
-	assert_int_equal(blr_crc32_update(c, (const uint8_t *)"56789", 5), 0xCBF43926u);
+	uint32_t c = hash_crc32((const uint8_t *)"1234", 4);
+	assert_int_equal(hash_crc32_update(c, (const uint8_t *)"56789", 5), 0xCBF43926u);
 }
 
 static void crc32_mac_vector(void **state)
@@ -28,7 +28,7 @@ static void crc32_mac_vector(void **state)
 	static const uint8_t mac[6] = {0x61, 0x9D, 0xC0, 0x05, 0xB9, 0x18};
 	static const uint8_t want[4] = {0xB7, 0x3F, 0x11, 0x0D};
 	(void)state;
-	assert_int_equal(blr_crc32(mac, 6), get_le32(want));
+	assert_int_equal(hash_crc32(mac, 6), get_le32(want));
 }
 
 static void sha256_erased_flash(void **state)
@@ -49,18 +49,18 @@ static void sha256_erased_flash(void **state)
 	assert_non_null(buf);
 	memset(buf, 0xFF, 2u << 20);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		assert_int_equal(blr_sha256(buf, v[i].len, d), 0);
-		blr_hex(d, 32, hex);
+		assert_int_equal(hash_sha256(buf, v[i].len, d), 0);
+		hash_hex(d, 32, hex);
 		assert_string_equal(hex, v[i].hex);
 	}
 	/* incremental in odd pieces gives the same digest */
-	struct blr_sha256_ctx *c = blr_sha256_new();
+	struct hash_sha256_ctx *c = hash_sha256_new();
 	assert_non_null(c);
-	assert_int_equal(blr_sha256_update(c, buf, 1000), 0);
-	assert_int_equal(blr_sha256_update(c, buf + 1000, 3096), 0);
-	assert_int_equal(blr_sha256_final(c, d), 0);
-	blr_sha256_free(c);
-	blr_hex(d, 32, hex);
+	assert_int_equal(hash_sha256_update(c, buf, 1000), 0);
+	assert_int_equal(hash_sha256_update(c, buf + 1000, 3096), 0);
+	assert_int_equal(hash_sha256_final(c, d), 0);
+	hash_sha256_free(c);
+	hash_hex(d, 32, hex);
 	assert_string_equal(hex, v[0].hex);
 	free(buf);
 }
@@ -87,15 +87,15 @@ static void pbkdf2_sha1_vectors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		assert_int_equal(blr_pbkdf2_sha1((const uint8_t *)v[i].pass, v[i].pass_len,
-						 (const uint8_t *)v[i].salt, v[i].salt_len,
-						 v[i].iter, out, v[i].out_len),
+		assert_int_equal(hash_pbkdf2_sha1((const uint8_t *)v[i].pass, v[i].pass_len,
+						  (const uint8_t *)v[i].salt, v[i].salt_len,
+						  v[i].iter, out, v[i].out_len),
 				 0);
-		blr_hex(out, v[i].out_len, hex);
+		hash_hex(out, v[i].out_len, hex);
 		assert_string_equal(hex, v[i].hex);
 	}
 	assert_int_equal(
-	    blr_pbkdf2_sha1((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 0, out, 20), -1);
+	    hash_pbkdf2_sha1((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 0, out, 20), -1);
 }
 
 static void le_accessors(void **state)

@@ -410,7 +410,7 @@ static void sha_of(const uint8_t *flash, uint32_t mask, uint32_t a, uint32_t l, 
 	assert_non_null(tmp);
 	for (uint32_t i = 0; i < l; i++)
 		tmp[i] = flash[(a + i) & mask];
-	assert_int_equal(blr_sha256(tmp, l, d), 0);
+	assert_int_equal(hash_sha256(tmp, l, d), 0);
 	free(tmp);
 }
 
@@ -443,7 +443,7 @@ static void ldr_sha(void **state)
 	}
 	h_send(&h, f, frame8(f, 0x3D, 0x1234, 0));
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 36);
-	blr_hex(buf + 4, 32, hex);
+	hash_hex(buf + 4, 32, hex);
 	assert_string_equal(hex, e0);
 	h_expect_fl(&h, f, h_frame(f, 0x3D, -1, all + 4, 4), 0x0004);
 	h_free(&h);
@@ -451,7 +451,7 @@ static void ldr_sha(void **state)
 	start(&h, NULL, 0xFF);
 	h_send(&h, all, 12);
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 36);
-	blr_hex(buf + 4, 32, hex);
+	hash_hex(buf + 4, 32, hex);
 	assert_string_equal(hex, ff);
 	h_free(&h);
 }

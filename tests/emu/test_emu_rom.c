@@ -193,7 +193,7 @@ static void boot_header_checks(void **state)
 	/* bad magic -> FL 03 02 */
 	memcpy(hdr, img, 176);
 	hdr[0] = 'X';
-	put_le32(hdr + 172, blr_crc32(hdr, 172));
+	put_le32(hdr + 172, hash_crc32(hdr, 172));
 	f = hdr_frame(hdr, 176, &fl);
 	h_expect_fl(&h, f, fl, 0x0203);
 	free(f);
@@ -250,7 +250,7 @@ static void segment_header_checks(void **state)
 	seg[15] ^= 0x80;
 	h_expect_fl(&h, f2, h_frame(f2, 0x17, 0, seg, 16), 0x0210);
 	put_le32(seg, 0x10000000u);
-	put_le32(seg + 12, blr_crc32(seg, 12));
+	put_le32(seg + 12, hash_crc32(seg, 12));
 	h_expect_fl(&h, f2, h_frame(f2, 0x17, 0, seg, 16), 0x0211);
 	/* the echo is the 16 bytes sent (§8.2 reply layout) */
 	memcpy(want, OK, 2);
@@ -555,15 +555,15 @@ static void synth_image_fields(void **state)
 	assert_non_null(a);
 	assert_int_equal(len, 1192);
 	assert_memory_equal(a, "BFNP", 4);
-	assert_int_equal(get_le32(a + 96), blr_crc32(a + 12, 84));
-	assert_int_equal(get_le32(a + 112), blr_crc32(a + 104, 8));
-	assert_int_equal(get_le32(a + 172), blr_crc32(a, 172));
+	assert_int_equal(get_le32(a + 96), hash_crc32(a + 12, 84));
+	assert_int_equal(get_le32(a + 112), hash_crc32(a + 104, 8));
+	assert_int_equal(get_le32(a + 172), hash_crc32(a, 172));
 	assert_int_equal(get_le32(a + 120), 1);
 	assert_int_equal(get_le32(a + 176), 0x22010000u);
 	assert_int_equal(get_le32(a + 180), 1000);
-	assert_int_equal(get_le32(a + 184), blr_crc32(a + 192, 1000));
-	assert_int_equal(get_le32(a + 188), blr_crc32(a + 176, 12));
-	assert_int_equal(blr_sha256(a + 176, 1016, d), 0);
+	assert_int_equal(get_le32(a + 184), hash_crc32(a + 192, 1000));
+	assert_int_equal(get_le32(a + 188), hash_crc32(a + 176, 12));
+	assert_int_equal(hash_sha256(a + 176, 1016, d), 0);
 	assert_memory_equal(d, a + 132, 32);
 	free(a);
 	a = synth_loader_build(SYNTH_DEADBEEF, 0, &len);

@@ -10,7 +10,7 @@ static const uint8_t st_write[5] = {0x00, 0x00, 0xFF, 0xFF, 0xFF};
 
 void syn_header_crc(uint8_t *h)
 {
-	put_le32(h + 172, blr_crc32(h, 172));
+	put_le32(h + 172, hash_crc32(h, 172));
 }
 
 void syn_header(uint8_t *h, uint32_t boot_cfg, uint32_t img_len, uint32_t img_start,
@@ -25,18 +25,18 @@ void syn_header(uint8_t *h, uint32_t boot_cfg, uint32_t img_len, uint32_t img_st
 	h[12] = 0x04;	   /* ioMode */
 	h[12 + 13] = 0xEF; /* mid */
 	put_le16(h + 12 + 14, 256);
-	put_le32(h + 96, blr_crc32(h + 12, 84));
+	put_le32(h + 96, hash_crc32(h + 12, 84));
 	memcpy(h + 100, "PCFG", 4);
 	static const uint8_t clk[8] = {4, 4, 0, 1, 3, 1, 0, 0};
 
 	memcpy(h + 104, clk, 8);
-	put_le32(h + 112, blr_crc32(h + 104, 8));
+	put_le32(h + 112, hash_crc32(h + 104, 8));
 	put_le32(h + 116, boot_cfg);
 	put_le32(h + 120, img_len);
 	put_le32(h + 124, 0);
 	put_le32(h + 128, img_start);
 	if (data)
-		blr_sha256(data, img_len, h + 132);
+		hash_sha256(data, img_len, h + 132);
 	put_le32(h + 164, 0);
 	put_le32(h + 168, 0);
 	syn_header_crc(h);
@@ -47,8 +47,8 @@ void syn_ptable_fix(uint8_t *img, uint32_t off)
 	uint8_t *p = img + off;
 	uint16_t n = get_le16(p + 6);
 
-	put_le32(p + 12, blr_crc32(p, 12));
-	put_le32(p + 16 + 36u * n, blr_crc32(p + 16, 36u * n));
+	put_le32(p + 12, hash_crc32(p, 12));
+	put_le32(p + 16 + 36u * n, hash_crc32(p + 16, 36u * n));
 }
 
 static void pt_entry(uint8_t *e, uint8_t type, const char *name, uint32_t a0, uint32_t l0,
@@ -107,7 +107,7 @@ uint32_t syn_ef_entry(uint8_t *s, uint32_t *pos, const uint8_t status[5], const 
 	put_le32(e + 24, vlen);
 	memcpy(e + 28, name, nl);
 	memcpy(e + 28 + nl, value, vlen);
-	put_le32(e + 16, blr_crc32(e + 20, len - 20));
+	put_le32(e + 16, hash_crc32(e + 20, len - 20));
 	*pos += len;
 	return at;
 }

@@ -172,7 +172,7 @@ static void ef_short_entry(void **state)
 		put_le32(sec + 32, len);
 		memset(sec + 40, 0, 8); /* name length 0, value length 0 */
 		memset(sec + 41, 0xFF, 3);
-		put_le32(sec + 36, blr_crc32(sec + 40, len - 20));
+		put_le32(sec + 36, hash_crc32(sec + 40, len - 20));
 		syn_ef_entry(sec, &pos, st_write, "boot_times", "3", 1);
 		memset(&c, 0, sizeof(c));
 		blr_ef_walk(sec, sizeof(sec), 0, NULL, c_entry, &c);

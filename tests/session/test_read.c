@@ -24,7 +24,7 @@
 
 static void sha_of(const uint8_t *p, size_t n, uint8_t out[32])
 {
-	assert_int_equal(blr_sha256(p, n, out), 0);
+	assert_int_equal(hash_sha256(p, n, out), 0);
 }
 
 /* The fixture is 56 % blank: those regions are confirmed by hash and never cross the line. */

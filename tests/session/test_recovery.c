@@ -208,7 +208,7 @@ static void chip_reset_in_write_stream(void **state)
 		/* the request in flight, and at most one more before the reset showed */
 		assert_true(g->line.frames_to_rom <= 2);
 		assert_int_equal(sha_at(g, 0x40000, total, d1), BLR_OK);
-		assert_int_equal(blr_sha256(want, total, d2), 0);
+		assert_int_equal(hash_sha256(want, total, d2), 0);
 		assert_memory_equal(d1, d2, 32);
 		rig_free(g);
 	}
@@ -222,7 +222,7 @@ static void chip_reset_single_commands(void **state)
 	struct blr_chip_info ci;
 	(void)state;
 
-	assert_int_equal(blr_sha256(g->fx.flash + 0x1000, 0x3000, want), 0);
+	assert_int_equal(hash_sha256(g->fx.flash + 0x1000, 0x3000, want), 0);
 	emu_reset(g->fx.e, emu_transport_now_us(&g->fx.t));
 	assert_int_equal(sha_at(g, 0x1000, 0x3000, d), BLR_E_CHIP_RESET);
 	assert_int_equal(blr_get_info(g->fx.dev, &ci), BLR_OK); /* reloaded: still connected */

@@ -215,7 +215,7 @@ static void reset_during_read(void **state)
 			    blr_flash_read_ex(g->fx.dev, ADDR, buf, LEN, NULL, d, NULL), BLR_OK);
 			assert_true(g->line.reset_done);
 			assert_memory_equal(buf, g->fx.flash + ADDR, LEN);
-			assert_int_equal(blr_sha256(buf, LEN, want), 0);
+			assert_int_equal(hash_sha256(buf, LEN, want), 0);
 			assert_memory_equal(d, want, 32);
 			assert_memory_equal(g->fx.flash, g->before, 2 * MIB);
 			assert_int_equal(emu_get_state(g->fx.e), EMU_LDR_CMD);

@@ -41,7 +41,7 @@ static void del_fx(struct fx *f)
 
 static void host_sha(const uint8_t *p, size_t n, uint8_t out[32])
 {
-	assert_int_equal(blr_sha256(p, n, out), 0);
+	assert_int_equal(hash_sha256(p, n, out), 0);
 }
 
 /* ---- connect ---------------------------------------------------------------------------- */
@@ -718,12 +718,12 @@ static void erase_all_and_sha_reference(void **state)
 	assert_int_equal(fx_connect(f), BLR_OK);
 	assert_int_equal(blr_flash_erase_all(f->dev), BLR_OK);
 	assert_int_equal(blr_flash_sha256(f->dev, 0, 2 * MIB, d), BLR_OK);
-	blr_hex(d, 32, hex);
+	hash_hex(d, 32, hex);
 	/* protocol.md §8.2 reference values for erased flash */
 	assert_string_equal(hex,
 			    "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5");
 	assert_int_equal(blr_flash_sha256(f->dev, 0x7000, 4096, d), BLR_OK);
-	blr_hex(d, 32, hex);
+	hash_hex(d, 32, hex);
 	assert_string_equal(hex,
 			    "f47a8ec3e9aff2318d896942282ad4fe37d6391c82914f54a5da8a37de1300c6");
 	del_fx(f);

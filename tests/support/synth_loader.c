@@ -50,7 +50,7 @@ uint8_t *synth_loader_build(enum synth_style style, size_t body_len, size_t *len
 	memcpy(h + 8, "FCFG", 4);
 	for (int i = 0; i < 84; i++) /* flash config table: generated, opaque to the ROM */
 		h[12 + i] = (uint8_t)(i * 7 + 3);
-	put_le32(h + 96, blr_crc32(h + 12, 84));
+	put_le32(h + 96, hash_crc32(h + 12, 84));
 	memcpy(h + 100, "PCFG", 4);
 	h[104] = 4; /* xtal 40 MHz */
 	h[105] = 4; /* pll */
@@ -58,7 +58,7 @@ uint8_t *synth_loader_build(enum synth_style style, size_t body_len, size_t *len
 	h[107] = 1;
 	h[108] = 2;
 	h[109] = 0;
-	put_le32(h + 112, blr_crc32(h + 104, 8));
+	put_le32(h + 112, hash_crc32(h + 104, 8));
 	put_le32(h + 116, style == SYNTH_DEADBEEF ? 0x00030300u : 0x00000200u);
 	put_le32(h + 120, 1);	      /* segment count */
 	put_le32(h + 124, 0);	      /* boot entry */
@@ -67,18 +67,18 @@ uint8_t *synth_loader_build(enum synth_style style, size_t body_len, size_t *len
 	/* Segment header (§5.3). */
 	put_le32(s, LOAD_ADDR);
 	put_le32(s + 4, (uint32_t)body_len);
-	put_le32(s + 8, blr_crc32(body, body_len));
-	put_le32(s + 12, blr_crc32(s, 12));
+	put_le32(s + 8, hash_crc32(body, body_len));
+	put_le32(s + 12, hash_crc32(s, 12));
 
 	if (style == SYNTH_DEADBEEF) {
 		put_le32(h + 132, 0xDEADBEEFu); /* hash ignored (bit 17 + sentinel) */
 		put_le32(h + 172, 0xDEADBEEFu); /* CRC ignored (bit 16 + sentinel) */
 	} else {
-		if (blr_sha256(s, SEG + body_len, h + 132) != 0) {
+		if (hash_sha256(s, SEG + body_len, h + 132) != 0) {
 			free(img);
 			return NULL;
 		}
-		put_le32(h + 172, blr_crc32(h, 172));
+		put_le32(h + 172, hash_crc32(h, 172));
 	}
 	*len = total;
 	return img;

@@ -263,7 +263,7 @@ static void decode_replies_8_2(void **state)
 	assert_int_equal(decode_all(mac, sizeof(mac), true, 0, ev, 5, NULL), 1);
 	assert_int_equal(ev[0].ev, ISP_EV_DATA);
 	assert_int_equal(ev[0].len, ISP_MAC_REPLY_LEN);
-	assert_int_equal(blr_crc32(ev[0].data, 6), get_le32(ev[0].data + 6));
+	assert_int_equal(hash_crc32(ev[0].data, 6), get_le32(ev[0].data + 6));
 
 	assert_int_equal(decode_all(ok, 2, false, 0, ev, 5, NULL), 1);
 	assert_int_equal(ev[0].ev, ISP_EV_OK);

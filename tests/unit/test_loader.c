@@ -60,7 +60,7 @@ static void valid_images(void **state)
 		assert_int_equal(li.seg_dest, 0x22010000u);
 		assert_int_equal(li.header_crc_ignored, styles[s] == SYNTH_DEADBEEF);
 		assert_int_equal(li.hash_ignored, styles[s] == SYNTH_DEADBEEF);
-		assert_int_equal(blr_sha256(img, len, sha), 0);
+		assert_int_equal(hash_sha256(img, len, sha), 0);
 		assert_memory_equal(li.sha256, sha, 32);
 		/* unknown build: conservative limits */
 		assert_null(li.build);
@@ -116,7 +116,7 @@ static void corrupt_header_fields(void **state)
 			memcpy(c, img, len);
 			put_le32(c + 120, n);
 			if (styles[s] == SYNTH_REAL_CRC)
-				put_le32(c + 172, blr_crc32(c, 172));
+				put_le32(c + 172, hash_crc32(c, 172));
 			expect_reject(c, len, "segment count");
 		}
 		free(c);
@@ -143,7 +143,7 @@ static void corrupt_lengths(void **state)
 		/* a segment length of 0, with its header CRC made consistent */
 		memcpy(c, img, len);
 		put_le32(c + 176 + 4, 0);
-		put_le32(c + 176 + 12, blr_crc32(c + 176, 12));
+		put_le32(c + 176 + 12, hash_crc32(c + 176, 12));
 		expect_reject(c, len, "segment length");
 		free(c);
 		free(img);
@@ -159,13 +159,13 @@ static void hash_mismatch_real_crc(void **state)
 
 	/* change the body and make every CRC consistent again: only the SHA-256 catches it */
 	seg[16 + 100] ^= 0xFF;
-	put_le32(seg + 8, blr_crc32(seg + 16, 2000));
-	put_le32(seg + 12, blr_crc32(seg, 12));
+	put_le32(seg + 8, hash_crc32(seg + 16, 2000));
+	put_le32(seg + 12, hash_crc32(seg, 12));
 	expect_reject(img, len, "SHA-256");
 	/* with hash_ignore + DEADBEEF the same body is accepted */
 	put_le32(img + 116, get_le32(img + 116) | (1u << 17));
 	put_le32(img + 132, 0xDEADBEEFu);
-	put_le32(img + 172, blr_crc32(img, 172));
+	put_le32(img + 172, hash_crc32(img, 172));
 	struct blr_loader_info li;
 
 	assert_int_equal(blr_loader_parse(img, len, &li, NULL), BLR_OK);
@@ -293,7 +293,7 @@ static void other_chips_refused(void **state)
 	uint8_t *img = make(SYNTH_DEADBEEF, 1000, &len), sha[32];
 	(void)state;
 
-	assert_int_equal(blr_sha256(img, len, sha), 0);
+	assert_int_equal(hash_sha256(img, len, sha), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct loader_build *b = row_of(cases[i].chip, 1, 0);
 		struct blr_loader_info li;
@@ -330,7 +330,7 @@ static void bl602_identity(void **state)
 	const struct loader_build *b;
 	(void)state;
 
-	assert_int_equal(blr_sha256(img, len, sha), 0);
+	assert_int_equal(hash_sha256(img, len, sha), 0);
 	/* another crystal: accepted, said what it is, conservative limits */
 	b = row_of(CHIP_BL602, 26000, 37920);
 	assert_int_equal(loader_parse_identified(img, len, sha, b, &li, NULL), BLR_OK);

@@ -136,7 +136,7 @@ int blr_bootheader_parse(const uint8_t *buf, size_t len, uint32_t off, struct bl
 	h->fcfg_magic_ok = get_le32(p + BH_FCFG_MAGIC) == BH_MAGIC_FCFG;
 	memcpy(h->fcfg, p + BH_FCFG, BH_FCFG_LEN);
 	h->fcfg_crc = get_le32(p + BH_FCFG_CRC);
-	h->fcfg_crc_calc = blr_crc32(p + BH_FCFG, BH_FCFG_LEN);
+	h->fcfg_crc_calc = hash_crc32(p + BH_FCFG, BH_FCFG_LEN);
 	h->fcfg_crc_ok = h->fcfg_crc == h->fcfg_crc_calc;
 
 	h->pcfg_magic_ok = get_le32(p + BH_PCFG_MAGIC) == BH_MAGIC_PCFG;
@@ -147,7 +147,7 @@ int blr_bootheader_parse(const uint8_t *buf, size_t len, uint32_t off, struct bl
 	h->flash_clk_type = p[BH_PCFG + BH_PCFG_FLASH_CLK];
 	h->flash_clk_div = p[BH_PCFG + BH_PCFG_FLASH_CLKDV];
 	h->pcfg_crc = get_le32(p + BH_PCFG_CRC);
-	h->pcfg_crc_calc = blr_crc32(p + BH_PCFG, BH_PCFG_LEN);
+	h->pcfg_crc_calc = hash_crc32(p + BH_PCFG, BH_PCFG_LEN);
 	h->pcfg_crc_ok = h->pcfg_crc == h->pcfg_crc_calc;
 
 	uint32_t c = get_le32(p + BH_BOOTCFG);
@@ -172,7 +172,7 @@ int blr_bootheader_parse(const uint8_t *buf, size_t len, uint32_t off, struct bl
 	h->rsv1 = get_le32(p + BH_RSV1);
 	h->rsv2 = get_le32(p + BH_RSV2);
 	h->crc = get_le32(p + BH_CRC);
-	h->crc_calc = blr_crc32(p, BH_CRC);
+	h->crc_calc = hash_crc32(p, BH_CRC);
 	if (h->crc == h->crc_calc)
 		h->crc_state = BLR_CRC_OK;
 	else if (h->crc_ignore && h->crc == BH_DEADBEEF)
@@ -199,7 +199,7 @@ void blr_bootheader_check_image(const uint8_t *buf, size_t len, uint32_t data_of
 		h->hash_state = BLR_HASH_TRUNCATED;
 		return;
 	}
-	if (blr_sha256(buf + data_off, h->img_len, h->hash_calc) != 0) {
+	if (hash_sha256(buf + data_off, h->img_len, h->hash_calc) != 0) {
 		h->hash_state = BLR_HASH_ERROR;
 		return;
 	}

@@ -118,7 +118,7 @@ static int walk_sector(const uint8_t *s, size_t n, uint32_t off, size_t area, bl
 			e.value_off = e.name_off + e.name_len;
 			if (!e.header_broken && p + e.len <= n) {
 				e.crc_calc =
-				    blr_crc32(s + p + EF_ENT_NAME_LEN, e.len - EF_ENT_NAME_LEN);
+				    hash_crc32(s + p + EF_ENT_NAME_LEN, e.len - EF_ENT_NAME_LEN);
 				e.crc_ok = e.crc_calc == e.crc;
 				e.fits = e.name_len <= 64 &&
 					 (uint64_t)EF_ENT_NAME + e.name_len + e.value_len <= e.len;

@@ -40,7 +40,7 @@ int blr_ptable_parse(const uint8_t *buf, size_t len, uint32_t off, struct blr_pt
 	pt->entry_cnt = get_le16(p + PT_OFF_CNT);
 	pt->age = get_le32(p + PT_OFF_AGE);
 	pt->hdr_crc = get_le32(p + PT_OFF_CRC);
-	pt->hdr_crc_calc = blr_crc32(p, PT_OFF_CRC);
+	pt->hdr_crc_calc = hash_crc32(p, PT_OFF_CRC);
 	pt->hdr_crc_ok = pt->hdr_crc == pt->hdr_crc_calc;
 
 	size_t cnt = pt->entry_cnt;
@@ -80,7 +80,7 @@ int blr_ptable_parse(const uint8_t *buf, size_t len, uint32_t off, struct blr_pt
 		size_t n = PT_ENTRY_LEN * (size_t)pt->entry_cnt;
 
 		pt->ent_crc = get_le32(p + PT_HDR_LEN + n);
-		pt->ent_crc_calc = blr_crc32(p + PT_HDR_LEN, n);
+		pt->ent_crc_calc = hash_crc32(p + PT_HDR_LEN, n);
 		pt->ent_crc_ok = pt->ent_crc == pt->ent_crc_calc;
 	}
 	pt->valid = pt->magic_ok && pt->hdr_crc_ok && pt->count_ok && pt->ent_crc_ok;

@@ -272,7 +272,7 @@ static int on_entry(void *ctx, const struct blr_ef_entry *e)
 	}
 	if (changed && e->crc_ok) {
 		uint32_t crc =
-		    blr_crc32(c->b + e->offset + EF_ENT_NAME_LEN, e->len - EF_ENT_NAME_LEN);
+		    hash_crc32(c->b + e->offset + EF_ENT_NAME_LEN, e->len - EF_ENT_NAME_LEN);
 
 		put_le32(c->b + e->offset + EF_ENT_CRC, crc);
 		rec(c, BLR_SCRUB_KV_CRC, e->offset + EF_ENT_CRC, 4, "EasyFlash CRC-32 of '%s' (%s)",
@@ -335,8 +335,8 @@ int blr_wpa_pmk(const char *ssid, const char *psk, uint8_t pmk[32])
 {
 	if (!ssid || !psk || !pmk)
 		return BLR_E_INVAL;
-	return blr_pbkdf2_sha1((const uint8_t *)psk, strlen(psk), (const uint8_t *)ssid,
-			       strlen(ssid), 4096, pmk, 32) == 0
+	return hash_pbkdf2_sha1((const uint8_t *)psk, strlen(psk), (const uint8_t *)ssid,
+				strlen(ssid), 4096, pmk, 32) == 0
 		   ? BLR_OK
 		   : BLR_E_NOMEM;
 }
