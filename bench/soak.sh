@@ -28,6 +28,7 @@
 #   and show its logs, -k copy the files of every case that is not correct into DIR.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SIDE_MAGIC=BLRESCUE-RESUME
 N=1000 SEED=1 JOBS=2 LIMIT=60 BUILD="$ROOT/build" ONLY="" KEEP=""
 usage() {
 	echo "usage: $0 [-n CASES] [-s SEED] [-j JOBS] [-t LIMIT_S] [-B BUILD_DIR] [-c CASE] [-k KEEP_DIR]" >&2
@@ -226,6 +227,13 @@ run_case() {
 	fi
 }
 
+# sidecar_ok: a read that failed may keep what the chip confirmed in OUT.blrescue-resume (never a
+# dump: it starts with its magic); anything else in the output folder is a leftover.
+sidecar_ok() {
+	f="$D/o/out.bin.blrescue-resume"
+	[ ! -e "$f" ] || [ "$(head -c 15 "$f")" = "$SIDE_MAGIC" ]
+}
+
 # classify: CLASS of the case just run (rc: blrescue, erc: blrescue-emu)
 classify() {
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then CLASS=hang; return; fi
@@ -245,7 +253,8 @@ classify() {
 	if [ -f "$D/o/out.bin" ] && [ "$(wc -c <"$D/o/out.bin")" -eq $SIZE ] &&
 		! cmp -s "$D/o/out.bin" "$D/image.bin"; then
 		CLASS=silent # a complete-looking, wrong output file
-	elif ! grep -qi 'error' "$D/err" || [ -n "$(ls -A "$D/o")" ]; then
+	elif ! grep -qi 'error' "$D/err" || [ -n "$(ls -A "$D/o" | grep -v '\.blrescue-resume$')" ] ||
+		! sidecar_ok; then
 		CLASS=unclean
 	elif [ "$OP" = write ] && ! grep -qEi 'flash (may|is|was|has|holds|still)|may now hold|nothing was (written|erased|changed)|unchanged|untouched' "$D/err"; then
 		CLASS=unclean

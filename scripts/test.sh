@@ -120,6 +120,25 @@ else
   skipped=$((skipped + 1))
 fi
 
+# Soak, short version (bench/soak.sh; the bench default is 1000 cases): BLR_SOAK_CASES (100)
+# seeded fault cases against blrescue-emu. One test point: no silent corruption, hang or crash,
+# and every case with a byte fault rate of 1/20000 or rarer correct. BLR_SOAK_CASES=0: a skip.
+soak_cases=${BLR_SOAK_CASES:-100}
+if [ "$soak_cases" -gt 0 ]; then
+  if sh bench/soak.sh -n "$soak_cases" -j 2 -B build >build-soak.log 2>&1; then
+    echo "ok - soak $soak_cases cases: $(awk '$1 == "all" { print $4 " correct, " $5 " clean failures" }' build-soak.log)"
+    passed=$((passed + 1))
+  else
+    cat build-soak.log
+    echo "not ok - soak $soak_cases cases (build-soak.log)"
+    failed=$((failed + 1)); status=1
+  fi
+else
+  echo "ok - soak # SKIP BLR_SOAK_CASES=0"
+  printf '  soak: bench/soak.sh [BLR_SOAK_CASES=0]\tbuild\n' >>"$skiplist"
+  skipped=$((skipped + 1))
+fi
+
 # Cross builds (scripts/test-cross.sh): its log in build-cross.log, failures shown here, the
 # counts per target kept for the end, skips listed with the others.
 cross_counts=""

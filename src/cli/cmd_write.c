@@ -245,8 +245,11 @@ int cmd_write(struct cli *cli, int argc, char **argv)
 			return rc;
 	}
 	rc = cli_open_with_file(cli, "write", args.pos[0], args.num[O_ADDR], &s, &buf, &len);
-	if (rc)
+	if (rc) {
+		if (rc != EXIT_USAGE)
+			cli_info(cli, "write: nothing was written: the flash is as it was");
 		return rc;
+	}
 	rc = write_file(&s, &args, buf, len);
 	free(buf);
 	cli_session_close(&s);

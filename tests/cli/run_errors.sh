@@ -28,6 +28,10 @@ check "no answer: says so and names BOOT/GPIO8, TX/RX and a lower baud" \
 	sh -c "grep -q 'no answer from the chip' '$T/err' && grep -q 'GPIO8' '$T/err' && grep -q 'TX' '$T/err' && grep -q -- '--rom-baud 115200' '$T/err'"
 check "... silence: not a single byte came back, wiring and power first, not the firmware" \
 	sh -c "grep -q 'not a single byte came back' '$T/err' && grep -q 'swap TX and RX' '$T/err' && grep -q 'stable 3.3 V' '$T/err' && ! grep -q 'firmware is running' '$T/err'"
+head -c 4096 /dev/zero >"$T/w.bin"
+run -p "$HOUT" --loader "$LOADER" write "$T/w.bin" --addr 0x10000
+check "a write that never connects: exit 69, says the flash was not touched" \
+	sh -c "[ $RC -eq 69 ] && grep -q 'nothing was written: the flash is as it was' '$T/err'"
 hold_stop
 
 # ---- a device that answers the handshake and then only with FL codes ----
