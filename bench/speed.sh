@@ -14,7 +14,7 @@
 # full transfer (2 MiB at 10 bits per byte: 10.49 s), bytes on the wire (both directions) and
 # commands sent. Connect (process start, handshake, loader upload, identification) is shown
 # per latency. Bytes and commands come from blrescue-emu --stats when it has that option, else
-# from its --log: commands exactly, bytes as frame sizes (protocol.md §3: 4-byte request
+# from its --log: commands exactly, bytes as frame sizes (doc/protocol.md §3: 4-byte request
 # header + payload; OK, FL, PD and data replies), sync bytes not counted.
 set -u
 MODE=${1:-quick}

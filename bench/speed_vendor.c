@@ -4,7 +4,7 @@
  * bench/speed.sh to compare with blrescue (a benchmark client, not a test). Same connect as
  * blrescue (blr_connect with the loader), then raw loader commands (src/lib/exchange.h):
  *   read OUT      the whole flash in 2 KiB reads (0x32)
- *   write FILE    erase the file's range in one 0x30 (protocol.md §7.2), send the file as one
+ *   write FILE    erase the file's range in one 0x30 (doc/protocol.md §7.2), send the file as one
  *                 xz stream (LZMA2, 32 KiB dictionary, CRC32 check: §7.7 XZ-2) in 2 KiB
  *                 0x3F frames, then write check (0x3A) and SHA-256 (0x3D) against the file
  *   verify FILE   SHA-256 (0x3D) of the file's range against the file's

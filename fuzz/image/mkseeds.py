@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Writes the small synthetic seed files of the image and option fuzz harnesses
 # (fuzz/corpus/<name>/).
-# Layouts follow image-format.md; nothing here comes from a real device.
+# Layouts follow doc/flash-layout.md; nothing here comes from a real device.
 # Usage: python3 fuzz/image/mkseeds.py   (from the source root)
 import hashlib, os, struct, zlib
 

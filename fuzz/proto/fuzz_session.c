@@ -118,7 +118,7 @@ static const struct blr_transport_ops script_ops = {
     sc_lines,	 sc_now,   sc_sleep, sc_close, sc_oserr,
 };
 
-/* A minimal valid loader image (DEADBEEF style, protocol.md §5.1/§5.3), 64 body bytes. */
+/* A minimal valid loader image (DEADBEEF style, doc/protocol.md UPL-1), 64 body bytes. */
 #define BODY 64
 static void make_loader(uint8_t img[176 + 16 + BODY])
 {
@@ -177,8 +177,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (getenv("BLR_FUZZ_VERBOSE")) /* replaying one input by hand */
 		blr_dev_set_log(dev, log_stderr, NULL, BLR_LOG_DEBUG);
 	if (blr_connect(dev, &o) == BLR_OK && blr_get_info(dev, &ci) == BLR_OK) {
-		/* whatever the device said, a connected session has a sane flash size (§6.6)
-		 * and frame limit (§3.3) */
+		/* whatever the device said, a connected session has a sane flash size
+		 * (doc/protocol.md JEDEC-2) and frame limit (§3.3) */
 		if (ci.flash_size < (512u << 10) || ci.flash_size > (16u << 20) ||
 		    (ci.flash_size & (ci.flash_size - 1)) || ci.frame_limit > 0x4004)
 			abort();

@@ -7,7 +7,7 @@
  *  - nothing prints, nothing exits, there are no globals;
  *  - every call returns 0 (BLR_OK) or a negative enum blr_err;
  *  - when the device answered "FL" + code, the call returns BLR_E_DEVICE and the code is
- *    kept: blr_dev_last_device_error(); blr_device_error_name() names it (protocol.md §7);
+ *    kept: blr_dev_last_device_error(); blr_device_error_name() names it (doc/protocol.md §10);
  *  - OS errors keep their errno: blr_dev_last_os_error();
  *  - logging, progress and cancellation go through callbacks installed by the caller;
  *  - threads: one struct blr_dev per thread (a context must not be used by two threads at
@@ -36,7 +36,7 @@ const char *blr_version(void);
 
 /* ---- errors (enum blr_err and blr_strerror are in error.h) --------------------------- */
 
-/* Vendor name of a device error code (protocol.md §7), e.g. 0x0103 -> "CMD_CRC_ERROR";
+/* Vendor name of a device error code (doc/protocol.md §10), e.g. 0x0103 -> "CMD_CRC_ERROR";
  * "UNKNOWN" for codes not in the table; never NULL. */
 const char *blr_device_error_name(uint16_t code);
 
@@ -171,7 +171,7 @@ int blr_reset_steps_run(struct blr_dev *dev, const char *steps);
 struct blr_chip_info {
 	uint32_t rom_version;	 /* from the ROM's get_boot_info; 0 if it was not asked */
 	bool loader_was_running; /* an already running loader was found and reused */
-	uint8_t otp[16];	 /* get_boot_info bytes 4..19 (protocol.md §4.1.1) */
+	uint8_t otp[16];	 /* get_boot_info bytes 4..19 (doc/protocol.md BOOTINFO-1) */
 	uint8_t sign_type;	 /* otp[0] */
 	uint8_t encrypted;	 /* otp[1] */
 	uint32_t sw_cfg0;

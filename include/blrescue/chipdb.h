@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What blrescue knows about BL602 chip markings and SPI-flash parts (image-format.md §9,
- * protocol.md §6.6). One table, used by `blrescue info` and printed by `blrescue chips`.
+ * What blrescue knows about BL602 chip markings and SPI-flash parts (doc/flash-layout.md §7,
+ * doc/protocol.md JEDEC-2). One table, used by `blrescue info` and printed by `blrescue chips`.
  */
 #ifndef BLRESCUE_CHIPDB_H
 #define BLRESCUE_CHIPDB_H

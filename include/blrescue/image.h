@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Offline analysis of BL602 flash dumps (image-format.md): boot headers, partition tables,
+ * Offline analysis of BL602 flash dumps (doc/flash-layout.md): boot headers, partition tables,
  * firmware slots, the EasyFlash settings store, validity checks and secret scrubbing.
  * Pure functions over caller buffers; nothing prints, nothing does I/O.
  *
@@ -59,7 +59,7 @@ enum blr_problem_code {
 	BLR_P_PTABLE,	 /* partition-table problem */
 	BLR_P_LAYOUT,	 /* partition addresses (overlap, past the flash end, order) */
 	BLR_P_SLOT,	 /* firmware slot content */
-	BLR_P_OVERHANG,	 /* image runs past its slot (image-format.md §12.1) */
+	BLR_P_OVERHANG,	 /* image runs past its slot (SLOT-3) */
 	BLR_P_EASYFLASH, /* PSM settings store */
 	BLR_P_FDT,	 /* factory device tree */
 	BLR_P_OBK,	 /* OpenBeken config */
@@ -74,10 +74,10 @@ struct blr_problem {
 };
 
 /* ---------------------------------------------------------------------------------------- */
-/* Boot header (image-format.md §2), 176 bytes */
+/* Boot header (§2), 176 bytes */
 
 #define BLR_BOOTHDR_LEN	   176
-#define BLR_FW_DATA_OFFSET 0x1000u /* FW slot data lies at slot + 0x1000 (§2.5) */
+#define BLR_FW_DATA_OFFSET 0x1000u /* FW slot data lies at slot + 0x1000 (HASH-2) */
 
 enum blr_crc_state {
 	BLR_CRC_BAD = 0,
@@ -89,7 +89,7 @@ enum blr_hash_state {
 	BLR_HASH_NOT_CHECKED = 0, /* no data offset known / header not decodable */
 	BLR_HASH_OK,
 	BLR_HASH_MISMATCH,
-	BLR_HASH_IGNORED,   /* hashIgnore + first word 0xDEADBEEF (§2.3) */
+	BLR_HASH_IGNORED,   /* hashIgnore + first word 0xDEADBEEF (HASH-3) */
 	BLR_HASH_TRUNCATED, /* image data runs past the end of the dump */
 	BLR_HASH_ERROR,	    /* libcrypto failed */
 };
@@ -180,7 +180,7 @@ struct blr_image_class {
 int blr_image_classify(const uint8_t *buf, size_t len, struct blr_image_class *out);
 
 /* ---------------------------------------------------------------------------------------- */
-/* Partition tables (§3.2, §3.3) */
+/* Partition tables (§3) */
 
 #define BLR_PT0_OFFSET	   0xE000u
 #define BLR_PT1_OFFSET	   0xF000u
@@ -219,7 +219,7 @@ int blr_ptable_active(const struct blr_ptable *pt0, const struct blr_ptable *pt1
 const struct blr_pt_entry *blr_ptable_find(const struct blr_ptable *pt, const char *name);
 /* Entry with type 0 (what boot2 boots), or NULL. */
 const struct blr_pt_entry *blr_ptable_fw(const struct blr_ptable *pt);
-/* Fill t with the classic 2 MiB SDK layout (§3.4): a display fallback when both tables are
+/* Fill t with the classic 2 MiB SDK layout (§3.6, PT-8): a display fallback when both tables are
  * unreadable (offset 0xFFFFFFFF, valid false). */
 void blr_ptable_classic(struct blr_ptable *t);
 
@@ -280,7 +280,7 @@ enum blr_ef_state {
 	BLR_EF_ERR_HDR = 5,
 };
 
-/* Status by the rule (§5.2, §12.3): 1 + index of the last 0x00 byte, 0 if none. */
+/* Status by the rule (EF-3): 1 + index of the last 0x00 byte, 0 if none. */
 unsigned blr_ef_status(const uint8_t *tbl, size_t nbytes);
 const char *blr_ef_state_name(enum blr_ef_state s);
 
@@ -314,7 +314,7 @@ struct blr_ef_entry {
 
 /* Walk one PSM partition (part = its bytes, base = its flash offset). The callbacks may be
  * NULL; an entry callback returning non-zero stops the walk. Every 4 KiB sector is scanned
- * (§5: do not trust a configured size). Returns the number of entries found. */
+ * (EF-1: do not trust a configured size). Returns the number of entries found. */
 typedef int (*blr_ef_sector_fn)(void *ctx, const struct blr_ef_sector *s);
 typedef int (*blr_ef_entry_fn)(void *ctx, const struct blr_ef_entry *e);
 size_t blr_ef_walk(const uint8_t *part, size_t len, uint32_t base, blr_ef_sector_fn sfn,
@@ -341,7 +341,7 @@ int blr_fdt_walk(const uint8_t *fdt, size_t len, uint32_t base, struct blr_fdt_i
 		 blr_fdt_prop_fn fn, void *ctx);
 
 /* ---------------------------------------------------------------------------------------- */
-/* OpenBeken (§5.6, §12.4) */
+/* OpenBeken (§6.2, §6.3) */
 
 #define BLR_OBK_CFG_KEY "mY0bcFg"
 /* CRC-8, reflected polynomial 0x8C, init 0, no final XOR. */
@@ -351,7 +351,7 @@ size_t blr_obk_cfg_size(const uint8_t *val, size_t vlen);
 /* ident "CFG" present and CRC-8 matches. */
 bool blr_obk_cfg_valid(const uint8_t *val, size_t vlen);
 
-/* Fields of the OpenBeken config (§5.6), for display; secret = zeroed by scrub. */
+/* Fields of the OpenBeken config (§6.2), for display; secret = zeroed by scrub. */
 struct blr_obk_field_info {
 	const char *name;
 	uint16_t off, size;
@@ -387,7 +387,7 @@ struct blr_image_info {
 	bool have_fw;
 	int fw_active_index;  /* activeIndex & 1 */
 	bool fw_copy_pending; /* activeIndex >= 2 */
-	bool mfg_request;     /* '0'/'1' + name at mfg + 0xF000 (§3.3.7) */
+	bool mfg_request;     /* '0'/'1' + name at mfg + 0xF000 (PT-12) */
 	struct blr_fw_slot fw[2];
 
 	/* PSM */
@@ -423,7 +423,7 @@ void blr_image_judge(const struct blr_image_info *info, uint32_t flash_size,
 		     struct blr_check_result *res);
 
 /* ---------------------------------------------------------------------------------------- */
-/* Scrub (§6) */
+/* Scrub (§6.5) */
 
 enum blr_scrub_action {
 	BLR_SCRUB_KV_VALUE = 1, /* EasyFlash value bytes zeroed */

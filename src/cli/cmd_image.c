@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Offline commands: inspect, check, scrub, chips (image-format.md). inspect's output is
+/* Offline commands: inspect, check, scrub, chips (doc/flash-layout.md). inspect's output is
  * rendered by inspect_text.c and inspect_json.c. */
 #include <errno.h>
 #include <stdlib.h>

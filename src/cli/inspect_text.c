@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `blrescue inspect` as text (image-format.md names the structures). */
+/* `blrescue inspect` as text (doc/flash-layout.md names the structures). */
 #include <string.h>
 
 #include "cli_int.h"
@@ -63,7 +63,7 @@ static void text_header(FILE *f, const struct blr_bootheader *h, const char *ind
 		cli_hash_name(h->hash_state));
 }
 
-/* With --show-values: the OpenBeken config fields by name (§5.6). */
+/* With --show-values: the OpenBeken config fields by name (§6.2). */
 static void text_obk(FILE *f, const struct blr_image_info *in, const uint8_t *buf)
 {
 	for (size_t i = 0; i < in->n_kv; i++) {

@@ -53,7 +53,7 @@ static const struct cli_adapter adapters[] = {
     {0x067b, 0x23d3, NULL, "PL2303GL", 12000000, NULL},
     {0x067b, 0x23e3, NULL, "PL2303GE", 12000000, NULL},
     {0x067b, 0x23f3, NULL, "PL2303GS", 12000000, NULL},
-    /* Bouffalo Lab's own USB bridges (doc/protocol.md §1.3): they ignore DTR and RTS */
+    /* Bouffalo Lab's own USB bridges (doc/protocol.md PHY-4): they ignore DTR and RTS */
     {0x42bf, 0xb210, NULL, "Bouffalo Lab CKLink-Lite", 0,
      "Bouffalo Lab's USB bridge: DTR/RTS do nothing, reset the chip by hand"},
     {0xffff, 0xffff, NULL, "Bouffalo Lab USB (BL70x/BL61x)", 0,

@@ -174,7 +174,7 @@ static int setup_emu(struct opts *o, struct run *r)
 		unsigned lg2 = 0;
 		while ((1ul << lg2) < o->cfg.flash_size)
 			lg2++;
-		o->cfg.jedec[2] = (uint8_t)lg2; /* size = 2^capacity (§6.6) */
+		o->cfg.jedec[2] = (uint8_t)lg2; /* size = 2^capacity (doc/protocol.md JEDEC-2) */
 	}
 	if (o->log_path) {
 		if (!open_sink(&r->log, o->log_path))

@@ -152,7 +152,8 @@ static bool set_jedec(struct opts *o, const struct opt *r, const char *s)
 	return true;
 }
 
-/* MAC in display order (':' or '-' between the bytes) -> eFuse order (reversed, §4.1.1). */
+/* MAC in display order (':' or '-' between the bytes) -> eFuse order, reversed
+ * (doc/protocol.md BOOTINFO-1). */
 static bool set_mac(struct opts *o, const struct opt *r, const char *s)
 {
 	uint8_t m[6];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The application stage (protocol.md §12 EMU-22): the chip started without the BOOT pin, or
+ * The application stage (doc/protocol.md EMU-22): the chip started without the BOOT pin, or
  * reset into its firmware by a fault. The firmware prints a short boot log, then a status
  * line every app_status_ms, at its own baud rate (app_baud), and ignores what it receives: no
  * handshake is possible until a power cycle with the BOOT pin (emu_reset). The text is the

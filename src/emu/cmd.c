@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Commands: table lookup and dispatch, replies (§3.4: OK, OK + u16 length + data, FL + u16
- * code, PD), the log line of each command, and the handlers both stages share.
+ * Commands: table lookup and dispatch, replies (doc/protocol.md §3.4: OK, OK + u16 length + data,
+ * FL + u16 code, PD), the log line of each command, and the handlers both stages share.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -122,8 +122,8 @@ int cmd_ok(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x10 (§4.1.1): u32 (1 from the ROM, 0xFFFFFFFF from the loader, L3) + 16 OTP bytes; the
- * payload is ignored (R6). */
+/* 0x10 (§6.2): u32 (1 from the ROM, 0xFFFFFFFF from the loader, BOOTINFO-3) + 16 OTP bytes;
+ * the payload is ignored. */
 int cmd_get_boot_info(struct cmd_ctx *c)
 {
 	uint8_t b[20];
@@ -134,7 +134,7 @@ int cmd_get_boot_info(struct cmd_ctx *c)
 	return 0;
 }
 
-/* ROM 0x21 (R14) and loader 0x21 (L24): OK, then a reset with GPIO8 high re-enters the ROM
+/* ROM 0x21 (ROM-4) and loader 0x21 (LDR-8): OK, then a reset with GPIO8 high re-enters the ROM
  * downloader. Loader 0x33 boots the flash image; with no application to run we model it the
  * same way. */
 int cmd_reset(struct cmd_ctx *c)
@@ -144,7 +144,7 @@ int cmd_reset(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x41, the same in the ROM (R15) and the loader (L23): addr u32, len u32 (N = 8), len
+/* 0x41, the same in the ROM and the loader (ROM-5): addr u32, len u32 (N = 8), len
  * clipped to 0x80 - addr. */
 int cmd_efuse_read(struct cmd_ctx *c)
 {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * BL602 download-mode emulator core: mask ROM (protocol.md §4.1, §5, §12.2) and eflash_loader
- * (§4.2, §6.4, §12.3) as one event machine over virtual time in microseconds. This file is
- * the event loop; emu_int.h lists the other rooms.
+ * BL602 download-mode emulator core: mask ROM (doc/protocol.md §6) and eflash_loader (§7) as
+ * one event machine over virtual time in microseconds. This file is the event loop; emu_int.h
+ * lists the other rooms.
  *
- * Written from protocol.md only; shares nothing with src/lib but the CRC/SHA wrappers of
+ * Written from doc/protocol.md only; shares nothing with src/lib but the CRC/SHA wrappers of
  * src/common (emu.h, INDEPENDENCE RULE).
  *
  * Model in brief (details and deviations at each place, summary in emu.h):
@@ -25,10 +25,10 @@
 #include "emu_int.h"
 #include "hash.h"
 
-#define ROM_SYNC_WAIT_US 8000u	/* §1.2 [RE]: 8 ms from detection to OK */
-#define ROM_SYNC_DROP_US 8000u	/* §12.2 R2, §12.5: leftovers after ~8 ms are parsed */
-#define LDR_SYNC_WAIT_US 12000u /* §1.4 [RE]: 12 ms from detection to OK */
-#define LDR_SYNC_DROP_US 13000u /* §12.3 L2: the loader drops what arrives 1 ms after OK */
+#define ROM_SYNC_WAIT_US 8000u	/* HS-7: 8 ms from detection to OK */
+#define ROM_SYNC_DROP_US 8000u	/* HS-8, EMU-1: leftovers after ~8 ms are parsed */
+#define LDR_SYNC_WAIT_US 12000u /* HS-7: 12 ms from detection to OK */
+#define LDR_SYNC_DROP_US 13000u /* HS-9: the loader drops what arrives 1 ms after OK */
 #define XTAL_HZ		 40000000u
 
 /* ------------------------------------------------------------------ config, setup */
@@ -69,7 +69,7 @@ static unsigned popcount8(uint8_t v)
 }
 
 /*
- * eFuse image and the 16 OTP bytes of get_boot_info (§4.1.1, §12.2 R3/R4):
+ * eFuse image and the 16 OTP bytes of get_boot_info (§6.2):
  * [0] sign = word0 bit 2; [1] encrypt = word0 bits 0-1 if bit 7 (2 and 3 swapped) else 0;
  * [2] (bit13 << 4) | bits 28-31; [3] bit 12; [4..7] eFuse 0x10-0x13 (sw_cfg0);
  * [8..14] eFuse 0x14-0x1A (MAC in eFuse order + count of zero bits of the MAC); [15] 0.
@@ -231,9 +231,9 @@ void emu_reset(struct emu *e, uint64_t now_us)
 }
 
 /*
- * Auto-baud (§1.2, §1.4 [RE]): baud = 40 MHz / (count + 1); the ROM rounds results above
+ * Auto-baud (BAUD-4): baud = 40 MHz / (count + 1); the ROM rounds results above
  * 1.25 M, the loader above 970 k, to the nearest multiple of 500 k. Unusable when the divisor
- * is <= 3 (§12.4). Returns false when no sync is possible; 0 in *out when the host's baud is
+ * is <= 3. Returns false when no sync is possible; 0 in *out when the host's baud is
  * unknown (no check then).
  */
 static bool measure_baud(const struct emu *e, bool rom, unsigned *out)
@@ -254,7 +254,7 @@ static bool measure_baud(const struct emu *e, bool rom, unsigned *out)
 	return true;
 }
 
-/* §10: in a wait-sync stage a 0x55 starts auto-baud; other bytes are ignored (§12.4). The
+/* HS-7, EMU-1: in a wait-sync stage a 0x55 starts auto-baud; other bytes are ignored. The
  * frame and the ROM's image state were reset when the stage was entered. */
 static void wait_sync_byte(struct emu *e, const struct lbyte *ib)
 {
@@ -318,8 +318,8 @@ static uint64_t timeout_deadline(const struct emu *e)
 }
 
 /*
- * Bytes of the handshake window are dropped (R2, L2). With the timing model off the arrival
- * times are those of the caller's writes (a pseudo-terminal read can be delayed by the
+ * Bytes of the handshake window are dropped (HS-8, HS-9, EMU-1). With the timing model off the
+ * arrival times are those of the caller's writes (a pseudo-terminal read can be delayed by the
  * scheduler), so there the whole uninterrupted run of 0x55 that made the sync is dropped
  * too, however long it lasts: leftover-byte effects are only modelled with timing on.
  */

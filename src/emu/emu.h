@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Emulator of a BL602 in UART download mode: the mask ROM, then (after run_image) the
- * eflash_loader, as protocol.md §10 and §12 describe.
+ * eflash_loader, as doc/protocol.md §6, §7 and §12 describe.
  *
  * INDEPENDENCE RULE: nothing under src/emu may include or link the library's protocol code
  * (src/lib: framing, checksums, state machines, timeouts). Only src/common (byte getters,
@@ -15,24 +15,24 @@
  * With the timing model off every reply is ready at once and flash operations take no time;
  * device timeouts (ROM 2 s, loader 2 x 2 s) always apply.
  *
- * Model decisions where protocol.md leaves room (the rooms listed in emu_int.h cite the
+ * Model decisions where doc/protocol.md leaves room (the rooms listed in emu_int.h cite the
  * section of each rule):
  *  - Sync: the first 0x55 in a wait-sync state starts auto-baud; OK follows 8 ms (ROM) /
  *    12 ms (loader) later, also with timing off. Bytes arriving within 8 ms (ROM) / 13 ms
- *    (loader) of that first 0x55 are dropped; later ones are parsed (R2: the ROM answers
- *    FL 02 01 once per emu_input() chunk of >= 4 leftover bytes; L2: the loader starts an
+ *    (loader) of that first 0x55 are dropped; later ones are parsed (HS-8: the ROM answers
+ *    FL 02 01 once per emu_input() chunk of >= 4 leftover bytes; HS-9: the loader starts an
  *    endless 0x5555-byte frame). With timing off the whole run of 0x55 that made the sync
  *    is dropped (robust against scheduler delays on a pty); leftovers need timing on.
  *    Other bytes never start a sync. A host baud that the device
  *    cannot measure (40 MHz / baud <= 3) never syncs.
- *  - Baud: the device keeps the baud it measured (rounded as §1.2/§1.4 say). If the host's
+ *  - Baud: the device keeps the baud it measured (rounded as BAUD-4 says). If the host's
  *    baud (emu_set_baud) then differs by more than 3 %, bytes in both directions are lost
  *    (real hardware would deliver garbage). Unknown host baud (0): no check.
  *  - A "FIFO read" of the firmware is modelled as the bytes of one emu_input() call: the
  *    ROM drops the rest of it after FL 02 01, the loader drops what follows a complete
- *    frame in it (no pipelining, §3.5, §12.4).
+ *    frame in it (no pipelining, ORD-1, EMU-4).
  *  - ROM idle state: a lone byte that is not an enabled command id is skipped; a chunk of
- *    >= 4 bytes starting with one is consumed as a frame without a reply (R12 says the chip
+ *    >= 4 bytes starting with one is consumed as a frame without a reply (ORD-6 says the chip
  *    sometimes re-runs the previous command instead) or answered FL 02 01 if its length
  *    field exceeds 4092. Enabled but unmodelled ROM commands (0x12 0x14 0x16 0x30 0x31 0x33
  *    0x40 0x50) are consumed without a reply.
@@ -52,7 +52,7 @@
  *    same way; erase steps, page programming (per 256 bytes) and SHA take their durations;
  *    0x3C sends PD at its start and every second. The loader's receive call (and with it the
  *    2 s timeout) restarts when the previous command has finished and its reply is sent.
- *  - Faults (protocol.md §12 EMU-16..EMU-20, off by default): seeded byte faults on the line,
+ *  - Faults (EMU-16..EMU-20, off by default): seeded byte faults on the line,
  *    events (stall, auto-baud fallback, brown-out, reset into the firmware, the port
  *    vanishing) between bytes and commands, program/erase failures, slow erases.
  *  - Application stage (EMU-22): without the BOOT pin the firmware prints a boot log and
@@ -99,8 +99,8 @@ struct emu_config {
 	emu_log_fn log; /* one line per command served; may be NULL */
 	void *log_user;
 	/* Additions (all zero/NULL by default): */
-	uint32_t sw_cfg0;	    /* eFuse 0x10-0x13, get_boot_info bytes 8..11 (§4.1.1) */
-	uint32_t efuse_word0;	    /* eFuse word 0 (R4); secured ORs in 0x86 (sign, encrypt) */
+	uint32_t sw_cfg0;	    /* eFuse 0x10-0x13, get_boot_info bytes 8..11 (§6.2) */
+	uint32_t efuse_word0;	    /* eFuse word 0 (§6.2); secured ORs in 0x86 (sign, encrypt) */
 	emu_flash_fn flash_changed; /* may be NULL */
 	void *flash_user;
 	/* The application stage (§12 EMU-22): */

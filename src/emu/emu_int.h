@@ -6,9 +6,9 @@
  *   line.c    the UART line: byte queues with arrival times, pacing, baud mismatch, latency
  *   flash.c   the NOR flash model: erase, program, read (addresses wrap), wear counters
  *   cmd.c     command tables and their dispatch, replies, commands the stages share
- *   rom.c     the mask ROM stage (protocol.md §4.1, §5, §12.2)
- *   loader.c  the eflash_loader stage (§4.2, §6.4, §12.3)
- *   xz.c      the loader's decompress-write (0x3F, §4.3)
+ *   rom.c     the mask ROM stage (doc/protocol.md §6)
+ *   loader.c  the eflash_loader stage (§7)
+ *   xz.c      the loader's decompress-write (0x3F, §7.7)
  *   app.c     the application stage: the firmware's boot log and status lines (EMU-22)
  *   fault.c   fault injection (EMU-16..EMU-20): the spec, the seeded decisions, the log
  * Only src/common is shared with the rest of the project (emu.h, INDEPENDENCE RULE).
@@ -28,10 +28,10 @@
 
 #include "emu.h"
 
-#define LDR_MAX_NEW 0x4004u /* §3.3, §12.3 L10/L20: longest loader payload */
+#define LDR_MAX_NEW 0x4004u /* LIM-3, LIM-4: longest loader payload */
 #define FRAME_BUF   (4u + LDR_MAX_NEW)
 
-/* Command ids (§4.1, §4.2): the ROM and the loader agree on those they share. */
+/* Command ids (§6.1, §7.2): the ROM and the loader agree on those they share. */
 enum cmd_id {
 	CMD_GET_BOOT_INFO = 0x10,
 	CMD_LOAD_BOOT_HEADER = 0x11,
@@ -68,7 +68,7 @@ enum cmd_id {
 	CMD_LOG_READ = 0x71,
 };
 
-/* FL error codes the emulator sends (§7 names them). */
+/* FL error codes the emulator sends (§10 names them). */
 enum fl_code {
 	FL_FLASH_ERASE_PARA = 0x0002,
 	FL_FLASH_ERASE = 0x0003, /* erase-fail (EMU-19) */
@@ -100,7 +100,7 @@ enum fl_code {
 	FL_EFUSE_WRITE_ADDR = 0x0402,
 	FL_EFUSE_READ_PARA = 0x0404,
 	FL_EFUSE_READ_ADDR = 0x0405,
-	FL_MEMORY_READ = 0x0504, /* §12.2 R16 (a MEMORY_ code of §7's 0x05xx family) */
+	FL_MEMORY_READ = 0x0504, /* ROM-6 (a MEMORY_ code of §10's 0x05xx family) */
 };
 
 /* Where a command is enabled (a stage's bit in its table's rows). */
@@ -197,9 +197,9 @@ struct xz_dec;
 struct emu {
 	struct emu_config cfg;
 	uint8_t *flash;
-	uint32_t mask; /* flash_size - 1: addresses wrap (§10 flash model) */
+	uint32_t mask; /* flash_size - 1: addresses wrap (EMU-12) */
 	uint8_t efuse[128];
-	uint8_t otp[16]; /* get_boot_info bytes 4..19 (§4.1.1) */
+	uint8_t otp[16]; /* get_boot_info bytes 4..19 (§6.2) */
 
 	enum emu_state state;
 	uint64_t now;
@@ -214,9 +214,9 @@ struct emu {
 	size_t flen;  /* bytes collected, header included */
 	size_t fneed; /* 4 + N once the header is complete, else 0 */
 	bool fskip;   /* ROM: frame of a disabled/unknown id, consumed without a reply */
-	bool stalled; /* loader: oversize frame that never completes (L20) */
+	bool stalled; /* loader: oversize frame that never completes (LIM-4) */
 
-	/* ROM image loading (§5.2-§5.4, §12.2 R7/R8) */
+	/* ROM image loading (§6.3) */
 	uint64_t rom_last; /* last byte received (idle timeout) */
 	bool hdr_ok, img_ok, hash_check;
 	uint32_t seg_cnt, seg_idx, seg_left;

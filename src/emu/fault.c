@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fault injection (protocol.md §12 EMU-16..EMU-20): the spec (grammar in emu.h at
+ * Fault injection (doc/protocol.md EMU-16..EMU-20): the spec (grammar in emu.h at
  * emu_faults_check), the seeded decisions and one log line per injected fault.
  *
  * Every decision is a function of the seed, the item's position in the spec and the index of

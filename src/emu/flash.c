@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The NOR flash (§10 flash model): the caller's buffer, addresses wrap at its size, erase sets
- * 0xFF, programming can only clear bits (§12.3 L15). Every change is reported through
+ * The NOR flash (doc/protocol.md EMU-12): the caller's buffer, addresses wrap at its size, erase
+ * sets 0xFF, programming can only clear bits (WRITE-2). Every change is reported through
  * emu_config.flash_changed and counted for emu_bytes_erased() / emu_bytes_programmed().
  * Durations come from the timing model (zero when it is off).
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The eflash_loader stage after its handshake (protocol.md §4.2, §6.4, §12.3): frame
+ * The eflash_loader stage after its handshake (doc/protocol.md §7): frame
  * collection, checksum, failure counting, receive timeouts and its command table (the 0x3F
  * decompress-write is in xz.c).
  */
@@ -13,8 +13,8 @@
 #include "emu_int.h"
 #include "hash.h"
 
-#define LDR_MAX_OLD   0x2404u /* §3.3 (inferred), §5.5 table */
-#define LDR_MAX_FAILS 3u      /* §3.5, §12.3 L7 */
+#define LDR_MAX_OLD   0x2404u /* LIM-2, §8.3 */
+#define LDR_MAX_FAILS 3u      /* FAIL-1 */
 
 static uint32_t ldr_limit(const struct emu *e)
 {
@@ -22,7 +22,7 @@ static uint32_t ldr_limit(const struct emu *e)
 }
 
 /*
- * 0x30 (§4.2, §6.4, §12.3 L11-L13): inclusive end; per step one PD (new builds) sent before
+ * 0x30 (ERASE-1..ERASE-6): inclusive end; per step one PD (new builds) sent before
  * the step; 64 KiB when aligned and more than 60 KiB remain, 32 KiB when aligned and more than
  * 28 KiB remain, else the 4 KiB sector holding start. The latched write error is cleared first.
  * Arithmetic is 64-bit (the real 32-bit loop would never end for end = 0xFFFFFFFF).
@@ -45,7 +45,7 @@ static int ldr_erase(struct cmd_ctx *c)
 	if (e->cfg.jedec[0] == 0xEF && end + 1 - start >= 0x2800 &&
 	    flash_blank(e, (uint32_t)start, end + 1 - start)) {
 		cmd_args(c, " (blank, skipped)");
-		return fail == UINT_MAX ? 0 : FL_FLASH_ERASE; /* Winbond blank skip (L13) */
+		return fail == UINT_MAX ? 0 : FL_FLASH_ERASE; /* Winbond blank skip (ERASE-5) */
 	}
 	while (start <= end && steps != fail) {
 		uint64_t rem = end + 1 - start;
@@ -75,8 +75,8 @@ static int ldr_erase(struct cmd_ctx *c)
 	return fail == UINT_MAX ? 0 : FL_FLASH_ERASE;
 }
 
-/* 0x31: OK as soon as the frame is in (§3.5), a program failure is latched for 0x3A and sent
- * late (L14-L16). */
+/* 0x31: OK as soon as the frame is in (ORD-2), a program failure is latched for 0x3A and sent
+ * late (WRITE-3). */
 static int ldr_write(struct cmd_ctx *c)
 {
 	struct emu *e = c->e;
@@ -101,7 +101,7 @@ static int ldr_write(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x32, 0x34 (L10): at most the frame limit is returned. */
+/* 0x32, 0x34 (READ-2): at most the frame limit is returned. */
 static int ldr_read(struct cmd_ctx *c)
 {
 	uint32_t a, l;
@@ -133,7 +133,7 @@ static int ldr_set_para(struct cmd_ctx *c)
 	return c->n != 4 && c->n != 88 ? FL_FLASH_SET_PARA : 0;
 }
 
-/* 0x3C: PD about every second of the erase (§4.2); one with timing off. An erase failure
+/* 0x3C: PD about every second of the erase (ORD-4); one with timing off (EMU-13). An erase failure
  * (EMU-19) after no step erases nothing, after some the whole chip. */
 static int ldr_chip_erase(struct cmd_ctx *c)
 {
@@ -153,7 +153,7 @@ static int ldr_chip_erase(struct cmd_ctx *c)
 	return fail == UINT_MAX ? 0 : FL_FLASH_ERASE;
 }
 
-/* 0x3D, 0x3E (L19). */
+/* 0x3D, 0x3E (SHA-1, SHA-2). */
 static int ldr_sha256(struct cmd_ctx *c)
 {
 	uint32_t a, l;
@@ -171,7 +171,7 @@ static int ldr_sha256(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x36 (L8): manufacturer, type, capacity, flags (0x80: a part the loader knows). */
+/* 0x36 (JEDEC-1): manufacturer, type, capacity, flags (0x80: a part the loader knows). */
 static int ldr_jedec_id(struct cmd_ctx *c)
 {
 	const struct emu_config *cfg = &c->e->cfg;
@@ -213,7 +213,7 @@ static int ldr_efuse_write(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x42 (L9): eFuse 0x14-0x19 in eFuse order + CRC32 LE. */
+/* 0x42 (MAC-1): eFuse 0x14-0x19 in eFuse order + CRC32 LE. */
 static int ldr_read_mac(struct cmd_ctx *c)
 {
 	uint8_t b[10];
@@ -229,7 +229,7 @@ static int ldr_memory_write(struct cmd_ctx *c)
 	return c->n % 8 ? FL_EFUSE_WRITE_PARA : 0;
 }
 
-/* 0x51 (L22): the word at addr repeated; RAM is not modelled (zeros). */
+/* 0x51 (LDR-6): the word at addr repeated; RAM is not modelled (zeros). */
 static int ldr_memory_read(struct cmd_ctx *c)
 {
 	uint32_t l;
@@ -250,9 +250,9 @@ static int ldr_log_read(struct cmd_ctx *c)
 	return 0;
 }
 
-/* The loader's command tables (§4.2 [RE]): the old 21-command builds lack 0x10, 0x33, 0x3F. */
+/* The loader's command tables (LDR-1): the old 21-command builds lack 0x10, 0x33, 0x3F. */
 static const struct emu_cmd ldr_cmds[] = {
-    {CMD_GET_BOOT_INFO, "get_boot_info", IN_NEW, cmd_get_boot_info}, /* L3 */
+    {CMD_GET_BOOT_INFO, "get_boot_info", IN_NEW, cmd_get_boot_info}, /* BOOTINFO-3 */
     {CMD_RESET, "reset", IN_LDR, cmd_reset},
     {CMD_FLASH_ERASE, "flash_erase", IN_LDR, ldr_erase},
     {CMD_FLASH_WRITE, "flash_write", IN_LDR, ldr_write},
@@ -280,9 +280,9 @@ static const struct emu_cmd ldr_cmds[] = {
 };
 
 /*
- * §3.2: checksum = low byte of len_lo + len_hi + payload; 0 = unchecked (L4/L5). Checked
- * before the table lookup: an unknown id with a bad checksum gets FL 03 01 too. A bad
- * checksum is not a failed command (L7), but on 0x40 the loader drops back to its handshake.
+ * CKS-1: checksum = low byte of len_lo + len_hi + payload; 0 = unchecked (CKS-3). Checked
+ * before the table lookup (EMU-8): an unknown id with a bad checksum gets FL 03 01 too. A bad
+ * checksum is not a failed command (FAIL-2), but on 0x40 the loader drops back to its handshake.
  */
 static bool checksum_bad(struct cmd_ctx *c, const struct emu_cmd *row)
 {
@@ -317,7 +317,7 @@ static void ldr_exec(struct emu *e, uint64_t t)
 	if (checksum_bad(&c, row))
 		return;
 	if (!row || !(row->in & c.stage)) {
-		cmd_log(&c, "LDR", row, CMD_NO_REPLY); /* L6 */
+		cmd_log(&c, "LDR", row, CMD_NO_REPLY); /* ORD-5 */
 		return;
 	}
 	rc = cmd_run(&c, row, "LDR");
@@ -327,7 +327,7 @@ static void ldr_exec(struct emu *e, uint64_t t)
 	if (rc == 0 && c.leave) {
 		emu_enter(e, c.next);
 	} else if (e->fails >= LDR_MAX_FAILS) {
-		emu_enter(e, EMU_LDR_WAIT_SYNC); /* L7: the third FL is still sent */
+		emu_enter(e, EMU_LDR_WAIT_SYNC); /* FAIL-1: the third FL is still sent */
 		emu_log(e, "LDR %u failed commands -> wait sync", e->fails);
 	}
 }
@@ -336,7 +336,7 @@ static void ldr_exec(struct emu *e, uint64_t t)
 void ldr_byte(struct emu *e, const struct lbyte *ib)
 {
 	if (e->stalled)
-		return; /* L20: appended to a frame that never completes */
+		return; /* LIM-4: appended to a frame that never completes */
 	e->frame[e->flen++] = ib->b;
 	if (e->flen == 4) {
 		size_t n = get_le16(e->frame + 2);
@@ -349,7 +349,7 @@ void ldr_byte(struct emu *e, const struct lbyte *ib)
 		e->fneed = 4 + n;
 	}
 	if (e->fneed && e->flen == e->fneed) {
-		/* §3.5 [RE]: one frame per receive call; the rest of this read is lost. */
+		/* ORD-1: one frame per receive call; the rest of this read is lost. */
 		line_in_drop_chunk(e, ib->chunk);
 		e->rx_timeouts = 0;
 		ldr_exec(e, ib->t);
@@ -360,13 +360,15 @@ void ldr_byte(struct emu *e, const struct lbyte *ib)
 	}
 }
 
-/* L21: the receive call (and its timeout) restarts when a command has been answered. */
+/* LDR-TIMEOUT-3: the receive call (and its timeout) restarts when a command has been
+ * answered. */
 uint64_t ldr_deadline(const struct emu *e)
 {
 	return e->rx_start + (uint64_t)e->cfg.loader_rx_timeout_ms * 1000u;
 }
 
-/* L21: each timeout runs from the start of a receive call; two in a row -> sync. */
+/* Each timeout runs from the start of a receive call (LDR-TIMEOUT-3); two in a row -> sync
+ * (LDR-TIMEOUT-2). */
 void ldr_timeout(struct emu *e, uint64_t t)
 {
 	e->rx_timeouts++;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mask ROM stage after its handshake (protocol.md §4.1, §5, §12.2): frame collection with
- * the idle-state quirks of R2/R10-R12, the boot-header and segment checks of an image loaded
- * into RAM, and its command table.
+ * The mask ROM stage after its handshake (doc/protocol.md §6): frame collection with
+ * the idle-state quirks of HS-8, LIM-1 and ORD-6, the boot-header and segment checks of an image
+ * loaded into RAM, and its command table.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -11,14 +11,14 @@
 #include "emu_int.h"
 #include "hash.h"
 
-#define ROM_IDLE_US	2000000u /* §1.2, §12.2 R13: 2 s between received bytes */
-#define ROM_MAX_PAYLOAD 4092u	 /* §3.3, §12.2 R10 */
-#define BOOT_HEADER_LEN 176u	 /* §5.1 */
-#define SEG_HEADER_LEN	16u	 /* §5.3 */
+#define ROM_IDLE_US	2000000u /* ROM-TO-1: 2 s between received bytes */
+#define ROM_MAX_PAYLOAD 4092u	 /* LIM-1 */
+#define BOOT_HEADER_LEN 176u	 /* IMG-1 */
+#define SEG_HEADER_LEN	16u	 /* IMG-2 */
 #define DEADBEEF	0xDEADBEEFu
 
-/* RAM a segment may be loaded to (ITCM/DTCM/WRAM, both aliases); not from protocol.md,
- * which only says 0x10000000 is refused with FL 0x0211 (§12.2 R7). */
+/* RAM a segment may be loaded to (ITCM/DTCM/WRAM, both aliases): the emulator's choice
+ * (EMU-6); the chip is only known to refuse 0x10000000 with FL 0x0211 (IMG-2). */
 #define RAM_LO 0x22008000u
 #define RAM_HI 0x22040000u
 
@@ -31,7 +31,7 @@ void rom_image_reset(struct emu *e)
 	e->sha = NULL;
 }
 
-/* 0x11 (§5.1, §5.2, §12.2 R7/R8/R17). */
+/* 0x11 (IMG-1, IMG-6). */
 static int rom_boot_header(struct cmd_ctx *c)
 {
 	struct emu *e = c->e;
@@ -45,10 +45,10 @@ static int rom_boot_header(struct cmd_ctx *c)
 		return FL_IMG_BOOTHEADER_MAGIC;
 	cfg = get_le32(p + 116);
 	crc = get_le32(p + 172);
-	/* CRC skipped only with crc_ignore (bit 16) AND the DEADBEEF sentinel (§5.2). */
+	/* CRC skipped only with crc_ignore (bit 16) AND the DEADBEEF sentinel (IMG-1). */
 	if (!((cfg & (1u << 16)) && crc == DEADBEEF) && hash_crc32(p, 172) != crc)
 		return FL_IMG_BOOTHEADER_CRC;
-	/* The chip's eFuse state must match the image (§5.2); encryption first (R17).
+	/* The chip's eFuse state must match the image (IMG-1, EMU-6); encryption first.
 	 * Compared for equality both ways: not verified on a chip. */
 	if ((((cfg >> 2) & 3u) != 0) != (e->otp[1] != 0))
 		return FL_IMG_BOOTHEADER_ENCRYPT_NOTFIT;
@@ -64,7 +64,7 @@ static int rom_boot_header(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x17 (§5.3, §12.2 R7): the header is echoed. */
+/* 0x17 (IMG-2): the header is echoed. */
 static int rom_seg_header(struct cmd_ctx *c)
 {
 	struct emu *e = c->e;
@@ -91,7 +91,7 @@ static int rom_seg_header(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x18: data of the current segment; more than announced -> FL 0x0214 (R7). The segment
+/* 0x18: data of the current segment; more than announced -> FL 0x0214 (IMG-3). The segment
  * data CRC (segment header bytes 8..11) is not checked (blisp sends 0). */
 static int rom_seg_data(struct cmd_ctx *c)
 {
@@ -108,7 +108,7 @@ static int rom_seg_data(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x19: any failure invalidates the header (R7: seg header after a failed check FL 04 01). */
+/* 0x19: any failure invalidates the header (IMG-4: seg header after a failed check FL 04 01). */
 static int rom_check(struct cmd_ctx *c)
 {
 	struct emu *e = c->e;
@@ -131,7 +131,7 @@ static int rom_check(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x1A: the loader starts and re-initialises its UART with auto-baud (§2.3). Without a
+/* 0x1A: the loader starts and re-initialises its UART with auto-baud (HS-11). Without a
  * checked image we refuse (not verified on the chip). */
 static int rom_run(struct cmd_ctx *c)
 {
@@ -142,7 +142,7 @@ static int rom_run(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x20 change_rate (§2.3): OK at the new rate. */
+/* 0x20 change_rate (ROM-3): OK at the new rate. */
 static int rom_change_rate(struct cmd_ctx *c)
 {
 	if (c->n != 8)
@@ -156,7 +156,7 @@ static int rom_change_rate(struct cmd_ctx *c)
 	return 0;
 }
 
-/* 0x51 memory_read (R16); RAM contents are not modelled: zeros. */
+/* 0x51 memory_read (ROM-6); RAM contents are not modelled: zeros (EMU-7). */
 static int rom_memory_read(struct cmd_ctx *c)
 {
 	if (c->n != 8 || (get_le32(c->p + 4) & ~3u) > 0xFFC ||
@@ -198,7 +198,7 @@ static int rom_flash_write(struct cmd_ctx *c)
 	return 0;
 }
 
-/* The ROM's command table (§4.1 [RE]): every entry but 0x32 is enabled. 0x12/0x14/0x16
+/* The ROM's command table (ROM-1, EMU-5): every entry but 0x32 is enabled. 0x12/0x14/0x16
  * (signed images), 0x33/0x40/0x50 are enabled but not modelled. */
 static const struct emu_cmd rom_cmds[] = {
     {CMD_GET_BOOT_INFO, "get_boot_info", IN_ROM, cmd_get_boot_info},
@@ -246,10 +246,11 @@ void rom_byte(struct emu *e, const struct lbyte *ib)
 	e->rom_last = ib->t;
 	if (e->flen == 0 && !(row && (row->in & IN_ROM))) {
 		/*
-		 * §3.5 [RE], R2, R12: in its idle state the ROM skips a lone non-command byte,
-		 * but parses a read of >= 4 bytes as a header anyway. Simplification of R12: such
-		 * a frame is consumed without a reply (the chip sometimes re-runs the previous
-		 * command instead); if its length is > 4092 it is answered FL 0x0102 (R2).
+		 * ORD-6, HS-8: in its idle state the ROM skips a lone non-command byte,
+		 * but parses a read of >= 4 bytes as a header anyway. Simplification of ORD-6
+		 * (EMU-5): such a frame is consumed without a reply (the chip sometimes re-runs the
+		 * previous command instead); if its length is > 4092 it is answered FL 0x0102
+		 * (HS-8).
 		 */
 		if (1 + line_in_chunk_left(e, ib->chunk, 3) < 4)
 			return;
@@ -259,7 +260,7 @@ void rom_byte(struct emu *e, const struct lbyte *ib)
 	if (e->flen == 4) {
 		size_t n = get_le16(e->frame + 2);
 		if (n > ROM_MAX_PAYLOAD) {
-			/* R10/R11: FL 0x0102; only the rest of this read is dropped. */
+			/* LIM-1: FL 0x0102; only the rest of this read is dropped. */
 			emu_served(e, e->frame[0]);
 			emit_fl(e, ib->t, FL_CMD_LEN);
 			emu_log(e, "ROM 0x%02X %s len=%zu -> FL 0102 (too long)", e->frame[0],

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The loader's 0x3F flash_decompress_write (§4.3): payload = address u32 + a piece of an xz
- * stream; address bit 31 starts a new stream, later pieces continue it and the decoded bytes
- * are programmed one after the other. Modelled on the loader's embedded decoder: CRC32 or no
- * check only, an LZMA2 dictionary of at most 32 KiB (L18). OK is sent early, errors late (L17).
+ * The loader's 0x3F flash_decompress_write (doc/protocol.md §7.7): payload = address u32 + a piece
+ * of an xz stream; address bit 31 starts a new stream, later pieces continue it and the decoded
+ * bytes are programmed one after the other. Modelled on the loader's embedded decoder: CRC32 or no
+ * check only, an LZMA2 dictionary of at most 32 KiB (XZ-2). OK is sent early, errors late (XZ-3).
  */
 #include <inttypes.h>
 #include <lzma.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one layout of the BL602 boot header (protocol.md §5.1, image-format.md §2) and of the
- * segment header that follows it in a loader image (protocol.md §5.3): byte offsets, lengths,
+ * The one layout of the BL602 boot header (doc/flash-layout.md §2) and of the
+ * segment header that follows it in a loader image (doc/protocol.md §6.3): byte offsets, lengths,
  * magics and bootCfg bits. Used by the loader validation (loader.c), the loader upload
  * (connect.c) and the image parsers (image/bootheader.c, image/inspect.c). Not installed.
  */
@@ -47,7 +47,7 @@
 #define BH_MAGIC_PCFG 0x47464350u /* "PCFG" */
 #define BH_DEADBEEF   0xDEADBEEFu /* stored CRC / first hash word when the check is ignored */
 
-/* bootCfg bits (image-format.md §2.3) */
+/* bootCfg bits (doc/flash-layout.md §2.3) */
 #define BH_CFG_SIGN_SHIFT      0u /* 2 bits */
 #define BH_CFG_ENCRYPT_SHIFT   2u /* 2 bits */
 #define BH_CFG_KEY_SEL_SHIFT   4u /* 2 bits */
@@ -60,7 +60,7 @@
 #define BH_CFG_HASH_IGNORE     (1u << 17)
 #define BH_CFG_HALT_CPU1       (1u << 18)
 
-/* ---- segment header of a loader image (protocol.md §5.3), 16 bytes after the header ------ */
+/* ---- segment header of a loader image (doc/protocol.md §6.3), 16 bytes after the header ------ */
 
 #define SEG_HDR_LEN  16u
 #define SEG_DEST     0u

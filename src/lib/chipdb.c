@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Chip markings and SPI-flash JEDEC ids (image-format.md §9.1, §9.2; protocol.md §6.6). */
+/* Chip markings and SPI-flash JEDEC ids (doc/flash-layout.md §7; doc/protocol.md JEDEC-2). */
 #include <string.h>
 
 #include "blrescue/chipdb.h"

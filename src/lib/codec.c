@@ -123,7 +123,7 @@ static enum isp_ev step(struct isp_decoder *d, uint8_t b)
 		if (d->nhold < 2)
 			return ISP_EV_NONE;
 		if (tag_pair(d->hold[0], d->hold[1])) {
-			/* stray "OK" before the real reply (§2.1, §3.4 [MCU] quirk) */
+			/* stray "OK" before the real reply (DEC-3) */
 			d->strays++;
 			return on_tag(d, d->hold[0]);
 		}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Pure framing for the BL602 ISP protocol (protocol.md §3): request encoder and an
+ * Pure framing for the BL602 ISP protocol (doc/protocol.md §3): request encoder and an
  * incremental response decoder. No I/O, no clock, no allocation.
  */
 #ifndef BLR_LIB_CODEC_H
@@ -14,7 +14,7 @@
 uint8_t isp_checksum(const uint8_t *payload, size_t n);
 
 /*
- * The byte that completes a loader frame the device may still be receiving (protocol.md
+ * The byte that completes a loader frame the device may still be receiving (doc/protocol.md
  * REC-10): never a command id of the ROM or of any loader (so that, if no frame was pending,
  * it starts a frame naming no command) nor 0x55 (a handshake), and the value occurring least
  * often among the two length bytes and the n payload bytes of that frame (if the byte lost on

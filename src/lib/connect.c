@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The connect flow (protocol.md §9.1): reset, probe for a running loader at the rates an
+ * The connect flow (doc/protocol.md §9.1): reset, probe for a running loader at the rates an
  * earlier session may have used (HS-13), ROM handshake with its fallbacks, get_boot_info and
  * the refusal of secured chips, loader upload (§8.2), loader handshake with lower-baud
  * fallbacks (BAUD-3); a loader found running is sent to its handshake state and handshaken at

@@ -24,7 +24,7 @@ enum link_state {
 	 * (blr_connect) goes on from here. */
 	LINK_UNKNOWN,
 	/* The boot ROM in command mode at rom_baud: ROM frames (checksum 0, <= 4092 bytes,
-	 * protocol.md §3.3). Entered when get_boot_info says ROM (connect.c). */
+	 * doc/protocol.md CKS-2, LIM-1). Entered when get_boot_info says ROM (connect.c). */
 	LINK_ROM,
 	/* A loader (ours or found running) in command mode at baud: loader frames (checksum,
 	 * <= frame_limit). Entered on a loader handshake (recover.c, connect.c). It may still
@@ -44,7 +44,7 @@ enum link_state {
 	LINK_ROM_UNEXPECTED,
 };
 
-/* Early-OK writes and their late FL (protocol.md ORD-2, REC-1), kept by the exchange. */
+/* Early-OK writes and their late FL (doc/protocol.md ORD-2, REC-1), kept by the exchange. */
 struct late_fl {
 	bool window; /* a 0x31/0x3F was sent and no write check passed since: a late FL 06 00 /
 		      * 0B 00 may still arrive and is not the answer to the command it follows */

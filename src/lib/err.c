@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Error texts: the library's enum blr_err and the device's FL codes (protocol.md §7). */
+/* Error texts: the library's enum blr_err and the device's FL codes (doc/protocol.md §10). */
 #include "blrescue/blrescue.h"
 
 const char *blr_strerror(int err)
@@ -55,7 +55,7 @@ struct fl_name {
 	const char *name;
 };
 
-/* protocol.md §7 (names of [DOC] bootrom/eflash_loader error enums, [MCU] bflb_error_code). */
+/* doc/protocol.md §10: the vendor's names of the ROM's and the loader's error codes. */
 static const struct fl_name fl_names[] = {
     {0x0000, "SUCCESS"},
     {0x0001, "FLASH_INIT_ERROR"},
@@ -114,7 +114,7 @@ static const struct fl_name fl_names[] = {
     {0x0406, "EFUSE_READ_ERROR"},
     {0x0407, "EFUSE_READ_MAC_ERROR"},
     {0x0408, "EFUSE_WRITE_MAC_ERROR"},
-    /* §7 names these only by family; the exact vendor names are not given there. */
+    /* §10 names these only by family (SPEC-11); the exact vendor names are not given there. */
     {0x0501, "MEMORY_ERROR"},
     {0x0502, "MEMORY_ERROR"},
     {0x0503, "MEMORY_ERROR"},

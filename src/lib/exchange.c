@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The command exchange: one command at a time over the transport (protocol.md §3.5, ORD-1),
+ * The command exchange: one command at a time over the transport (doc/protocol.md ORD-1),
  * the link state, handshakes (§2), the late FL of early-OK writes (ORD-2, REC-1), replies that
  * show the ROM where a loader was expected (RESET-1). Loader commands with recovery are in
  * recover.c.
@@ -357,7 +357,7 @@ int isp_command(struct blr_dev *dev, enum frame_check sum, uint8_t id, const uin
 	return await_reply(dev, &d, &w, rsp_len);
 }
 
-/* ---- handshakes (§2.1) ----------------------------------------------------------------- */
+/* ---- handshakes (§2) ------------------------------------------------------------------------- */
 
 /* FL 02 01 among what a handshake read: the ROM in command mode parsed the burst (HS-8). */
 static bool has_len_error(const uint8_t *rx, size_t n)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The command exchange (exchange.c): one command at a time over the transport (protocol.md
- * §3.5, ORD-1), the handshakes (§2), the link state's transitions and the late FL of early-OK
+ * The command exchange (exchange.c): one command at a time over the transport (doc/protocol.md
+ * ORD-1), the handshakes (§2), the link state's transitions and the late FL of early-OK
  * writes (ORD-2, REC-1). Loader commands with their recovery (recover.c, §9.3), and the
  * reload after a chip reset (connect.c, RESET-2). Not installed, not part of the API.
  */
@@ -57,7 +57,7 @@ bool note_fl(struct blr_dev *dev, uint16_t code);
  * FL 02 01 while a loader is expected means a chip reset (LINK_ROM_UNEXPECTED). */
 void scan_pending(struct blr_dev *dev);
 
-/* Tries handshakes (§2.1) at baud; between tries waits idle_ms when the device answered
+/* Tries handshakes (HS-6) at baud; between tries waits idle_ms when the device answered
  * something other than OK (it is then in command mode and must time out first). BLR_OK,
  * BLR_E_NO_RESPONSE, BLR_E_CANCELLED or a transport error. The link is not changed.
  * *heard_rom (may be NULL): an FL 02 01 came back instead, the ROM in command mode parsing

@@ -59,7 +59,7 @@ int fl_cost_measure(struct fl_op *o);
 double fl_cost_read(const struct fl_op *o, size_t n);
 double fl_cost_hash(const struct fl_op *o, size_t n);
 /* Expected ms to send n bytes in frames and program out bytes with them (early OK: the line
- * and the programming overlap, protocol.md ORD-2). */
+ * and the programming overlap, doc/protocol.md ORD-2). */
 double fl_cost_send(const struct fl_op *o, size_t n, size_t out);
 /* Erase steps the loader takes for [start, end) (ERASE-2): counts[0..2] for 4/32/64 KiB
  * (added to); returns their expected ms. */

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one table of per-command facts: vendor name, reply kind, timeout. Timeouts follow
- * protocol.md §3.6 ("1-2 s for simple commands, >= 30 s for erases restarted on PD, >= 10 s
- * for SHA-256 of 2-4 MiB") with margins for slow flash parts (§4.2 typical durations).
+ * The one table of per-command facts: vendor name, reply kind, timeout. The timeouts are
+ * those of doc/protocol.md §9.2, with margins for slow flash parts.
  */
 #include "lib/isp.h"
 
 #define MS_PER_S 1000u
 
 static const struct isp_cmd_spec cmd_table[] = {
-    /* ROM (§4.1) */
+    /* ROM (§6.1) */
     {ISP_GET_BOOT_INFO, "get_boot_info", ISP_REPLY_DATA, 1000, 0},
     {ISP_LOAD_BOOT_HEADER, "load_boot_header", ISP_REPLY_ACK, 1000, 0},
     {ISP_LOAD_SEG_HEADER, "load_segment_header", ISP_REPLY_DATA, 1000, 0},
@@ -17,7 +16,7 @@ static const struct isp_cmd_spec cmd_table[] = {
     {ISP_CHECK_IMAGE, "check_image", ISP_REPLY_ACK, 2000, 0},
     {ISP_RUN_IMAGE, "run_image", ISP_REPLY_ACK, 1000, 0},
     {ISP_RESET, "reset", ISP_REPLY_ACK, 1000, 0},
-    /* loader (§4.2) */
+    /* loader (§7.2) */
     {ISP_FLASH_ERASE, "flash_erase", ISP_REPLY_ACK, 3000, 32000},
     {ISP_FLASH_WRITE, "flash_write", ISP_REPLY_ACK, 250, 0},
     {ISP_FLASH_READ, "flash_read", ISP_REPLY_DATA, 2000, 0},

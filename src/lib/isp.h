@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * BL602 UART ISP vocabulary: command ids with the vendor's names (protocol.md §4.1, §4.2),
- * device error codes used by the library's logic (§7), frame constants (§3) and the one
- * per-command table of reply kind and timeout (§3.6). No logic lives here.
+ * BL602 UART ISP vocabulary: command ids with the vendor's names (doc/protocol.md §6.1, §7.2),
+ * device error codes used by the library's logic (§10), frame constants (§3) and the one
+ * per-command table of reply kind and timeout (§9.2). No logic lives here.
  */
 #ifndef BLR_LIB_ISP_H
 #define BLR_LIB_ISP_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- command ids (ROM table §4.1 and loader tables §4.2) -------------------------------- */
+/* ---- command ids (ROM table §6.1 and loader table §7.2) -------------------------------------- */
 
 enum isp_cmd {
 	ISP_GET_BOOT_INFO = 0x10,
@@ -48,24 +48,24 @@ enum isp_cmd {
 	ISP_LOG_READ = 0x71,
 };
 
-/* ---- device error codes the library reacts to (§7; names in err.c) ---------------------- */
+/* ---- device error codes the library reacts to (§10; names in err.c) -------------------------- */
 
 enum isp_fl_code {
-	ISP_FL_FLASH_WRITE_ERROR = 0x0006,	/* late, after the early OK of 0x31 (§3.5) */
+	ISP_FL_FLASH_WRITE_ERROR = 0x0006,	/* late, after the early OK of 0x31 (ORD-2) */
 	ISP_FL_DECOMPRESS_WRITE_ERROR = 0x000B, /* late, after the early OK of 0x3F */
 	ISP_FL_XZ_ERROR = 0x000C,		/* late, 0x3F stream undecodable, not latched */
-	ISP_FL_CMD_LEN_ERROR = 0x0102,		/* handshake leftovers (§2.1, §12.2 R2) */
-	ISP_FL_CMD_CRC_ERROR = 0x0103,		/* loader checksum mismatch (§3.2) */
+	ISP_FL_CMD_LEN_ERROR = 0x0102,		/* handshake leftovers (HS-8, REC-1) */
+	ISP_FL_CMD_CRC_ERROR = 0x0103,		/* loader checksum mismatch (CKS-3) */
 };
 
 /* ---- framing (§3) ----------------------------------------------------------------------- */
 
 #define ISP_REQ_HDR_LEN		4u	/* id, checksum, u16 LE length */
 #define ISP_MAX_PAYLOAD_FIELD	0xFFFFu /* u16 length field */
-#define ISP_ROM_MAX_PAYLOAD	4092u	/* §3.3, §12.2 R10 */
+#define ISP_ROM_MAX_PAYLOAD	4092u	/* LIM-1 */
 #define ISP_LDR_OLD_MAX_PAYLOAD 0x2404u /* 22 064 / 29 264-byte builds, buffer 0x2408 */
 #define ISP_LDR_NEW_MAX_PAYLOAD 0x4004u /* >= 37 376-byte builds, buffer 0x4008 */
-#define ISP_READ_CLAMP_NEW	0x4004u /* 0x32 length clamp of new builds (§12.3 L10) */
+#define ISP_READ_CLAMP_NEW	0x4004u /* 0x32 length clamp of new builds (READ-2) */
 
 /* Two-byte reply tags (§3.4). */
 #define ISP_TAG_OK_0 0x4F /* 'O' */
@@ -75,19 +75,19 @@ enum isp_fl_code {
 #define ISP_TAG_PD_0 0x50 /* 'P' */
 #define ISP_TAG_PD_1 0x44 /* 'D' */
 
-/* ---- handshake (§2.1, §2.3) ---------------------------------------------------------------- */
+/* ---- handshake (§2) -------------------------------------------------------------------------- */
 
 #define ISP_SYNC_BYTE	      0x55
 #define ISP_SYNC_BURST_US     6000u   /* 6 ms of 0x55: count = 0.006 * baud / 10 */
-#define ISP_SYNC_MAX_US	      7000u   /* never longer (§2.1, §12.2 R2, §12.3 L2) */
+#define ISP_SYNC_MAX_US	      7000u   /* never longer (HS-2, HS-8, HS-9) */
 #define ISP_SYNC_MIN_BYTES    16u     /* at low bauds only as far as ISP_SYNC_MAX_US allows */
 #define ISP_SYNC_REPLY_MS     100u    /* window after the burst to collect "OK" */
-#define ISP_SYNC_SETTLE_MS    30u     /* wait after OK, then flush (§2.1 step 4) */
+#define ISP_SYNC_SETTLE_MS    30u     /* wait after OK, then flush (HS-5) */
 #define ISP_RUN_TO_SYNC_MS    100u    /* after run_image's OK, before the loader handshake */
-#define ISP_ROM_FALLBACK_BAUD 115200u /* ROM handshake when the ROM baud fails (§1.4) */
-#define ISP_ROM_IDLE_SYNC_MS  2000u   /* ROM drops to handshake after 2 s idle (§1.2) */
+#define ISP_ROM_FALLBACK_BAUD 115200u /* ROM handshake when the ROM baud fails (BAUD-2) */
+#define ISP_ROM_IDLE_SYNC_MS  2000u   /* ROM drops to handshake after 2 s idle (ROM-TO-1) */
 
-/* ---- get_boot_info (§4.1.1) ------------------------------------------------------------------ */
+/* ---- get_boot_info (§6.2) -------------------------------------------------------------------- */
 
 #define ISP_BOOT_INFO_LEN	20u
 #define ISP_BOOT_INFO_OTP_OFF	4u
@@ -100,9 +100,9 @@ enum isp_fl_code {
 #define ISP_CHIP_ID_LEN		8u
 #define ISP_MAC_LEN		6u
 
-/* ---- loader upload (§5.4; the image layout is in bootheader.h) ------------------------------ */
+/* ---- loader upload (§8.2; the image layout is in bootheader.h) ------------------------------- */
 
-#define ISP_SEG_CHUNK 4080u /* 0x18 data chunk: official choice, <= 4092 (§5.4) */
+#define ISP_SEG_CHUNK 4080u /* 0x18 data chunk: official choice, <= 4092 (UPL-3) */
 
 /* ---- fixed reply lengths -------------------------------------------------------------------- */
 
@@ -117,7 +117,7 @@ enum isp_fl_code {
  * to a few minutes on slow parts); a device that sends PD for ever is given up on. */
 #define ISP_PD_MAX_WAIT_MS (10u * 60u * 1000u)
 
-/* ---- per-command table (§3.4 reply kind, §3.6 timeouts) ---------------------------------- */
+/* ---- per-command table (RPL-1 reply kind, §9.2 timeouts) ------------------------------------- */
 
 enum isp_reply {
 	ISP_REPLY_ACK,	/* "OK" */

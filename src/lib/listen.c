@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the line carries when no handshake succeeded (protocol.md LISTEN-1, LISTEN-2): a short
+ * What the line carries when no handshake succeeded (doc/protocol.md LISTEN-1, LISTEN-2): a short
  * listen at the rates firmware logs use tells a chip that runs its firmware (readable text: it
  * is not in download mode) from noise (bytes, but no rate gives text) and from silence.
  */

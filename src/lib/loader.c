@@ -449,7 +449,7 @@ static int check_image(const uint8_t *buf, size_t len, struct blr_loader_info *l
 		return fail(why, "file shorter than its segment (truncated)");
 	if (len - BH_LEN - SEG_HDR_LEN > seg_len)
 		return fail(why, "trailing bytes after the segment");
-	/* "rsvd" in [DOC]; every official image holds the data CRC there, blisp sends 0. */
+	/* Every official image holds the data CRC there, blisp sends 0 (doc/protocol.md IMG-7). */
 	data_crc = get_le32(seg + SEG_DATA_CRC);
 	if (data_crc != 0 && hash_crc32(seg + SEG_HDR_LEN, seg_len) != data_crc)
 		return fail(why, "segment data CRC mismatch");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Loader commands with recovery (protocol.md §9.3): the idle rule before a command (REC-4),
+ * Loader commands with recovery (doc/protocol.md §9.3): the idle rule before a command (REC-4),
  * retries while the chip keeps answering, within a time budget (REC-5, REC-11), the recovery
  * ladder (REC-6): completing a frame the loader is still receiving (REC-10), a probe, a
  * handshake and who answered it (RESET-1), the loader's receive timeouts; a chip reset hands

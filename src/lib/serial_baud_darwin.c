@@ -27,7 +27,7 @@ unsigned serial_get_baud(int fd)
 	return (unsigned)cfgetospeed(&t); /* speed_t is the rate itself */
 }
 
-/* The low-latency flag is Linux's (protocol.md PHY-5; declared in serial.h by the link
+/* The low-latency flag is Linux's (doc/protocol.md PHY-5; declared in serial.h by the link
  * robustness work): nothing to do here. */
 int serial_set_low_latency(int fd)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Arbitrary baud rates through Linux termios2 + BOTHER, and the low-latency flag of serial
- * drivers (TIOCGSERIAL / TIOCSSERIAL, protocol.md PHY-5). In its own translation unit because
+ * drivers (TIOCGSERIAL / TIOCSSERIAL, doc/protocol.md PHY-5). In its own translation unit because
  * <asm/termbits.h> conflicts with <termios.h>. Where the calls do not exist (qemu-user:
  * TCGETS2 is ENOSYS, ENOTTY in later versions) the rate cannot be set: ENOTSUP.
  */

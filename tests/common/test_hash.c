@@ -24,7 +24,7 @@ static void crc32_check_value(void **state)
 
 static void crc32_mac_vector(void **state)
 {
-	/* protocol.md §8.2: MAC reply CRC for 61 9D C0 05 B9 18 is B7 3F 11 0D (LE). */
+	/* doc/protocol.md §11.3: MAC reply CRC for 61 9D C0 05 B9 18 is B7 3F 11 0D (LE). */
 	static const uint8_t mac[6] = {0x61, 0x9D, 0xC0, 0x05, 0xB9, 0x18};
 	static const uint8_t want[4] = {0xB7, 0x3F, 0x11, 0x0D};
 	(void)state;
@@ -33,7 +33,7 @@ static void crc32_mac_vector(void **state)
 
 static void sha256_erased_flash(void **state)
 {
-	/* protocol.md §8.2 reference values for flash filled with 0xFF. */
+	/* doc/protocol.md §11.3 reference values for flash filled with 0xFF. */
 	static const struct {
 		size_t len;
 		const char *hex;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The application stage (protocol.md §12 EMU-22) on the virtual clock: started without the
+ * The application stage (doc/protocol.md EMU-22) on the virtual clock: started without the
  * BOOT pin the chip prints its boot log and status lines at its own baud rate and ignores the
  * host; a power cycle with the BOOT pin (emu_reset) brings the ROM back.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fault injection (protocol.md §12 EMU-16..EMU-20) through the public emu.h API, on the
+ * Fault injection (doc/protocol.md EMU-16..EMU-20) through the public emu.h API, on the
  * virtual clock: the spec grammar, every fault kind, seeded determinism, the fault log and
  * the statistics. Frames are written out by hand (no library code).
  *

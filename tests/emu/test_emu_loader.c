@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The emulated eflash_loader against literal bytes of protocol.md §8.2 and the facts of
- * §12.3. No library code: frames are written out here by hand.
+ * The emulated eflash_loader against literal bytes of doc/protocol.md §11 and the facts of
+ * §7. No library code: frames are written out here by hand.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,7 +49,7 @@ static void start(struct h *h, const struct emu_config *cfg, int fill)
 	h_to_loader(h, SYNTH_DEADBEEF);
 }
 
-/* L1/L3: get_boot_info from the loader. */
+/* BOOTINFO-3: get_boot_info from the loader. */
 static void ldr_boot_info(void **state)
 {
 	static const uint8_t gbi[4] = {0x10, 0x00, 0x00, 0x00};
@@ -64,7 +64,7 @@ static void ldr_boot_info(void **state)
 	h_free(&h);
 }
 
-/* L4/L5: checksum 0 unchecked, correct accepted, wrong -> FL 03 01 (not a failure);
+/* CKS-3, FAIL-2: checksum 0 unchecked, correct accepted, wrong -> FL 03 01 (not a failure);
  * on 0x40 a checksum error forces handshake mode. */
 static void ldr_checksum(void **state)
 {
@@ -96,7 +96,7 @@ static void ldr_checksum(void **state)
 	h_free(&h);
 }
 
-/* L6: unknown ids: no reply, not failures. */
+/* ORD-5: unknown ids: no reply, not failures. */
 static void ldr_unknown(void **state)
 {
 	static const uint8_t ids[] = {0x22, 0x20, 0x35, 0x00, 0x11, 0x19};
@@ -111,7 +111,7 @@ static void ldr_unknown(void **state)
 	h_free(&h);
 }
 
-/* L7: the third failing command since the handshake -> wait sync (third FL still sent);
+/* FAIL-1: the third failing command since the handshake -> wait sync (third FL still sent);
  * a good command in between does not reset the count. */
 static void ldr_third_failure(void **state)
 {
@@ -135,7 +135,7 @@ static void ldr_third_failure(void **state)
 	h_free(&h);
 }
 
-/* L8 / §8.2: JEDEC id replies. */
+/* JEDEC-1, §11.1: JEDEC id replies. */
 static void ldr_jedec(void **state)
 {
 	static const uint8_t w[8] = {0x4F, 0x4B, 0x04, 0x00, 0xEF, 0x40, 0x15, 0x80};
@@ -161,7 +161,7 @@ static void ldr_jedec(void **state)
 	h_free(&h);
 }
 
-/* §8.2 MAC vector and L9. */
+/* §11.2 MAC vector and MAC-1. */
 static void ldr_mac(void **state)
 {
 	static const uint8_t req[4] = {0x42, 0x00, 0x00, 0x00};
@@ -183,7 +183,7 @@ static void ldr_mac(void **state)
 	h_free(&h);
 }
 
-/* §8.2 read frames, L10 clamp, wrap-around, N != 8. */
+/* §11.2 read frames, READ-2 clamp, READ-1 wrap-around, N != 8. */
 static void ldr_read(void **state)
 {
 	static const uint8_t r0[12] = {0x32, 0x10, 0x08, 0x00, 0x00, 0x00,
@@ -209,7 +209,7 @@ static void ldr_read(void **state)
 	h_send(&h, r2, 12);
 	assert_int_equal(h_recv(&h, buf, 0x8000, 50000), 4 + 2048);
 	assert_memory_equal(buf + 4, h.flash + 0x1FF800, 2048);
-	/* clamp at 0x4004 (L10) */
+	/* clamp at 0x4004 (READ-2) */
 	h_send(&h, f, frame8(f, 0x32, 0x1235, 0x8000));
 	k = h_recv(&h, buf, 0x8000, 50000);
 	assert_int_equal(k, 4 + 0x4004);
@@ -253,7 +253,7 @@ static bool none_ff(const uint8_t *p, size_t n)
 	return true;
 }
 
-/* §8.2 single-sector erase and L11 inclusive end cases. */
+/* §11.2 single-sector erase and the inclusive end cases of ERASE-1, ERASE-4. */
 static void ldr_erase_inclusive(void **state)
 {
 	static const uint8_t one[12] = {0x30, 0x18, 0x08, 0x00, 0x00, 0x00,
@@ -286,8 +286,8 @@ static void ldr_erase_inclusive(void **state)
 	h_free(&h);
 }
 
-/* L12 erase algorithm: 0x97000-0xAFFFF = sector + 32 KiB + 64 KiB, one PD each, then OK;
- * §8.2 whole-chip erase 0..0x1FFFFF = 32 x 64 KiB. */
+/* ERASE-2, ERASE-3: 0x97000-0xAFFFF = sector + 32 KiB + 64 KiB, one PD each, then OK;
+ * §11.2 whole-chip erase 0..0x1FFFFF = 32 x 64 KiB. */
 static void ldr_erase_algorithm(void **state)
 {
 	static const uint8_t all[12] = {0x30, 0x25, 0x08, 0x00, 0x00, 0x00,
@@ -321,7 +321,7 @@ static void ldr_erase_algorithm(void **state)
 	h_free(&h);
 }
 
-/* L13 Winbond blank skip. */
+/* ERASE-5 Winbond blank skip. */
 static void ldr_erase_winbond(void **state)
 {
 	struct emu_config cfg;
@@ -339,7 +339,7 @@ static void ldr_erase_winbond(void **state)
 	h_free(&h);
 }
 
-/* §8.2 write frame, early OK, NOR AND semantics, L15/L16. */
+/* §11.2 write frame, early OK (ORD-2), NOR AND semantics (WRITE-2). */
 static void ldr_write(void **state)
 {
 	static const uint8_t wr[12] = {0x31, 0x50, 0x08, 0x00, 0x00, 0x10,
@@ -359,7 +359,7 @@ static void ldr_write(void **state)
 	h_expect(&h, f, h_frame(f, 0x31, -1, p, 8), OK, 2);
 	assert_memory_equal(h.flash + 0x1000, "\x0E\xA0\xBE\x00", 4);
 	EXPECT(&h, CHECK, OK);
-	/* the largest frame (L14) */
+	/* the largest frame (WRITE-1) */
 	put_le32(f + 4, 0x40000);
 	for (size_t i = 0; i < 0x4000; i++)
 		f[8 + i] = (uint8_t)(i * 13);
@@ -381,7 +381,8 @@ static void ldr_write(void **state)
 	h_free(&h);
 }
 
-/* §3.5 late FL 06 00 after the early OK; latched for 0x3A; cleared by an erase. */
+/* ORD-2, ORD-3: late FL 06 00 after the early OK; latched for 0x3A; cleared by an erase
+ * (ERASE-6). */
 static void ldr_write_failure(void **state)
 {
 	static const uint8_t wr[12] = {0x31, 0x50, 0x08, 0x00, 0x00, 0x10,
@@ -414,7 +415,7 @@ static void sha_of(const uint8_t *flash, uint32_t mask, uint32_t a, uint32_t l, 
 	free(tmp);
 }
 
-/* L19 SHA-256 cases, len 0, §8.2 erased-flash value. */
+/* SHA-1: SHA-256 cases, len 0, §11.3 erased-flash value. */
 static void ldr_sha(void **state)
 {
 	static const uint32_t cases[][2] = {
@@ -456,7 +457,7 @@ static void ldr_sha(void **state)
 	h_free(&h);
 }
 
-/* L20: a frame with N > 0x4004 never completes; everything after it is lost until two
+/* LIM-4: a frame with N > 0x4004 never completes; everything after it is lost until two
  * receive timeouts put the loader back into handshake mode. */
 static void ldr_oversize_frame(void **state)
 {
@@ -479,7 +480,7 @@ static void ldr_oversize_frame(void **state)
 	h_free(&h);
 }
 
-/* L21: receive timeouts. */
+/* LDR-TIMEOUT-1..LDR-TIMEOUT-4: receive timeouts. */
 static void ldr_timeouts(void **state)
 {
 	struct h h;
@@ -544,7 +545,7 @@ static void ldr_old_loader(void **state)
 	h_free(&h);
 }
 
-/* L2 with the line paced: 0x55s after ~13 ms start a frame that never completes. */
+/* HS-9 with the line paced: 0x55s after ~13 ms start a frame that never completes. */
 static void ldr_leftover_sync(void **state)
 {
 	struct emu_config cfg;
@@ -573,7 +574,7 @@ static void ldr_leftover_sync(void **state)
 	h_free(&h);
 }
 
-/* L24 reset, 0x3B (§8.2 frame), 0x3C chip erase, 0x37, 0x41, 0x60/0x61, 0x71, 0x33. */
+/* LDR-8 reset, 0x3B (§11.2 frame), 0x3C chip erase, 0x37, 0x41, 0x60/0x61, 0x71, 0x33. */
 static void ldr_misc(void **state)
 {
 	static const uint8_t sp[8] = {0x3B, 0x05, 0x04, 0x00, 0xFF, 0x01, 0x01, 0x00};
@@ -609,7 +610,7 @@ static void ldr_misc(void **state)
 	h_send(&h, f, frame8(f, 0x41, 0x14, 6));
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 10);
 	assert_memory_equal(buf + 4, "\x01\x00\x2B\x60\x42\x02", 6);
-	h_send(&h, f, frame8(f, 0x41, 0x7E, 6)); /* clipped at 0x80 as in the ROM (R15) */
+	h_send(&h, f, frame8(f, 0x41, 0x7E, 6)); /* clipped at 0x80 as in the ROM (ROM-5) */
 	assert_int_equal(h_recv(&h, buf, sizeof(buf), 50000), 6);
 	assert_int_equal(get_le16(buf + 2), 2);
 	h_send(&h, f, frame8(f, 0x41, 0x80, 1));
@@ -644,7 +645,7 @@ static void ldr_chip_erase_timed(void **state)
 	h_free(&h);
 }
 
-/* xz container, LZMA2 with the given dictionary size (§4.3: the tools use 32 KiB). */
+/* xz container, LZMA2 with the given dictionary size (XZ-2: the loader takes at most 32 KiB). */
 static size_t xz_compress(const uint8_t *in, size_t n, uint8_t *out, size_t cap, lzma_check check,
 			  uint32_t dict)
 {
@@ -663,7 +664,7 @@ static size_t xz_compress(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
 	return pos;
 }
 
-/* §4.3 decompress-write; L17/L18: CRC64 stream -> OK then FL 0C 00, not latched. */
+/* §7.7 decompress-write; XZ-2, XZ-3: CRC64 stream -> OK then FL 0C 00, not latched. */
 static void ldr_xz(void **state)
 {
 	struct h h;
@@ -697,7 +698,7 @@ static void ldr_xz(void **state)
 		put_le32(p, 0x80010000u);
 		memcpy(p + 4, xz, n);
 		h_expect(&h, f, h_frame(f, 0x3F, -1, p, 4 + n), okfl, 6);
-		EXPECT(&h, CHECK, OK); /* L17: not latched */
+		EXPECT(&h, CHECK, OK); /* XZ-3: not latched */
 		/* a dictionary larger than the loader's 32 KiB */
 		n = xz_compress(data, 100, xz, 30000, LZMA_CHECK_CRC32, 1u << 20);
 		memcpy(p + 4, xz, n);
@@ -709,7 +710,7 @@ static void ldr_xz(void **state)
 	h_free(&h);
 }
 
-/* §3.5 / §12.4: two frames in one write: only the first is answered. */
+/* ORD-1, EMU-4: two frames in one write: only the first is answered. */
 static void ldr_no_pipelining(void **state)
 {
 	struct h h;
@@ -737,7 +738,7 @@ static void ldr_baud_mismatch(void **state)
 	h_expect_nothing(&h, JEDEC, 4);
 	emu_set_baud(h.e, 2000000);
 	jedec_ok(&h);
-	/* 921600 is used as measured (§1.4) and works; 1.2 M rounds to 1 M and does not */
+	/* 921600 is used as measured (BAUD-4) and works; 1.2 M rounds to 1 M and does not */
 	h.now += 5000000;
 	h_sync(&h, 921600);
 	jedec_ok(&h);

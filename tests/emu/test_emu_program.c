@@ -460,7 +460,8 @@ static void pty_session(void **state)
 		static const uint8_t want[8] = {0x4F, 0x4B, 0x04, 0x00, 0xC8, 0x40, 0x14, 0x80};
 		cmd(fd, (const uint8_t *)"\x36\x00\x00\x00", 4, want, 8);
 	}
-	/* erase the sector at 0x10000 (§8.2 frame), write DE AD BE EF at 0x10000 */
+	/* erase the sector at 0x10000 (doc/protocol.md §11.2 frame), write DE AD BE EF at
+	 * 0x10000 */
 	cmd(fd, (const uint8_t *)"\x30\x18\x08\x00\x00\x00\x01\x00\xFF\x0F\x01\x00", 12,
 	    (const uint8_t *)"PDOK", 4);
 	cmd(fd, (const uint8_t *)"\x31\x00\x08\x00\x00\x00\x01\x00\xDE\xAD\xBE\xEF", 12, OK, 2);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The emulated boot ROM against literal bytes of protocol.md §8 and the facts of §12.2.
+ * The emulated boot ROM against literal bytes of doc/protocol.md §11 and the facts of §6.
  * No library code: frames are written out here by hand.
  */
 #include <setjmp.h>
@@ -20,7 +20,7 @@
 static const uint8_t OK[2] = {0x4F, 0x4B};
 static const uint8_t GBI[4] = {0x10, 0x00, 0x00, 0x00};
 
-/* R1: 6 ms of 0x55 at 500 kbaud -> exactly 4F 4B, nothing after it. */
+/* HS-7: 6 ms of 0x55 at 500 kbaud -> exactly 4F 4B, nothing after it. */
 static void handshake_exact(void **state)
 {
 	struct h h;
@@ -44,8 +44,8 @@ static void handshake_exact(void **state)
 	h_free(&h);
 }
 
-/* R2 (simplified): with the line paced, 0x55s arriving after ~8 ms form a read that is
- * taken as a header of length 0x5555 -> OK followed by FL 02 01 (§8.1 item 4). */
+/* HS-8 (simplified, EMU-1): with the line paced, 0x55s arriving after ~8 ms form a read that is
+ * taken as a header of length 0x5555 -> OK followed by FL 02 01 (§11.1). */
 static void handshake_leftover(void **state)
 {
 	struct emu_config cfg;
@@ -70,7 +70,7 @@ static void handshake_leftover(void **state)
 }
 
 /* Timing off: a burst delivered in pieces far apart (a busy pty) is still one handshake;
- * 0x55s sent later, once a command was seen, hit the parser (FL 02 01, R2). */
+ * 0x55s sent later, once a command was seen, hit the parser (FL 02 01, HS-8). */
 static void handshake_split_burst(void **state)
 {
 	struct h h;
@@ -94,7 +94,7 @@ static void handshake_split_burst(void **state)
 	h_free(&h);
 }
 
-/* §8.1 trace 1 (PineCone) and trace 2 (blflash #17), bytes as captured. */
+/* §11.1: the PineCone and the blflash #17 get_boot_info, bytes as captured. */
 static void boot_info_traces(void **state)
 {
 	static const uint8_t t1[24] = {0x4F, 0x4B, 0x14, 0x00, 0x01, 0x00, 0x00, 0x00,
@@ -122,7 +122,8 @@ static void boot_info_traces(void **state)
 	h_free(&h);
 }
 
-/* R3 (default eFuse, MAC 02:42:60:2B:00:01), R5 (checksum ignored), R6 (payload ignored). */
+/* §11.1 (default eFuse, MAC 02:42:60:2B:00:01), CKS-2 (checksum ignored), §6.2 (payload
+ * ignored). */
 static void boot_info_default(void **state)
 {
 	static const uint8_t r3[24] = {0x4F, 0x4B, 0x14, 0x00, 0x01, 0x00, 0x00, 0x00,
@@ -141,7 +142,7 @@ static void boot_info_default(void **state)
 	h_free(&h);
 }
 
-/* R4: eFuse word 0 = 0x50003086 -> OTP bytes 01 03 15 01. */
+/* §6.2, §11.1: eFuse word 0 = 0x50003086 -> OTP bytes 01 03 15 01. */
 static void boot_info_word0(void **state)
 {
 	struct emu_config cfg;
@@ -171,7 +172,7 @@ static uint8_t *hdr_frame(const uint8_t *hdr, size_t n, size_t *len)
 	return f;
 }
 
-/* R7: boot header checks. */
+/* IMG-1: boot header checks. */
 static void boot_header_checks(void **state)
 {
 	struct h h;
@@ -222,14 +223,14 @@ static void boot_header_checks(void **state)
 	f = hdr_frame(img, 176, &fl);
 	h_expect(&h, f, fl, OK, 2);
 	free(f);
-	/* R9: 5 FL replies did not end command mode */
+	/* ORD-7: 5 FL replies did not end command mode */
 	assert_int_equal(emu_get_state(h.e), EMU_ROM_CMD);
 	h_free(&h);
 	free(img);
 	free(dbimg);
 }
 
-/* R7: segment header before boot header, echo, its own checks. */
+/* IMG-2: segment header before boot header, echo, its own checks. */
 static void segment_header_checks(void **state)
 {
 	struct h h;
@@ -252,7 +253,7 @@ static void segment_header_checks(void **state)
 	put_le32(seg, 0x10000000u);
 	put_le32(seg + 12, hash_crc32(seg, 12));
 	h_expect_fl(&h, f2, h_frame(f2, 0x17, 0, seg, 16), 0x0211);
-	/* the echo is the 16 bytes sent (§8.2 reply layout) */
+	/* the echo is the 16 bytes sent (IMG-2) */
 	memcpy(want, OK, 2);
 	want[2] = 0x10;
 	want[3] = 0x00;
@@ -262,7 +263,7 @@ static void segment_header_checks(void **state)
 	free(img);
 }
 
-/* §8.2: the seg header frame and echo of the openbouffalo 37 920-byte loader, literally
+/* §11.2: the seg header frame and echo of the openbouffalo 37 920-byte loader, literally
  * (the emulator only needs the header to be consistent). */
 static void segment_header_literal(void **state)
 {
@@ -286,7 +287,7 @@ static void segment_header_literal(void **state)
 	free(img);
 }
 
-/* R7: data beyond the segment -> FL 14 02; check before all data -> FL 16 02, then a seg
+/* IMG-3, IMG-4: data beyond the segment -> FL 14 02; check before all data -> FL 16 02, then a seg
  * header -> FL 04 01 (the failed check dropped the header); hash mismatch -> FL 17 02. */
 static void segment_data_and_check(void **state)
 {
@@ -338,7 +339,7 @@ static void segment_data_and_check(void **state)
 	free(img);
 }
 
-/* R8: several images after one handshake. */
+/* ORD-7, IMG-6: several images after one handshake. */
 static void several_images(void **state)
 {
 	struct h h;
@@ -364,7 +365,7 @@ static void several_images(void **state)
 	free(img);
 }
 
-/* R10: payload limit 4092; 4093 -> FL 02 01; the ROM keeps answering (R9). */
+/* LIM-1: payload limit 4092; 4093 -> FL 02 01; the ROM keeps answering (ORD-7). */
 static void payload_limit(void **state)
 {
 	struct h h;
@@ -393,7 +394,7 @@ static void payload_limit(void **state)
 	free(img);
 }
 
-/* R12 / §4.1: 0x32 is disabled (no reply), unknown ids get no reply, the ROM still answers. */
+/* ROM-1, ORD-6: 0x32 is disabled (no reply), unknown ids get no reply, the ROM still answers. */
 static void flash_read_refused(void **state)
 {
 	static const uint8_t rd[12] = {0x32, 0x10, 0x08, 0x00, 0x00, 0x00,
@@ -414,7 +415,7 @@ static void flash_read_refused(void **state)
 	h_free(&h);
 }
 
-/* R13: 1.5 s idle still answered, 2.5 s idle not (wait sync); the timeout is per gap
+/* ROM-TO-1: 1.5 s idle still answered, 2.5 s idle not (wait sync); the timeout is per gap
  * between bytes: one byte per second is answered, a 2.5 s gap inside a frame is not. */
 static void rom_timeout(void **state)
 {
@@ -444,7 +445,7 @@ static void rom_timeout(void **state)
 	h_free(&h);
 }
 
-/* §2.3 change_rate: OK, then the ROM talks at the new rate only. */
+/* ROM-3 change_rate: OK, then the ROM talks at the new rate only. */
 static void rom_change_rate(void **state)
 {
 	static const uint8_t cr[12] = {0x20, 0x00, 0x08, 0x00, 0x20, 0xA1,
@@ -463,7 +464,7 @@ static void rom_change_rate(void **state)
 	h_free(&h);
 }
 
-/* R14: reset -> OK then handshake state. */
+/* ROM-4: reset -> OK then handshake state. */
 static void rom_reset(void **state)
 {
 	static const uint8_t rst[4] = {0x21, 0x00, 0x00, 0x00};
@@ -478,7 +479,7 @@ static void rom_reset(void **state)
 	h_free(&h);
 }
 
-/* R15: efuse_read. */
+/* ROM-5: efuse_read. */
 static void rom_efuse_read(void **state)
 {
 	static const uint8_t rd[12] = {0x41, 0x00, 0x08, 0x00, 0x14, 0x00,
@@ -504,7 +505,7 @@ static void rom_efuse_read(void **state)
 	h_free(&h);
 }
 
-/* R17: a secured chip refuses the plain loader's header with FL 05 02. */
+/* IMG-1, BOOTINFO-2: a secured chip refuses the plain loader's header with FL 05 02. */
 static void secured_chip(void **state)
 {
 	struct emu_config cfg;
@@ -530,7 +531,7 @@ static void secured_chip(void **state)
 	free(img);
 }
 
-/* Both synthetic loader styles load and start the loader (§5.4). */
+/* Both synthetic loader styles load and start the loader (UPL-3). */
 static void upload_both_styles(void **state)
 {
 	struct h h;
@@ -544,7 +545,8 @@ static void upload_both_styles(void **state)
 	h_free(&h);
 }
 
-/* The synthetic images themselves: CRCs and hash as §5.1/§5.3 define them. */
+/* The synthetic images themselves: CRCs and hash as doc/flash-layout.md §2.1 and
+ * §6.3 define them. */
 static void synth_image_fields(void **state)
 {
 	size_t len;

@@ -63,7 +63,7 @@ static void virtual_clock(void **state)
 	fx_open(&f, false);
 	assert_int_equal(emu_transport_now_us(&f.t), 0);
 	handshake(&f, 500000);
-	/* OK came 8 ms after the first 0x55 (§1.2), no sleeping */
+	/* OK came 8 ms after the first 0x55 (doc/protocol.md HS-7), no sleeping */
 	assert_int_equal(emu_transport_now_us(&f.t), 8000);
 	t0 = emu_transport_now_us(&f.t);
 	assert_int_equal(f.t.ops->read(f.t.ctx, buf, 1, 250, &got), BLR_E_TIMEOUT);

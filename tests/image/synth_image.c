@@ -245,7 +245,8 @@ uint8_t *syn_image(void)
 	if (!img)
 		return NULL;
 	memset(img, 0xFF, SYN_SIZE);
-	/* boot2 image at 0x2000 with a date pair before the BLSP_Boot2_ strings (§4.3) */
+	/* boot2 image at 0x2000 with a date pair before the BLSP_Boot2_ strings
+	 * (doc/flash-layout.md VER-3) */
 	uint8_t *b2 = img + 0x2000;
 
 	for (uint32_t i = 0; i < SYN_BOOT2_LEN; i++)
@@ -257,7 +258,7 @@ uint8_t *syn_image(void)
 	syn_header(img, 0x00003300, SYN_BOOT2_LEN, 0x2000, b2);
 	syn_ptable(img, 0xE000, 0, 0);
 	syn_ptable(img, 0xF000, 0, 0);
-	/* FW slot 0: imgStart says 0x2000 but boot2 hashes at slot + 0x1000 (§2.5) */
+	/* FW slot 0: imgStart says 0x2000 but boot2 hashes at slot + 0x1000 (HASH-2) */
 	uint8_t *app = img + SYN_FW0 + 0x1000;
 
 	for (uint32_t i = 0; i < SYN_APP_LEN; i++)

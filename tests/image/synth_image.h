@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Builds synthetic BL602 flash images for the tests straight from image-format.md (byte
+ * Builds synthetic BL602 flash images for the tests straight from doc/flash-layout.md (byte
  * offsets written out here, independently of the library's parsers).
  */
 #ifndef BLR_TEST_SYNTH_IMAGE_H
@@ -30,7 +30,7 @@ void syn_header(uint8_t *h, uint32_t boot_cfg, uint32_t img_len, uint32_t img_st
 		const uint8_t *data);
 void syn_header_crc(uint8_t *h); /* recompute the header CRC (bytes 0..171 -> 172) */
 
-/* partition table at off: classic 2 MiB layout (§3.4), age, FW activeIndex */
+/* partition table at off: classic 2 MiB layout (§3.6), age, FW activeIndex */
 void syn_ptable(uint8_t *img, uint32_t off, uint32_t age, uint8_t fw_active);
 void syn_ptable_fix(uint8_t *img, uint32_t off); /* recompute both CRCs */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The chip-marking and JEDEC table (image-format.md §9, protocol.md §6.6). */
+/* The chip-marking and JEDEC table (doc/flash-layout.md §7, doc/protocol.md JEDEC-2). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,7 +20,7 @@ static void jedec_size(void **state)
 	assert_int_equal(blr_jedec_flash_size(0x16), 4 << 20);
 	assert_int_equal(blr_jedec_flash_size(0x17), 8 << 20);
 	assert_int_equal(blr_jedec_flash_size(0x18), 16 << 20);
-	/* Macronix 0x3x codes (§9.2) */
+	/* Macronix 0x3x codes (JID-1) */
 	assert_int_equal(blr_jedec_flash_size(0x34), 1 << 20);
 	assert_int_equal(blr_jedec_flash_size(0x35), 2 << 20);
 	assert_int_equal(blr_jedec_flash_size(0x36), 4 << 20);

@@ -237,7 +237,7 @@ static uint8_t *read_back(const char *name, size_t *n)
 	return b;
 }
 
-/* EasyFlash sector and entry status bytes (image-format.md §5) */
+/* EasyFlash sector and entry status bytes (doc/flash-layout.md §5) */
 static const uint8_t using_[3] = {0x00, 0x00, 0xFF}, dfalse[3] = {0x00, 0xFF, 0xFF};
 static const uint8_t st_write[5] = {0, 0, 0xFF, 0xFF, 0xFF};
 

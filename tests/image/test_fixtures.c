@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The two real dumps in ../shared/fixtures. Expected values come from image-format.md
- * (§2.3, §3.4, §5.5, §5.6, §10, §12) and from looking at the bytes with xxd, not from this
- * program's output.
+ * The two real dumps in ../shared/fixtures. Expected values come from
+ * doc/flash-layout.md and from looking at the bytes with xxd, not from this program's output.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,7 +53,7 @@ static void pinecone(void **state)
 	uint8_t *b = load_fixture("pinecone-factory-2m.bin", &len);
 	struct blr_image_info *in;
 	struct blr_check_result r;
-	/* image-format.md §3.4, "2 MiB, PineCone factory", types from §3.2 */
+	/* §3.6, row "PineCone factory (fixture)"; its types (PineCone: 0, 1 ... 6) as PT-4 says */
 	static const struct part p[] = {
 	    {"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000},
 	    {"mfg", 1, 0x160000, 0x10000, 0, 0},
@@ -70,22 +69,22 @@ static void pinecone(void **state)
 		skip();
 	assert_int_equal(len, 2097152);
 	assert_int_equal(blr_image_inspect(b, len, &in), BLR_OK);
-	/* §2.3: bootCfg 0x33300, CRC and hash ignored, both headers */
+	/* BCFG-2: bootCfg 0x33300, CRC and hash ignored (BH-4, HASH-3), both headers */
 	assert_true(in->boot2.magic_ok);
 	assert_int_equal(in->boot2.boot_cfg, 0x33300);
 	assert_int_equal(in->boot2.crc_state, BLR_CRC_IGNORED);
 	assert_int_equal(in->boot2.hash_state, BLR_HASH_IGNORED);
 	assert_int_equal(in->boot2.img_start, 0x2000);
-	/* §2.4: bytes 12..15 04 01 01 03 on the PineCone */
+	/* BH-3: bytes 12..15 04 01 01 03 on the PineCone */
 	assert_int_equal(in->boot2.fcfg[3], 0x03);
 	assert_true(in->boot2.fcfg_crc_ok);
 	assert_true(in->boot2.pcfg_crc_ok);
-	assert_int_equal(in->boot2.fcfg[13], 0xEF); /* mid template value (§2.2) */
+	assert_int_equal(in->boot2.fcfg[13], 0xEF); /* mid template value (FCFG-1) */
 	expect_table(&in->pt[0], p, 7);
 	expect_table(&in->pt[1], p, 7);
 	assert_int_equal(in->active_pt, 0);
 	assert_false(in->pt_differ);
-	/* firmware: slot 0 active, runs 6,560 bytes past its end (§12.1) */
+	/* firmware: slot 0 active, runs 6,560 bytes past its end (SLOT-3) */
 	assert_true(in->have_fw);
 	assert_int_equal(in->fw_active_index, 0);
 	assert_int_equal(in->fw[0].kind, BLR_SLOT_IMAGE);
@@ -93,9 +92,9 @@ static void pinecone(void **state)
 	assert_int_equal(in->fw[0].hdr.crc_state, BLR_CRC_IGNORED);
 	assert_int_equal(in->fw[0].hdr.hash_state, BLR_HASH_IGNORED);
 	assert_int_equal(in->fw[0].overhang, 6560);
-	assert_non_null(strstr(in->fw[0].sdk_version, "1.6.8")); /* §10: SDK 1.6.8 */
+	assert_non_null(strstr(in->fw[0].sdk_version, "1.6.8")); /* VER-1: SDK 1.6.8 */
 	assert_int_not_equal(in->fw[1].kind, BLR_SLOT_IMAGE);
-	/* PSM with boot_times only (§10) */
+	/* PSM with boot_times only (KEY-2) */
 	assert_true(in->have_psm);
 	assert_int_equal(in->psm_offset, 0x1E9000);
 	size_t k = find_kv(in, "boot_times", BLR_EF_WRITE, 0);
@@ -125,7 +124,7 @@ static void openbeken(void **state)
 	uint8_t *b = load_fixture("openbeken-full-2m.bin", &len);
 	struct blr_image_info *in;
 	struct blr_check_result r;
-	/* §3.4 classic SDK / blflash layout ("seen in OpenBeken image") */
+	/* §3.6: the classic 2 MiB SDK/blflash layout, as in the OpenBeken fixture */
 	static const struct part p[] = {
 	    {"FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000},
 	    {"mfg", 2, 0x160000, 0x32000, 0, 0},
@@ -151,8 +150,8 @@ static void openbeken(void **state)
 	assert_int_equal(in->fw[0].hdr.hash_state, BLR_HASH_OK);
 	assert_int_equal(in->fw[0].hdr.data_offset, 0x11000);
 	assert_int_equal(in->fw[0].overhang, 0);
-	assert_non_null(strstr(in->fw[0].app_version, "1.18.57")); /* §10 */
-	/* PSM: mY0bcFg (3584 bytes, §5.6) live, myBtCnts live + deleted generations */
+	assert_non_null(strstr(in->fw[0].app_version, "1.18.57")); /* VER-2 */
+	/* PSM: mY0bcFg (3584 bytes, OBK-1) live, myBtCnts live + deleted generations */
 	size_t k = find_kv(in, "mY0bcFg", BLR_EF_WRITE, 0);
 
 	assert_int_not_equal(k, (size_t)-1);
@@ -164,7 +163,7 @@ static void openbeken(void **state)
 	assert_memory_equal(b + in->kv[k].value_off, "CFG", 3);
 	k = find_kv(in, "myBtCnts", BLR_EF_WRITE, 0);
 	assert_int_not_equal(k, (size_t)-1);
-	assert_int_equal(in->kv[k].value_len, 64); /* §5.5: 64 bytes in the fixture */
+	assert_int_equal(in->kv[k].value_len, 64); /* KEY-2: 64 bytes in the fixture */
 	assert_int_not_equal(find_kv(in, "myBtCnts", BLR_EF_DELETED, 0), (size_t)-1);
 	for (size_t i = 0; i < in->n_kv; i++)
 		assert_true(in->kv[i].crc_ok);
@@ -203,7 +202,7 @@ static void damaged_copies(void **state)
 	assert_int_equal(in->active_pt, -1);
 	assert_true(in->boot2.magic_ok);
 	assert_int_equal(in->boot2.hash_state, BLR_HASH_OK);
-	/* firmware, settings and factory found through the classic layout (§3.4) */
+	/* firmware, settings and factory found through the classic layout (PT-8, §3.6) */
 	assert_true(in->layout_assumed);
 	assert_int_equal(in->fw[0].hdr.hash_state, BLR_HASH_OK);
 	assert_true(in->have_psm);

@@ -326,7 +326,7 @@ static void ptable_rules(void **state)
 	blr_ptable_parse(img, SYN_SIZE, 0xE000, &a);
 	blr_ptable_parse(img, SYN_SIZE, 0xF000, &b);
 	assert_int_equal(blr_ptable_active(&a, &b), 0); /* equal ages -> table 0 */
-	/* table 1 newer -> 1; differing tables are information only (§12.5) */
+	/* table 1 newer -> 1; differing tables are information only (doc/flash-layout.md PT-7) */
 	syn_ptable(img, 0xF000, 1, 1);
 	blr_ptable_parse(img, SYN_SIZE, 0xF000, &b);
 	assert_int_equal(blr_ptable_active(&a, &b), 1);
@@ -392,7 +392,7 @@ static void layout_rules(void **state)
 	struct blr_image_info *in;
 	(void)state;
 
-	/* PSM below FW slot 1: SDK app refuses it (§3.3) */
+	/* PSM below FW slot 1: SDK app refuses it (PT-13) */
 	for (uint32_t off = 0xE000; off <= 0xF000; off += 0x1000) {
 		put_le32(img + off + 16 + 3 * 36 + 12, 0xD0000);
 		syn_ptable_fix(img, off);
@@ -460,7 +460,7 @@ static void slot_kinds(void **state)
 	assert_int_equal(count_sev(in, BLR_SEV_ERROR), 0);
 	blr_image_info_free(in);
 	assert_int_equal(verdict(img, SYN_SIZE, NULL), BLR_VERDICT_OK);
-	/* mfg start request (§3.3.7) */
+	/* mfg start request (PT-12) */
 	in = inspect(img, SYN_SIZE);
 	assert_false(in->mfg_request);
 	blr_image_info_free(in);
@@ -484,7 +484,7 @@ static void slot_overhang(void **state)
 	struct blr_image_info *in;
 	(void)state;
 
-	/* move the image so that it ends 6560 bytes past slot 0, as on the PineCone (§12.1) */
+	/* move the image so that it ends 6560 bytes past slot 0, as on the PineCone (SLOT-3) */
 	uint32_t len = SYN_FW0_LEN - 0x1000 + 6560;
 	uint8_t *app = img + SYN_FW0 + 0x1000;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The PSM partition (EasyFlash, OpenBeken config) and the factory device tree: walkers on
- * synthetic partitions, and their problems in a whole synthetic image. */
+/* The PSM partition (EasyFlash, OpenBeken config; doc/flash-layout.md §5, §6) and the factory
+ * device tree: walkers on synthetic partitions, and their problems in a whole synthetic image. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,7 +31,7 @@ static void ef_status_rule(void **state)
 	    {{0x00, 0x00, 0x00, 0xFF, 0xFF}, BLR_EF_PRE_DELETE},
 	    {{0x00, 0x00, 0x00, 0x00, 0xFF}, BLR_EF_DELETED},
 	    {{0x00, 0x00, 0x00, 0x00, 0x00}, BLR_EF_ERR_HDR},
-	    {{0x00, 0x00, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED}, /* §12.3 direct delete */
+	    {{0x00, 0x00, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED}, /* EF-3: direct delete */
 	    {{0xFF, 0xFF, 0xFF, 0x00, 0xFF}, BLR_EF_DELETED},
 	    {{0x00, 0x7F, 0xFF, 0xFF, 0xFF}, BLR_EF_PRE_WRITE},
 	};

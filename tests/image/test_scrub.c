@@ -489,8 +489,8 @@ static void scrub_openbeken_fixture(void **state)
 
 		found = true;
 		assert_true(blr_obk_cfg_valid(v, k.e[i].value_len)); /* CRC-8 valid */
-		/* §5.6 offsets: wifi_ssid, wifi_pass, mqtt_host, mqtt_userName, mqtt_pass,
-		 * wifi_ssid2, wifi_pass2, webPassword all zero */
+		/* doc/flash-layout.md §6.2 offsets: wifi_ssid, wifi_pass, mqtt_host, mqtt_userName,
+		 * mqtt_pass, wifi_ssid2, wifi_pass2, webPassword all zero */
 		static const uint16_t f[][2] = {{0x14, 64},  {0x54, 64},   {0x94, 256},
 						{0x1D4, 64}, {0x214, 128}, {0xC00, 64},
 						{0xC40, 68}, {0xC84, 33}};

@@ -480,7 +480,7 @@ static void port_gone_stops_at_once(void **state)
 
 static void frame_sum_helper(void **state)
 {
-	/* protocol.md §11.2: read 2048 bytes at 0 -> 32 10 08 00 ...; at 0x1FF800 -> 32 27 */
+	/* doc/protocol.md §11.2: read 2048 bytes at 0 -> 32 10 08 00 ...; at 0x1FF800 -> 32 27 */
 	static const uint8_t rd0[] = {0, 0, 0, 0, 0, 8, 0, 0};
 	static const uint8_t rd1[] = {0x00, 0xF8, 0x1F, 0x00, 0x00, 0x08, 0x00, 0x00};
 	struct rig *g = rig_new(false);

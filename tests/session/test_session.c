@@ -171,7 +171,8 @@ static void known_new_build_limits(void **state)
 	assert_non_null(want);
 	assert_non_null(back);
 	assert_int_equal(fx_connect(f), BLR_OK);
-	/* what blr_connect sets for the 37 920-byte build (§5.5): frames up to N = 0x4004 */
+	/* what blr_connect sets for the 37 920-byte build (doc/protocol.md §8.3): frames up to N =
+	 * 0x4004 */
 	f->dev->frame_limit = 0x4004;
 	f->dev->info.loader_build = "test: known new build";
 	f->dev->read_chunk = 0;
@@ -396,7 +397,7 @@ static void segment_header_echo_checked(void **state)
 	struct blr_transport t = {&slow_ops, &a};
 	(void)state;
 
-	/* §5.4 step 4: 0x17 answers the 16 header bytes back; a changed echo is refused */
+	/* UPL-3: 0x17 answers the 16 header bytes back; a changed echo is refused */
 	a.inner = f->t;
 	f->dev->t = t;
 	assert_int_equal(fx_connect(f), BLR_E_PROTOCOL);
@@ -409,7 +410,7 @@ static void handshake_burst_at_most_7ms(void **state)
 	static const unsigned bauds[] = {9600, 115200, 2000000};
 	(void)state;
 
-	/* §2.1, §12.2 R2, §12.3 L2: 0x55s arriving more than ~8 ms (ROM) / ~13 ms (loader)
+	/* HS-2, HS-8, HS-9: 0x55s arriving more than ~8 ms (ROM) / ~13 ms (loader)
 	 * after the first one are parsed as frames; at the loader they start a frame that never
 	 * completes. Every burst must stay within 7 ms at every baud, also at low ones. */
 	for (size_t i = 0; i < sizeof(bauds) / sizeof(bauds[0]); i++) {
@@ -719,7 +720,7 @@ static void erase_all_and_sha_reference(void **state)
 	assert_int_equal(blr_flash_erase_all(f->dev), BLR_OK);
 	assert_int_equal(blr_flash_sha256(f->dev, 0, 2 * MIB, d), BLR_OK);
 	hash_hex(d, 32, hex);
-	/* protocol.md §8.2 reference values for erased flash */
+	/* doc/protocol.md §11.3 reference values for erased flash */
 	assert_string_equal(hex,
 			    "4bda3a28f4ffe603c0ec1258c0034d65a1a0d35ab7bd523a834608adabf03cc5");
 	assert_int_equal(blr_flash_sha256(f->dev, 0x7000, 4096, d), BLR_OK);
@@ -778,7 +779,7 @@ static void write_without_erase_caught(void **state)
 	assert_non_null(want);
 	fx_pattern(want, 6 * SEC, 555);
 	assert_int_equal(fx_connect(f), BLR_OK);
-	/* program over old data: the loader acks and its write check passes (L15) ... */
+	/* program over old data: the loader acks and its write check passes (WRITE-2) ... */
 	assert_int_equal(blr_flash_write(f->dev, 0x50000, want, 6 * SEC), BLR_OK);
 	assert_int_equal(blr_flash_write_check(f->dev), BLR_OK);
 	/* ... but the chip's hash shows the damage */
@@ -857,7 +858,7 @@ static void recovery_after_idle(void **state)
 static void recovery_after_failures(void **state)
 {
 	struct fx *f = new_fx(NULL, FX_PATTERN);
-	/* flash_read with N = 4: FL 04 00, a counted failure (L7) */
+	/* flash_read with N = 4: FL 04 00, a counted failure (FAIL-1) */
 	static const uint8_t badlen[] = {0x32, 0x00, 0x04, 0x00, 0, 0, 0, 0};
 	uint8_t rsp[4], buf[SEC];
 	size_t got;
@@ -873,7 +874,7 @@ static void recovery_after_failures(void **state)
 	/* the library did not see these; its next command times out and it re-handshakes */
 	assert_int_equal(blr_flash_read(f->dev, 0x4000, buf, sizeof(buf)), BLR_OK);
 	assert_memory_equal(buf, f->flash + 0x4000, sizeof(buf));
-	/* an oversize frame swallows everything until two timeouts (L20): still recovers */
+	/* an oversize frame swallows everything until two timeouts (LIM-4): still recovers */
 	uint8_t *huge = calloc(1, 4 + 0x4005);
 
 	assert_non_null(huge);
@@ -1132,7 +1133,7 @@ static void jedec_ids_rejected(void **state)
 		int want;
 		uint32_t size;
 	} cases[] = {
-	    {{0xFF, 0xFF, 0xFF}, BLR_E_NO_FLASH, 0}, /* no flash / bus fault (§6.6) */
+	    {{0xFF, 0xFF, 0xFF}, BLR_E_NO_FLASH, 0}, /* no flash / bus fault (JEDEC-2) */
 	    {{0x00, 0x00, 0x00}, BLR_E_NO_FLASH, 0},
 	    {{0xC8, 0x40, 0x12}, BLR_E_NO_FLASH, 0}, /* 256 KiB: below any BL602 part */
 	    {{0xC8, 0x40, 0x19}, BLR_E_NO_FLASH, 0}, /* 32 MiB: absurd (> 0x18) */
@@ -1286,7 +1287,7 @@ static void log_cap(void *user, enum blr_log_level lvl, const char *msg)
 		c->trace++;
 	if (lvl == BLR_LOG_INFO)
 		c->info++;
-	/* the get_boot_info frame of §8.2, hex-dumped with a timestamp */
+	/* the get_boot_info frame of §11.2, hex-dumped with a timestamp */
 	if (lvl == BLR_LOG_TRACE && strstr(msg, " ms tx 4: 10 00 00 00"))
 		c->tx_frames++;
 }

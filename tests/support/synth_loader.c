@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Synthetic flash-loader image (protocol.md §5.1, §5.3, §5.6): generated header fields and
- * generated body bytes; no vendor code or data.
+ * Synthetic flash-loader image (doc/flash-layout.md §2.1, doc/protocol.md §6.3, BUILD-4): generated
+ * header fields and generated body bytes; no vendor code or data.
  */
 #include "synth_loader.h"
 
@@ -44,7 +44,7 @@ uint8_t *synth_loader_build(enum synth_style style, size_t body_len, size_t *len
 		body[i] = i < sizeof(tag) - 1 ? (uint8_t)tag[i] : (uint8_t)x;
 	}
 
-	/* Boot header (§5.1). */
+	/* Boot header (doc/flash-layout.md §2.1). */
 	memcpy(h, "BFNP", 4);
 	put_le32(h + 4, 1);
 	memcpy(h + 8, "FCFG", 4);
@@ -64,7 +64,7 @@ uint8_t *synth_loader_build(enum synth_style style, size_t body_len, size_t *len
 	put_le32(h + 124, 0);	      /* boot entry */
 	put_le32(h + 128, LOAD_ADDR); /* RAM image: load/entry address */
 
-	/* Segment header (§5.3). */
+	/* Segment header (doc/protocol.md §6.3). */
 	put_le32(s, LOAD_ADDR);
 	put_le32(s + 4, (uint32_t)body_len);
 	put_le32(s + 8, hash_crc32(body, body_len));

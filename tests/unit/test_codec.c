@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ISP codec against the literal frames and replies of protocol.md §8 (captures from real
- * boards and the computed frames of §8.2), plus garbage, truncated and oversized input.
+ * The ISP codec against the literal frames and replies of doc/protocol.md §11 (captures from
+ * real boards and the computed frames), plus garbage, truncated and oversized input.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +21,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- encoder: §8.2 computed frames ------------------------------------------------------- */
+/* ---- encoder: §11.2 computed frames ---------------------------------------------------------- */
 
 static void check_frame(uint8_t id, const uint8_t *payload, size_t n, bool cks, const uint8_t *want,
 			size_t want_len)
@@ -163,7 +163,7 @@ static size_t decode_all(const uint8_t *in, size_t n, bool expect_data, size_t s
 
 static void decode_boot_info_captures(void **state)
 {
-	/* §8.1 items 1 and 2 (PineCone, blflash #17) */
+	/* §11.1: the two ROM get_boot_info captures (PineCone, blflash #17) */
 	static const uint8_t cap1[] = {0x4F, 0x4B, 0x14, 0x00, 0x01, 0x00, 0x00, 0x00,
 				       0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
 				       0x61, 0x9D, 0xC0, 0x05, 0xB9, 0x18, 0x1D, 0x00};
@@ -195,7 +195,7 @@ static void decode_boot_info_captures(void **state)
 
 static void decode_leftover_fl(void **state)
 {
-	/* §8.1 item 4: "OK" + FL 0x0102 from leftover sync bytes */
+	/* §11.1, handshake with leftovers: "OK" + FL 0x0102 from leftover sync bytes */
 	static const uint8_t in[] = {0x4F, 0x4B, 0x46, 0x4C, 0x02, 0x01};
 	struct ev_rec ev[3];
 	(void)state;
@@ -216,7 +216,7 @@ static void decode_leftover_fl(void **state)
 
 static void decode_stray_ok_before_data(void **state)
 {
-	/* stray OK, then the real seg-header echo of §8.2 */
+	/* stray OK, then the real seg-header echo of §11.2 */
 	static const uint8_t in[] = {0x4F, 0x4B, 0x4F, 0x4B, 0x10, 0x00, 0x00, 0x00,
 				     0x01, 0x22, 0x60, 0x93, 0x00, 0x00, 0xE5, 0xCD,
 				     0x88, 0x66, 0x59, 0xA9, 0x86, 0x19};
@@ -408,7 +408,7 @@ static void command_table(void **state)
 	assert_true(isp_timeout_ms(0x30, 4096, 0, 0) >= 3000);
 	assert_true(isp_timeout_ms(0x30, 4096, 0, 0) < isp_timeout_ms(0x30, 0x10001, 0, 0));
 	assert_true(isp_timeout_ms(0x3C, 0, 0, 0) >= 60000);
-	/* §3.6: ">= 10 s for SHA-256 of 2-4 MiB"; a 16 MiB chip erase takes up to 200 s */
+	/* SPEC-3: at least 10 s for SHA-256 of 2-4 MiB; a 16 MiB chip erase takes up to 200 s */
 	assert_true(isp_timeout_ms(0x3D, 2u << 20, 32, 2000000) >= 10000);
 	assert_true(isp_timeout_ms(0x3D, 4u << 20, 32, 2000000) >= 10000);
 	assert_true(isp_timeout_ms(0x3C, 16u << 20, 0, 0) >= 200000);

@@ -105,7 +105,7 @@ static void corrupt_header_fields(void **state)
 			expect_reject(c, len, "boot header CRC");
 		else
 			assert_int_equal(blr_loader_parse(c, len, &li, NULL), BLR_OK);
-		/* DEADBEEF without the crc_ignore bit is a plain wrong CRC (§5.2) */
+		/* DEADBEEF without the crc_ignore bit is a plain wrong CRC (UPL-1) */
 		if (styles[s] == SYNTH_DEADBEEF) {
 			memcpy(c, img, len);
 			c[118] &= (uint8_t)~0x01; /* bootcfg bit 16 */

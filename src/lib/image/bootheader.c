@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Boot header decode and checks (image-format.md §2, §2.7), firmware slots (§4). */
+/* Boot header decode and checks (doc/flash-layout.md §2, CHECK-3), firmware slots (§4). */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +12,7 @@
 _Static_assert(sizeof(((struct blr_bootheader *)0)->fcfg) == BH_FCFG_LEN, "fcfg[] size");
 _Static_assert(sizeof(((struct blr_bootheader *)0)->hash) == BH_HASH_LEN, "hash[] size");
 
-/* Flash-config fields (§2.2); offsets are relative to header byte 12. */
+/* Flash-config fields (§2.4); offsets are relative to header byte 12. */
 static const struct blr_fcfg_field fcfg_fields[] = {
     {"ioMode", 0, 1},
     {"cReadSupport", 1, 1},
@@ -207,7 +207,7 @@ void blr_bootheader_check_image(const uint8_t *buf, size_t len, uint32_t data_of
 	    memcmp(h->hash_calc, h->hash, BH_HASH_LEN) == 0 ? BLR_HASH_OK : BLR_HASH_MISMATCH;
 }
 
-/* ---- version strings (§4.3) ---- */
+/* ---- version strings (§4.1) ------------------------------------------------------------------ */
 
 static bool is_print(uint8_t c)
 {
@@ -297,7 +297,7 @@ void img_find_versions(const uint8_t *img, size_t n, struct blr_fw_slot *s)
 	}
 }
 
-/* boot2 (§4.3): a __DATE__/__TIME__ pair just before the "BLSP_Boot2_" format strings. */
+/* boot2 (VER-3): a __DATE__/__TIME__ pair just before the "BLSP_Boot2_" format strings. */
 static bool is_date(const char *s)
 {
 	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

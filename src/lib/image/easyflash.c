@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* EasyFlash v4 walker (image-format.md §5, §12.3) and the OpenBeken config (§5.6, §12.4). */
+/* EasyFlash v4 walker (doc/flash-layout.md §5) and the OpenBeken config (§6.2, §6.3). */
 #include <string.h>
 
 #include "blrescue/image.h"
@@ -223,7 +223,7 @@ const struct blr_obk_field_info *blr_obk_field_at(size_t i)
 	return i < img_obk_field_cnt ? &img_obk_fields[i] : NULL;
 }
 
-/* §5.5: station credentials (SDK demo apps, AT firmware), BLE keys, OpenBeken fast-connect. */
+/* KEY-1: station credentials (SDK demo apps, AT firmware), BLE keys, OpenBeken fast-connect. */
 bool img_secret_key(const char *name, size_t name_len)
 {
 	static const char *const exact[] = {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Whole-dump inspection (image-format.md §7, §12): size, blank and mirror checks, boot2, the
+ * Whole-dump inspection (doc/flash-layout.md §7.3, §8): size, blank and mirror checks, boot2, the
  * partition tables and the layout; what the partitions hold is analysed in partitions.c, the
  * verdict is judge.c's. Also the problem list and the helpers the three share.
  */
@@ -218,7 +218,7 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 	uint64_t implied = pow2_ceil(max_end), by_start = pow2_ceil(max_start);
 
 	if (by_start < implied) {
-		/* §12.2: the vendor's 4 MiB layout ends 16 KiB past the chip */
+		/* PT-15: the vendor's 4 MiB layout ends 16 KiB past the chip */
 		char sz[32];
 
 		blr_format_size(by_start, sz, sizeof(sz));
@@ -261,7 +261,7 @@ static void analyse_layout(struct blr_image_info *in, const struct blr_ptable *t
 							    "partitions %s[%d] and %s[%d] overlap",
 							    x->name, a, y->name, b);
 				}
-	/* §3.3: PSM, factory and media must lie above both FW slots */
+	/* PT-13: PSM, factory and media must lie above both FW slots */
 	const struct blr_pt_entry *fw = blr_ptable_fw(t);
 
 	if (fw) {

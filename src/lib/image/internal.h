@@ -12,7 +12,7 @@
 
 #include "blrescue/image.h"
 
-/* ---- partition table (image-format.md §3.2), all fields LE ------------------------------ */
+/* ---- partition table (doc/flash-layout.md §3.1, §3.2), all fields LE ------------------------- */
 
 #define PT_MAGIC       0x54504642u /* "BFPT" */
 #define PT_OFF_MAGIC   0u
@@ -38,7 +38,7 @@
 #define EF_ENT_NAME	 BLR_EF_ENTRY_HDR /* name bytes, then the value */
 #define EF_STATUS_LEN	 5u		  /* entry status table at offset 0 */
 
-/* ---- OpenBeken config value (§5.6) ------------------------------------------------------- */
+/* ---- OpenBeken config value (§6.2) ----------------------------------------------------------- */
 
 #define OBK_CFG_KEY_LEN (sizeof(BLR_OBK_CFG_KEY) - 1) /* the EasyFlash key's length */
 #define OBK_CFG_CRC8	3u /* CRC-8 of [OBK_CFG_VERSION, blr_obk_cfg_size()) */
@@ -79,11 +79,11 @@ void img_find_versions(const uint8_t *img, size_t n, struct blr_fw_slot *s);
 void img_find_boot2_date(const uint8_t *img, size_t n, char *date, size_t dcap, char *tim,
 			 size_t tcap);
 
-/* OpenBeken config field table (§5.6). */
+/* OpenBeken config field table (§6.2). */
 extern const struct blr_obk_field_info img_obk_fields[];
 extern const size_t img_obk_field_cnt;
 
-/* Names of EasyFlash keys that hold secrets (§5.5). */
+/* Names of EasyFlash keys that hold secrets (KEY-1). */
 bool img_secret_key(const char *name, size_t name_len);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The check verdict of a whole-flash dump from its inspection (image-format.md §7, §12). */
+/* The check verdict of a whole-flash dump from its inspection (doc/flash-layout.md §8). */
 #include <stdio.h>
 #include <string.h>
 

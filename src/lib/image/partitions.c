@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the partitions of a dump hold (image-format.md §4, §5, §3.3.7, §3.5): the firmware
+ * What the partitions of a dump hold (doc/flash-layout.md §4, §5, PT-12, §3.7): the firmware
  * slots, the PSM settings store, the factory device tree, media, a pending mfg start request
  * and vendor partitions with data. Part of the whole-image inspection (inspect.c).
  */
@@ -262,7 +262,7 @@ static void analyse_others(struct blr_image_info *in, const struct blr_ptable *t
 		in->media_romfs = memcmp(b + m->addr[0], "-rom1fs-", 8) == 0;
 		in->media_erased = img_all_byte(b + m->addr[0], ml, 0xFF);
 	}
-	/* §3.3.7: a pending "mfg start request" makes boot2 boot another partition once */
+	/* PT-12: a pending "mfg start request" makes boot2 boot another partition once */
 	if (mf && !mf->absent && (uint64_t)mf->addr[0] + 0xF000 + 16 <= n) {
 		const uint8_t *q = b + mf->addr[0] + 0xF000;
 
@@ -282,7 +282,7 @@ static void analyse_others(struct blr_image_info *in, const struct blr_ptable *t
 			    mf->addr[0] + 0xF000, name);
 		}
 	}
-	/* §3.5: vendor partitions that may hold secrets */
+	/* PT-18: vendor partitions that may hold secrets */
 	for (size_t k = 0; k < sizeof(vendor) / sizeof(vendor[0]); k++) {
 		const struct blr_pt_entry *v = blr_ptable_find(t, vendor[k]);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Partition tables at 0xE000 / 0xF000 (image-format.md §3.2, §3.3). */
+/* Partition tables at 0xE000 / 0xF000 (doc/flash-layout.md §3). */
 #include <stdio.h>
 #include <string.h>
 
@@ -114,7 +114,7 @@ const struct blr_pt_entry *blr_ptable_fw(const struct blr_ptable *pt)
 	return NULL;
 }
 
-/* The classic 2 MiB SDK layout (§3.4), shown when neither table can be decoded. */
+/* The classic 2 MiB SDK layout (§3.6, PT-8), shown when neither table can be decoded. */
 void blr_ptable_classic(struct blr_ptable *t)
 {
 	static const struct {
