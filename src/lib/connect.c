@@ -128,6 +128,8 @@ static int probe(struct blr_dev *dev, enum found *f)
 	for (size_t i = 0; i < n && *f == FOUND_NOTHING; i++) {
 		int r = dev_set_baud(dev, rates[i]);
 
+		if (r == BLR_E_UNSUPPORTED && i > 0)
+			continue; /* a rate this port cannot set: no earlier session used it */
 		if (r == BLR_OK) {
 			dev_flush_input(dev);
 			r = identify(dev, SUM_COMPUTED, i ? PROBE_MS : PROBE_WORK_MS,

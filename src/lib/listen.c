@@ -98,8 +98,14 @@ void connect_listen(struct blr_dev *dev)
 	memset(l, 0, sizeof(*l));
 	for (size_t i = 0; i < sizeof(listen_bauds) / sizeof(listen_bauds[0]); i++) {
 		size_t n;
+		int r;
 
-		if (dev_cancelled(dev) || dev_set_baud(dev, listen_bauds[i]) != BLR_OK)
+		if (dev_cancelled(dev))
+			break;
+		r = dev_set_baud(dev, listen_bauds[i]);
+		if (r == BLR_E_UNSUPPORTED)
+			continue; /* a rate this port cannot set */
+		if (r != BLR_OK)
 			break;
 		dev_flush_input(dev);
 		n = listen_at(dev, buf, sizeof(buf), LISTEN_MS);

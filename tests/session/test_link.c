@@ -242,10 +242,13 @@ struct chatter {
 	size_t pos;
 	unsigned writes;
 	bool once; /* the text is sent once after each input flush, then the line is quiet */
+	unsigned max_baud; /* set_baud above it: BLR_E_UNSUPPORTED (0: any) */
 };
 
 static int ch_set_baud(void *ctx, unsigned baud)
 {
+	if (((struct chatter *)ctx)->max_baud && baud > ((struct chatter *)ctx)->max_baud)
+		return BLR_E_UNSUPPORTED;
 	((struct chatter *)ctx)->baud = baud;
 	return baud ? BLR_OK : BLR_E_INVAL;
 }
@@ -344,15 +347,21 @@ static const struct blr_transport_ops chatter_ops = {
 
 static const char boot_log[] = "bl602 firmware v1.2 booting\r\n[wifi] init done, ssid=home\r\n";
 
-static void listen_case_ex(const char *log, bool once, unsigned text_baud, enum blr_heard want,
-			   unsigned want_baud)
+/* max_baud: the port cannot be set above it (0: any rate); connect then asks for lower rates */
+static void listen_case_ex(const char *log, bool once, unsigned max_baud, unsigned text_baud,
+			   enum blr_heard want, unsigned want_baud)
 {
-	struct chatter c = {.text_baud = text_baud, .text = log, .once = once};
+	struct chatter c = {
+	    .text_baud = text_baud, .text = log, .once = once, .max_baud = max_baud};
 	struct blr_transport t = {&chatter_ops, &c};
 	struct blr_dev *dev = NULL;
 	struct blr_connect_opts o = {0};
 	struct blr_listen l;
 
+	if (max_baud) {
+		o.rom_baud = 115200;
+		o.baud = 460800;
+	}
 	assert_int_equal(blr_dev_new(&dev, &t), BLR_OK);
 	blr_dev_set_log(dev, fx_log, NULL, BLR_LOG_DEBUG);
 	assert_int_equal(blr_dev_last_listen(dev, &l), BLR_E_INVAL); /* no connect yet */
@@ -379,7 +388,7 @@ static void listen_case_ex(const char *log, bool once, unsigned text_baud, enum 
 static void listen_case(const char *log, unsigned text_baud, enum blr_heard want,
 			unsigned want_baud)
 {
-	listen_case_ex(log, false, text_baud, want, want_baud);
+	listen_case_ex(log, false, 0, text_baud, want, want_baud);
 }
 
 static void listen_when_nothing_answers(void **state)
@@ -394,7 +403,51 @@ static void listen_when_nothing_answers(void **state)
 	 * fallback rate; get_boot_info then stays unanswered, and the text is what was heard */
 	listen_case("[wifi] init done, state OK\r\n", 115200, BLR_HEARD_TEXT, 115200);
 	/* one whole line heard, its newline the last byte: the sample is that line, not empty */
-	listen_case_ex("[app] wifi idle, init done\r\n", true, 2000000, BLR_HEARD_TEXT, 2000000);
+	listen_case_ex("[app] wifi idle, init done\r\n", true, 0, 2000000, BLR_HEARD_TEXT, 2000000);
+	/* a port that cannot be set to 2000000: the other rates are still listened at */
+	listen_case_ex(boot_log, false, 460800, 115200, BLR_HEARD_TEXT, 115200);
+}
+
+/* A port that cannot be set above 460800 baud (qemu-user's termios; some OS drivers). Its
+ * close leaves the emulator's transport to the fixture's own device. */
+static const struct blr_transport_ops *capped_base;
+
+static int capped_set_baud(void *ctx, unsigned baud)
+{
+	return baud > 460800 ? BLR_E_UNSUPPORTED : capped_base->set_baud(ctx, baud);
+}
+
+static void capped_close(void *ctx)
+{
+	(void)ctx;
+}
+
+/* The probes for a running loader skip the rates the port cannot set: connect works at the
+ * rates it can, on a fresh chip and with a loader left running. */
+static void port_without_high_rates(void **state)
+{
+	static struct blr_transport_ops ops;
+	struct fx *f = timed_fx();
+	struct blr_transport t;
+	struct blr_dev *dev = NULL;
+	(void)state;
+
+	capped_base = f->t.ops;
+	ops = *f->t.ops;
+	ops.set_baud = capped_set_baud;
+	ops.close = capped_close;
+	t.ops = &ops;
+	t.ctx = f->t.ctx;
+	assert_int_equal(blr_dev_new(&dev, &t), BLR_OK);
+	f->opts.rom_baud = 115200;
+	f->opts.baud = 460800;
+	assert_int_equal(blr_connect(dev, &f->opts), BLR_OK);
+	f->t.ops->sleep_ms(f->t.ctx, 5000);
+	assert_int_equal(blr_connect(dev, &f->opts), BLR_OK);
+	f->opts.baud = 2000000; /* asked for a rate the port cannot set: said so */
+	assert_int_equal(blr_connect(dev, &f->opts), BLR_E_UNSUPPORTED);
+	blr_dev_free(dev);
+	del_fx(f);
 }
 
 static void listen_only_after_a_failed_connect(void **state)
@@ -419,6 +472,7 @@ int main(void)
 	    cmocka_unit_test(fallback_below_three_mbaud),
 	    cmocka_unit_test(listen_when_nothing_answers),
 	    cmocka_unit_test(listen_only_after_a_failed_connect),
+	    cmocka_unit_test(port_without_high_rates),
 	};
 	return cmocka_run_group_tests_name("connect flow: reconnect, baud, listen", tests, NULL,
 					   NULL);
