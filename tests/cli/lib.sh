@@ -106,8 +106,23 @@ json_num() {
 	echo "${v:-0}"
 }
 
-# wait_emu: waits for the emulator to exit (stats written); sets EMU_RC
-wait_emu() { wait "$EMU_PID"; EMU_RC=$?; }
+# wait_emu: waits for the emulator to exit (stats written), 30 s at most (then it is stopped
+# and EMU_RC is 124: the fault it was to inject never came); sets EMU_RC
+wait_emu() {
+	i=0
+	while kill -0 "$EMU_PID" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if kill -0 "$EMU_PID" 2>/dev/null; then
+		kill "$EMU_PID" 2>/dev/null
+		wait "$EMU_PID"
+		EMU_RC=124
+		return
+	fi
+	wait "$EMU_PID"
+	EMU_RC=$?
+}
 
 # dev_node: prints a character device to try writing to (the "full" device, 1:7): a node of
 # our own in $T when one can be made (root), so that a regression replaces that node and never
