@@ -156,8 +156,8 @@ run_windows() {
   # A persistent wineserver and wine's services started here with their stdio away from our
   # pipes: each wine start then takes ~0.1 s, and no service started by a test holds meson's
   # output pipe open (the test would then time out after it finished). Creates the prefix.
-  wineserver -p </dev/null >/dev/null 2>&1
-  wine wineboot </dev/null >/dev/null 2>&1
+  wineserver -p </dev/null >/dev/null 2>&1 9>&- # not holding the lock of this run
+  wine wineboot </dev/null >/dev/null 2>&1 9>&-
   say "windows: build"
   meson_build windows --cross-file cross/x86_64-w64-mingw32.ini --cross-file "$OUT/deps.ini" ||
     { build_failed windows build; return; }
