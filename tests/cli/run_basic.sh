@@ -32,22 +32,22 @@ done
 
 # ---- esptool's flash commands: the exact blrescue line; mistyped names: did you mean ----
 run -p /dev/ttyUSB0 read_flash 0 0x200000 "$T/out.bin"
-check "read_flash ADDR SIZE FILE: exit 64, the blrescue line with the global options" \
+qcheck "read_flash ADDR SIZE FILE: exit 64, the blrescue line with the global options" \
 	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue -p /dev/ttyUSB0 read $T/out.bin --addr 0 --size 0x200000' '$T/err' && [ ! -e '$T/out.bin' ]"
 run write_flash -z --flash_mode dio 0x0 boot.bin 0x10000 "my app.bin"
-check "write_flash with two ADDR FILE pairs and esptool options: one write line per pair" \
+qcheck "write_flash with two ADDR FILE pairs and esptool options: one write line per pair" \
 	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue write boot.bin --addr 0x0' '$T/err' && grep -q -x \"  blrescue write 'my app.bin' --addr 0x10000\" '$T/err'"
 run read-flash 0 ALL o.bin
-check "read-flash (esptool 5 spelling) with SIZE ALL: the whole flash, no --size" \
+qcheck "read-flash (esptool 5 spelling) with SIZE ALL: the whole flash, no --size" \
 	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue read o.bin --addr 0' '$T/err'"
 run erase_flash
-check "erase_flash: 'blrescue erase --all' named, nothing run" \
+qcheck "erase_flash: 'blrescue erase --all' named, nothing run" \
 	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue erase --all' '$T/err'"
 run erase_region 0x1000 0x2000
-check "erase_region ADDR SIZE: blrescue erase --addr ADDR --size SIZE" \
+qcheck "erase_region ADDR SIZE: blrescue erase --addr ADDR --size SIZE" \
 	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue erase --addr 0x1000 --size 0x2000' '$T/err'"
 run verify_flash 0x10000 app.bin
-check "verify_flash ADDR FILE: blrescue verify FILE --addr ADDR" \
+qcheck "verify_flash ADDR FILE: blrescue verify FILE --addr ADDR" \
 	sh -c "[ $RC -eq 64 ] && grep -q -x '  blrescue verify app.bin --addr 0x10000' '$T/err'"
 run raed x.bin
 check "a mistyped command: did you mean 'read'" sh -c "[ $RC -eq 64 ] && grep -q \"did you mean 'read'\" '$T/err'"
@@ -140,10 +140,10 @@ check "-b 2M (2097152, not 2 Mbaud): refused, exit 64, the full rate suggested" 
 # Rates the chip's auto-baud would turn into another: refused before connecting (blr_loader_baud,
 # blr_rom_baud), naming the rate the chip would use and the nearest good ones.
 run -b 1200000 -p /dev/null --loader /nonexistent info
-check "-b 1200000: refused at once (exit 64): the loader would run at 1000000; 1000000 or 1500000" \
+qcheck "-b 1200000: refused at once (exit 64): the loader would run at 1000000; 1000000 or 1500000" \
 	sh -c "[ $RC -eq 64 ] && grep -q 'would run at 1000000 baud' '$T/err' && grep -q -- '-b 1000000 or -b 1500000' '$T/err' && ! grep -q Connecting '$T/err'"
 run --rom-baud 2100000 -p /dev/null --loader /nonexistent info
-check "--rom-baud 2100000: refused (the ROM would run at 2000000), 2000000 or 2500000 named" \
+qcheck "--rom-baud 2100000: refused (the ROM would run at 2000000), 2000000 or 2500000 named" \
 	sh -c "[ $RC -eq 64 ] && grep -q 'boot ROM would run at 2000000' '$T/err' && grep -q -- '--rom-baud 2000000 or --rom-baud 2500000' '$T/err'"
 run -b 921600 -p /dev/null --loader /nonexistent info
 check "-b 921600 (within 3 % of what the loader measures) is accepted" \
@@ -381,7 +381,7 @@ ln -s "$DEV" "$T/to-device"
 run -p /dev/null --loader "$LOADER" read "$T/to-device" --force
 check "read to a symbolic link to a device: refused, the link kept" \
 	sh -c "[ $RC -eq 73 ] && grep -q 'is a device' '$T/err' && [ -L '$T/to-device' ]"
-run -p /dev/null --loader "$LOADER" read /dev/fd/9 --size 4k
+run -p /dev/null --loader "$LOADER" read /dev/fd/9 --size 4k 9>&-
 check "read /dev/fd/N that is not open: refused before connecting (exit 73)" \
 	sh -c "[ $RC -eq 73 ] && ! grep -q Connecting '$T/err'"
 
