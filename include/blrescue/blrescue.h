@@ -295,7 +295,8 @@ struct blr_read_stats {
  * little as possible: all-0xFF regions are found by hashing (where the data just read
  * predicts them, with probe sizes chosen from the round-trip, line and hash times measured
  * during the call) and filled in, not read; base and held blocks are confirmed by hash. When
- * any byte was read, the chip hashes the whole range at the end; on a mismatch the differing
+ * any byte was read and not yet confirmed (with on_block each 64 KiB block is hashed as it is
+ * read), the chip hashes the whole range at the end; on a mismatch the differing
  * 64 KiB blocks, then 4 KiB sectors, are found by hash and read again. A digest that differs
  * is asked again before it ends the call. BLR_E_VERIFY only when the same piece keeps coming
  * back different from the chip's (re-asked) digest; buf then holds what arrived.

@@ -9,8 +9,8 @@
  *   READ  read over the line (0x32 replies carry no checksum), not yet confirmed,
  *   OK    confirmed by an equal chip digest (blank, held, base, or read and hashed).
  * Held and base runs are confirmed by hash (OP-10), the rest is read with blank probing
- * (OP-8, OP-9), then the whole range is hashed once if anything was read and repaired on a
- * mismatch (OP-12).
+ * (OP-8, OP-9), then the whole range is hashed once if anything read is not confirmed yet
+ * (with on_block every read block already is) and repaired on a mismatch (OP-12).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -528,7 +528,8 @@ static int read_ex(struct rd *rd, uint8_t digest[FL_SHA])
 		r = each_run(rd, false);
 	if (r != BLR_OK)
 		return r;
-	if (rd->read_any)
+	/* what was read and not yet confirmed (without on_block: everything read) */
+	if (rd->read_any && any_read(rd, rd->addr, rd->end))
 		return final_check(rd, digest);
 	/* every unit was confirmed by its own equal digest: that is the whole range's */
 	return fl_host_sha(rd->buf, (size_t)(rd->end - rd->addr), digest);
