@@ -18,12 +18,13 @@ if [ ! -f build-asan/build.ninja ]; then
   meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
     >build-asan.setup.log 2>&1 || { cat build-asan.setup.log; exit 1; }
 fi
-meson compile -C build-asan src/lib/blrescue src/common/blrcommon >build-asan.compile.log 2>&1 ||
+# the static library holds src/common too
+meson compile -C build-asan src/lib/blrescue:static_library >build-asan.compile.log 2>&1 ||
   { cat build-asan.compile.log; exit 1; }
 ${CC:-cc} -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
   -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Iinclude -Isrc bench/mutate.c \
-  build-asan/src/lib/libblrescue.a build-asan/src/common/libblrcommon.a \
-  $(pkg-config --libs libcrypto zlib) -o build-asan/bench-mutate || exit 1
+  build-asan/src/lib/libblrescue.a $(pkg-config --libs libcrypto zlib liblzma) \
+  -o build-asan/bench-mutate || exit 1
 mkdir -p build-asan/mutants
 start=$(date +%s)
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
