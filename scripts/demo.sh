@@ -55,7 +55,7 @@ else
 fi
 "$MKLOADER" "$W/eflash_loader_40m.bin" || exit 1
 # The emulator's timing model makes transfers take as long as on a real chip at the chosen
-# baud (a 2 MiB backup: about 11 s at 2 Mbaud). DEMO_FAST=1 turns it off.
+# baud (the 2 MiB backup: about 7 s at 2 Mbaud). DEMO_FAST=1 turns it off.
 TIMING="--timing"
 [ "${DEMO_FAST:-0}" = 1 ] && TIMING=""
 
