@@ -257,6 +257,7 @@ struct cli_session {
 	struct cli_progress progress;
 	struct blr_chip_info info;
 	const char *port;
+	bool connected; /* the chip answered the connect: a later silence is the line's */
 };
 
 /* Resolve the port, find the loader, open, connect, read chip info. Returns 0 or an exit code

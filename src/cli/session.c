@@ -27,6 +27,15 @@ static void hint_no_answer(const struct cli *cli)
 		 " too weak)");
 }
 
+static void hint_bad_line(const struct cli *cli)
+{
+	cli_info(cli, "what to try:\n"
+		      "  - a lower speed: -b 1000000, or -b 460800\n"
+		      "  - short wires firmly seated, and a common ground\n"
+		      "  - a stable 3.3 V supply (a dip resets the chip; the adapter's 3.3 V pin "
+		      "is often too weak)");
+}
+
 void cli_explain_listen(const struct cli *cli, const char *what, const char *port,
 			const struct blr_listen *l)
 {
@@ -140,6 +149,15 @@ int cli_session_fail(struct cli_session *s, const char *what, int err)
 		if (err == BLR_E_NO_RESPONSE && s->dev &&
 		    blr_dev_last_listen(s->dev, &l) == BLR_OK) {
 			cli_explain_listen(cli, what, s->port, &l);
+			break;
+		}
+		if (s->connected) {
+			cli_err(
+			    cli,
+			    "%s: the chip stopped answering on %s (%s); it had answered, so the "
+			    "line is losing or damaging bytes, or the chip lost power",
+			    what, s->port, blr_strerror(err));
+			hint_bad_line(cli);
 			break;
 		}
 		cli_err(cli, "%s: no answer from the chip on %s (%s)", what, s->port,
@@ -285,6 +303,7 @@ int cli_session_open(struct cli *cli, struct cli_session *s)
 		return rc;
 	}
 	cli_progress_end(&s->progress);
+	s->connected = true;
 	{
 		char sz[32];
 

@@ -82,6 +82,15 @@ echo "# bytes the device sent: whole read $(json_num "$T/whole.json" bytes_out),
 check "... the device sent at least 512 KiB less than for a whole read" \
 	[ $(($(json_num "$T/whole.json" bytes_out) - $(json_num "$T/resumed.json" bytes_out))) -ge 524288 ]
 
+# ---- a line that loses one byte in 2000 of what the chip sends: the chip answered the
+# connect, so the BOOT pin is not what to check ----
+mkdir -p "$T/lossy"
+start_emu "$T/flash.bin" --faults drop-out=1/2000 --seed 7
+run -p "$PORT" --loader "$LOADER" read "$T/lossy/dump.bin" --size 256k
+stop_emu
+check "bytes lost after the connect: exit 69, 'stopped answering', a lower speed, not the BOOT pin" \
+	sh -c "[ $RC -eq 69 ] && grep -q 'read: the chip stopped answering' '$T/err' && grep -q -- '-b 1000000' '$T/err' && ! grep -q 'hold BOOT (GPIO8) high (through' '$T/err'"
+
 # ---- damaged replies (bits flipped in what the chip sends): the dump is still exact ----
 start_emu "$T/flash.bin" --faults flip-out=@200000,flip-out=@500000,flip-out=@800000 \
 	--fault-log "$T/flip.log"
