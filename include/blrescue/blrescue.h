@@ -272,9 +272,9 @@ struct blr_read_opts {
 				       * only blocks whose chip hash differs from it are read */
 	const struct blr_block *held; /* blocks of buf that already hold the flash's bytes */
 	size_t nheld;
-	/* Report each confirmed block (for a sidecar). When set, every block that is read is
-	 * also hashed by the chip right away (at most 64 KiB each), which costs about 10 % of
-	 * the read time, so that every report is final. */
+	/* Report each confirmed block (for a sidecar). When set, what is read is also hashed
+	 * by the chip right away (at most 256 KiB at a time), so that every report is final;
+	 * that replaces the final whole-range hash. */
 	blr_block_fn on_block;
 	void *user;
 };
@@ -295,8 +295,8 @@ struct blr_read_stats {
  * little as possible: all-0xFF regions are found by hashing (where the data just read
  * predicts them, with probe sizes chosen from the round-trip, line and hash times measured
  * during the call) and filled in, not read; base and held blocks are confirmed by hash. When
- * any byte was read and not yet confirmed (with on_block each 64 KiB block is hashed as it is
- * read), the chip hashes the whole range at the end; on a mismatch the differing
+ * any byte was read and not yet confirmed (with on_block each 256 KiB stretch is hashed as it
+ * is read), the chip hashes the whole range at the end; on a mismatch the differing
  * 64 KiB blocks, then 4 KiB sectors, are found by hash and read again. A digest that differs
  * is asked again before it ends the call. BLR_E_VERIFY only when the same piece keeps coming
  * back different from the chip's (re-asked) digest; buf then holds what arrived.

@@ -10,7 +10,7 @@
  *   OK    confirmed by an equal chip digest (blank, held, base, or read and hashed).
  * Held and base runs are confirmed by hash (OP-10), the rest is read with blank probing
  * (OP-8, OP-9), then the whole range is hashed once if anything read is not confirmed yet
- * (with on_block every read block already is) and repaired on a mismatch (OP-12).
+ * (with on_block every read stretch already is) and repaired on a mismatch (OP-12).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,9 @@ enum unit { U_TODO, U_HELD, U_BASE, U_READ, U_OK };
 #define PROBE_MAX   (1024u * 1024u) /* largest blank probe */
 #define FINAL_ROUND 3u		    /* whole-range checks before an unexplained mismatch fails */
 #define P_PREDICTED 0.9		    /* a held or base block is still what the chip holds */
+/* With on_block, read data are hashed (and reported) in aligned stretches of this size: large
+ * enough that the read chunks fill them and one hash's round trip serves 256 KiB. */
+#define STRETCH (4u * FL_BLOCK)
 
 struct rd {
 	struct fl_op o;
@@ -345,7 +348,7 @@ static int read_run(struct rd *rd, uint64_t s, uint64_t e)
 
 	rd->vstart = s;
 	while (r == BLR_OK && p < e) {
-		uint64_t n = p + fl_read_chunk(rd->o.dev), blk = (p / FL_BLOCK + 1) * FL_BLOCK;
+		uint64_t n = p + fl_read_chunk(rd->o.dev), blk = (p / STRETCH + 1) * STRETCH;
 
 		if (dev_cancelled(rd->o.dev))
 			return BLR_E_CANCELLED;
@@ -354,7 +357,7 @@ static int read_run(struct rd *rd, uint64_t s, uint64_t e)
 			continue;
 		}
 		/* chunks end on sector boundaries (units); with on_block they never cross a
-		 * 64 KiB block (the stretch it hashes) */
+		 * stretch (what it hashes) */
 		n = n / FL_SECTOR * FL_SECTOR > p ? n / FL_SECTOR * FL_SECTOR : n;
 		n = n > blk && rd->opt->on_block ? blk : n;
 		n = n > e ? e : n;
