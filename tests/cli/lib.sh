@@ -44,6 +44,15 @@ qcheck() {
 		check "$@"
 	fi
 }
+# fcheck "description" command...: a check of what only the real dumps give (their sizes,
+# versions, how much of them is data): a listed skip when generated images stand in.
+fcheck() {
+	if [ "$HAVE_FIXTURES" = 0 ]; then
+		skip "$1" "$NO_FIXTURES"
+	else
+		check "$@"
+	fi
+}
 finish() { echo "1..$N"; [ "$FAILED" -eq 0 ]; exit $?; }
 
 # run ARGS...: runs blrescue, stdout in $T/out, stderr in $T/err, status in $RC

@@ -44,7 +44,7 @@ check "... and the chip is untouched" rc_is 0
 tail -c +$((0x10000 + 1)) "$FIX_OBK" | head -c $((4096 + 787872)) >"$T/fw.bin"
 # shellcheck disable=SC2086
 run $B write "$T/fw.bin"
-check "write a firmware image at 0: refused (exit 65), named as one, with its version" \
+fcheck "write a firmware image at 0: refused (exit 65), named as one, with its version" \
 	sh -c "[ $RC -eq 65 ] && grep -q 'fw.bin is a firmware image' '$T/err' && grep -q 'OpenBeken 1.18.57' '$T/err'"
 check "... its place from the chip's partition table: the exact command line" \
 	sh -c "grep -q \"0x10000 (slot 0 of the FW partition in the chip's partition table)\" '$T/err' && grep -q -x '  blrescue write $T/fw.bin --addr 0x10000' '$T/err'"

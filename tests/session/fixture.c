@@ -32,6 +32,28 @@ void fx_pattern(uint8_t *buf, size_t len, uint32_t seed)
 	}
 }
 
+void fx_need_fixtures(void)
+{
+	static const char *const names[] = {"pinecone-factory-2m.bin", "openbeken-full-2m.bin"};
+	const char *dir = getenv("BLR_FIXTURES");
+	char path[1024];
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", names[i]);
+		f = dir ? fopen(path, "rb") : NULL;
+		if (!f) {
+			printf("# skip reason: needs %s of ../shared/fixtures (not in a public "
+			       "clone)\n",
+			       names[i]);
+			fflush(stdout);
+			skip();
+		}
+		fclose(f);
+	}
+}
+
 uint8_t *fx_read_fixture(const char *name, size_t *len)
 {
 	const char *dir = getenv("BLR_FIXTURES");

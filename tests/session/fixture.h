@@ -33,6 +33,9 @@ int fx_connect(struct fx *f);
 /* Read a whole file of $BLR_FIXTURES; when it is missing (a public clone), the generated
  * bootable 2 MiB image of tests/image/synth_image.c instead. */
 uint8_t *fx_read_fixture(const char *name, size_t *len);
+/* A test that checks what only the real dumps give (how many sectors are data, how well they
+ * compress): skip() with its reason when ../shared/fixtures is absent (a public clone). */
+void fx_need_fixtures(void);
 /* Deterministic pattern bytes. */
 void fx_pattern(uint8_t *buf, size_t len, uint32_t seed);
 /* Log sink printing TAP comments when BLR_TEST_VERBOSE is set. */

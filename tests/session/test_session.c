@@ -949,6 +949,7 @@ static void prog_rec_fn(void *user, enum blr_stage stage, uint64_t done, uint64_
 
 static void update_progress_totals(void **state)
 {
+	fx_need_fixtures();
 	struct fx *f = new_fx(NULL, FX_FIXTURE_PINECONE);
 	uint8_t *want = malloc(2 * MIB);
 	struct prog_rec pr;

@@ -35,6 +35,7 @@ static uint8_t *fixture(const char *name)
 /* Onto an erased chip (after erase --all): nothing is erased, the data go as xz. */
 static void blank_sectors_never_erased(void **state)
 {
+	fx_need_fixtures();
 	struct rig *g = rig_new(NULL, FX_ERASED);
 	uint8_t *pine = fixture("pinecone-factory-2m.bin");
 	struct blr_update_stats st;
@@ -60,6 +61,7 @@ static void blank_sectors_never_erased(void **state)
  * contents afterwards: no erase, no write, only hashes. */
 static void reflash_and_identical(void **state)
 {
+	fx_need_fixtures();
 	struct rig *g = rig_new(NULL, FX_FIXTURE_PINECONE);
 	uint8_t *obk = fixture("openbeken-full-2m.bin");
 	struct blr_update_stats st;
@@ -123,6 +125,7 @@ static void old_loader_writes_raw(void **state)
  * late (FL 0C 00): the blocks are planned again and written raw. */
 static void xz_error_falls_back_to_raw(void **state)
 {
+	fx_need_fixtures();
 	struct rig *g = rig_new(NULL, FX_ERASED);
 	uint8_t *pine = fixture("pinecone-factory-2m.bin");
 	struct blr_update_stats st;
@@ -261,6 +264,7 @@ static bool cancel_at(void *user)
  * chip's hashes and the update completes. */
 static void interrupted_update_completes(void **state)
 {
+	fx_need_fixtures();
 	struct rig *g = rig_new(NULL, FX_FIXTURE_PINECONE);
 	uint8_t *obk = fixture("openbeken-full-2m.bin");
 	struct blr_update_stats st;
@@ -282,6 +286,7 @@ static void interrupted_update_completes(void **state)
  * wrong "current" contents cost time, not data. */
 static void known_current_contents(void **state)
 {
+	fx_need_fixtures();
 	struct rig *g = rig_new(NULL, FX_FIXTURE_PINECONE);
 	uint8_t *cur = malloc(2 * MIB);
 	struct blr_update_opts o = {.current = cur};
