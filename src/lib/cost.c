@@ -99,6 +99,11 @@ double fl_cost_send(const struct fl_op *o, size_t n, size_t out)
 	return frames * (o->c.rtt + o->c.wire * SEND_OVERHEAD) + (line > prog ? line : prog);
 }
 
+size_t fl_cost_ff_gap(const struct fl_op *o)
+{
+	return (size_t)(o->c.rtt / o->c.wire) + SEND_OVERHEAD;
+}
+
 double fl_erase_steps(const struct fl_op *o, uint64_t start, uint64_t end, size_t counts[3])
 {
 	double ms = 0;

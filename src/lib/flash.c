@@ -284,10 +284,24 @@ void fl_write_progress(const struct fl_op *o, uint64_t done)
 		dev_progress(o->dev, BLR_STAGE_WRITE, o->prog_base + done, o->prog_total);
 }
 
+/* How much of p[0..n) (p[0] is not 0xFF) one raw frame of at most max bytes carries: it ends
+ * before a run of at least gap bytes of 0xFF, or before the 0xFF that end it (WRITE-5). */
+static size_t frame_span(const uint8_t *p, size_t n, size_t max, size_t gap)
+{
+	size_t end = n < max ? n : max, run = 0;
+
+	for (size_t i = 0; i < end; i++) {
+		run = p[i] == FL_FF ? run + 1 : 0;
+		if (run >= gap)
+			return i + 1 - run;
+	}
+	return end - run;
+}
+
 int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len, uint64_t *sent)
 {
 	struct blr_dev *dev = o->dev;
-	size_t chunk = fl_write_chunk(dev);
+	size_t chunk = fl_write_chunk(dev), gap = fl_cost_ff_gap(o);
 	uint8_t *p = malloc(ISP_ADDR_LEN + chunk);
 	int r = BLR_OK;
 
@@ -305,8 +319,9 @@ int fl_write_raw(struct fl_op *o, uint32_t addr, const uint8_t *buf, size_t len,
 			r = BLR_E_CANCELLED;
 			break;
 		}
-		n = fl_frame_len(addr + (uint32_t)done, buf + done, len - done, chunk, buf, done, p,
-				 &f);
+		n = fl_frame_len(addr + (uint32_t)done, buf + done,
+				 frame_span(buf + done, len - done, chunk, gap), chunk, buf, done,
+				 p, &f);
 		if (n == 0) {
 			r = BLR_E_INVAL;
 			break;

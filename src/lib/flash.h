@@ -61,6 +61,9 @@ double fl_cost_hash(const struct fl_op *o, size_t n);
 /* Expected ms to send n bytes in frames and program out bytes with them (early OK: the line
  * and the programming overlap, doc/protocol.md ORD-2). */
 double fl_cost_send(const struct fl_op *o, size_t n, size_t out);
+/* The shortest run of 0xFF that costs more to send inside a raw frame than a frame of its own
+ * costs (WRITE-5, OP-14): its line time is above a round trip and a frame header. */
+size_t fl_cost_ff_gap(const struct fl_op *o);
 /* Erase steps the loader takes for [start, end) (ERASE-2): counts[0..2] for 4/32/64 KiB
  * (added to); returns their expected ms. */
 double fl_erase_steps(const struct fl_op *o, uint64_t start, uint64_t end, size_t counts[3]);

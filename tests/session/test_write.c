@@ -334,6 +334,27 @@ static void edges_kept(void **state)
 	rig_free(g);
 }
 
+/* Raw frames leave out runs of 0xFF that cost more than a frame (WRITE-5): islands of data
+ * 8 KiB apart go as one frame each, their short inner runs of 0xFF inside it. */
+static void raw_frames_skip_ff_runs(void **state)
+{
+	struct rig *g = rig_new(NULL, FX_ERASED);
+	struct blr_update_stats st;
+	(void)state;
+
+	memset(g->buf, 0xFF, 256 * 1024);
+	for (size_t a = 0x100; a < 256 * 1024; a += 8192) {
+		memset(g->buf + a, 0x11, 60); /* 60 bytes, 8 of 0xFF, 60 bytes */
+		memset(g->buf + a + 68, 0x22, 60);
+	}
+	assert_int_equal(blr_flash_update(g->f.dev, 0, g->buf, 256 * 1024, BLR_UPDATE_NO_XZ, &st),
+			 BLR_OK);
+	assert_memory_equal(g->f.flash, g->buf, 256 * 1024);
+	assert_int_equal(g->w.frames[0x31], 32);
+	assert_true(st.bytes_sent_raw <= 32 * 128);
+	rig_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +365,7 @@ int main(void)
 	    cmocka_unit_test(xz_error_falls_back_to_raw),
 	    cmocka_unit_test(no_write_frame_with_checksum_0),
 	    cmocka_unit_test(frame_boundaries),
+	    cmocka_unit_test(raw_frames_skip_ff_runs),
 	    cmocka_unit_test(wrong_programming_repaired),
 	    cmocka_unit_test(interrupted_update_completes),
 	    cmocka_unit_test(known_current_contents),
