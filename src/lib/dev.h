@@ -102,6 +102,11 @@ struct blr_dev {
 	uint8_t seal_byte;  /* first byte to complete the last loader frame with (REC-10) */
 	uint8_t seal_id;    /* that frame's command id */
 	struct rec_log rec; /* recovery messages (REC-12) */
+	/* Called once by the next frame the exchange sends, after its write and before the wait
+	 * for its reply (the frame is on the wire), then cleared: work that can overlap the line
+	 * time (xz.c encodes the next 0x3F packet). Whoever sets it clears it after the command. */
+	void (*on_sent)(void *user);
+	void *on_sent_user;
 	/* The loader file of this session, copied by blr_connect (the caller's buffer may be
 	 * gone) for a reload after a chip reset (RESET-2); NULL when the session has none. */
 	uint8_t *ldr_img;

@@ -349,6 +349,12 @@ int isp_command(struct blr_dev *dev, enum frame_check sum, uint8_t id, const uin
 	r = send_frame(dev, sum, id, payload, n);
 	if (r != BLR_OK)
 		return r;
+	if (dev->on_sent) {
+		void (*fn)(void *) = dev->on_sent;
+
+		dev->on_sent = NULL;
+		fn(dev->on_sent_user);
+	}
 	w.timeout_ms = timeout_ms ? timeout_ms : isp_timeout_ms(id, 0, cap, dev->cur_baud);
 	isp_dec_init(&d, w.spec->reply == ISP_REPLY_DATA, rsp, cap);
 	/* the request itself may still be on the line */

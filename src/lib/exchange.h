@@ -44,6 +44,7 @@ void exchange_begin(struct blr_dev *dev);
  * a loader was expected (the link is then LINK_ROM_UNEXPECTED, RESET-1), or BLR_E_CANCELLED when
  * the cancel callback asked to stop while the device was silent (the reply is then still due: the
  * link becomes LINK_UNKNOWN and the session needs a new blr_connect).
+ * Between the frame's write and the wait for its reply it calls dev->on_sent once (dev.h).
  */
 int isp_command(struct blr_dev *dev, enum frame_check sum, uint8_t id, const uint8_t *payload,
 		size_t n, uint8_t *rsp, size_t cap, size_t *rsp_len, unsigned timeout_ms);

@@ -41,7 +41,7 @@ struct fl_op {
 	struct fl_costs c;
 	uint64_t bytes_read, bytes_hashed;
 	unsigned hashes, resets;
-	/* WRITE progress of fl_write_raw and fl_xz_send: prog_base + flash bytes done of
+	/* WRITE progress of fl_write_raw and fl_xz_write: prog_base + flash bytes done of
 	 * prog_total (0: none) */
 	uint64_t prog_base, prog_total;
 };
@@ -129,10 +129,12 @@ bool fl_xz_available(void);
 /* The loader has 0x3F: a known build that has it, or an unknown build that answered
  * get_boot_info (the 24-command set, LDR-1, BUILD-2). */
 bool fl_xz_loader(const struct blr_dev *dev);
-/* Encode in[0..n) as an xz stream the loader's decoder takes (XZ-2): CRC32, one LZMA2
- * filter with a 32 KiB dictionary. *out is malloc'ed. BLR_E_UNSUPPORTED without liblzma. */
-int fl_xz_encode(const uint8_t *in, size_t n, uint8_t **out, size_t *out_len);
-/* Send an xz stream that expands to out bytes of flash at addr in 0x3F packets (XZ-1). */
-int fl_xz_send(struct fl_op *o, uint32_t addr, const uint8_t *xz, size_t n, size_t out);
+/* *out_len: the length of in[0..n) as an xz stream of XZ-6 (the sample of OP-15).
+ * BLR_E_UNSUPPORTED without liblzma. */
+int fl_xz_size(const uint8_t *in, size_t n, uint64_t *out_len);
+/* Program in[0..n) at addr as one xz stream of XZ-6 in 0x3F packets (XZ-1), encoded as it is
+ * sent: each packet's successor while the packet is on the wire. *xz_len: the stream's length
+ * once it was encoded whole (0 before). BLR_E_UNSUPPORTED without liblzma. */
+int fl_xz_write(struct fl_op *o, uint32_t addr, const uint8_t *in, size_t n, uint64_t *xz_len);
 
 #endif

@@ -151,33 +151,26 @@ static int erase_all(struct wr *w)
 	return r == BLR_OK && me > ms ? erase_range(w, ms, me) : r;
 }
 
-/* Program [a, a+n) with data: as an xz stream when that is cheaper, else raw (OP-15). */
+/* Program [a, a+n) with data: as an xz stream when that is cheaper, else raw (OP-15). The
+ * stream's length is foreseen from that of its first 64 KiB (XZ-7). */
 static int write_stretch(struct wr *w, uint64_t a, const uint8_t *data, size_t n)
 {
-	uint8_t *xz = NULL;
-	size_t xz_len = 0, raw = 0, n_xz = n;
+	size_t raw = 0, ns = n < FL_BLOCK ? n : FL_BLOCK;
+	uint64_t xz_len = 0;
 	int r = BLR_OK;
 
 	w->o.prog_base = w->write_done;
 	w->o.prog_total = w->write_total;
 	for (size_t i = 0; i < n; i += FL_PAGE) /* the pages raw frames carry */
 		raw += fl_all_ff(data + i, n - i < FL_PAGE ? n - i : FL_PAGE) ? 0 : FL_PAGE;
-	if (w->xz && n > FL_BLOCK) {
-		/* a sample first: incompressible data are not worth the whole encoding */
-		r = fl_xz_encode(data, FL_BLOCK, &xz, &xz_len);
-		if (r == BLR_OK && xz_len > XZ_PAYS * FL_BLOCK)
-			n_xz = 0;
-		free(xz);
-		xz = NULL;
-	}
-	if (r == BLR_OK && w->xz && n_xz) {
-		r = fl_xz_encode(data, n, &xz, &xz_len);
-		w->xz_in += n;
+	if (w->xz && ns)
+		r = fl_xz_size(data, ns, &xz_len);
+	if (r == BLR_OK && w->xz && ns &&
+	    fl_cost_send(&w->o, (size_t)((double)xz_len * (double)n / (double)ns), n) <
+		XZ_PAYS * fl_cost_send(&w->o, raw, raw)) {
+		r = fl_xz_write(&w->o, (uint32_t)a, data, n, &xz_len);
+		w->xz_in += xz_len ? n : 0;
 		w->xz_out += xz_len;
-	}
-	if (r == BLR_OK && xz &&
-	    fl_cost_send(&w->o, xz_len, n) < XZ_PAYS * fl_cost_send(&w->o, raw, raw)) {
-		r = fl_xz_send(&w->o, (uint32_t)a, xz, xz_len, n);
 		if (r == BLR_OK) {
 			w->st->bytes_sent_xz += xz_len;
 			w->st->bytes_xz_out += n;
@@ -186,11 +179,14 @@ static int write_stretch(struct wr *w, uint64_t a, const uint8_t *data, size_t n
 	} else if (r == BLR_OK) {
 		uint64_t sent = 0;
 
+		if (w->xz) { /* what the sample measured */
+			w->xz_in += ns;
+			w->xz_out += xz_len;
+		}
 		r = fl_write_raw(&w->o, (uint32_t)a, data, n, &sent);
 		w->st->bytes_sent_raw += sent;
 		w->st->bytes_written += sent;
 	}
-	free(xz);
 	if (r == BLR_OK) {
 		w->changed = true;
 		w->write_done += n;

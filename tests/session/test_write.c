@@ -17,7 +17,10 @@
 
 #include "blrescue/blrescue.h"
 #include "fixture.h"
-#include "lib/flash.h" /* fl_frame_len, fl_xz_available */
+#include "lib/dev.h"	  /* on_sent */
+#include "lib/exchange.h" /* ldr_command */
+#include "lib/flash.h"	  /* fl_frame_len, fl_xz_available */
+#include "lib/isp.h"
 #include "wiretap.h"
 
 #define MIB (1024u * 1024u)
@@ -177,6 +180,79 @@ static void no_write_frame_with_checksum_0(void **state)
 	assert_memory_equal(g->f.flash, g->buf, 2 * MIB);
 	assert_true(g->w.frames[0x3F] > 0 || !fl_xz_available());
 	assert_int_equal(g->w.zero_sum[0x3F], 0);
+	rig_free(g);
+}
+
+/* What the exchange's on_sent hook saw when it was called. */
+struct sent_seen {
+	struct rig *g;
+	unsigned calls, frames;
+	uint8_t id;
+	size_t reply_pos;
+};
+
+static void note_sent(void *user)
+{
+	struct sent_seen *h = user;
+
+	h->calls++;
+	h->id = h->g->w.last_id;
+	h->frames = h->g->w.frames[h->id];
+	h->reply_pos = h->g->w.reply_pos;
+}
+
+/* dev->on_sent is called once, after the command's frame was written and before any byte of
+ * its reply was read, and is cleared: a later command does not call it. */
+static void on_sent_between_write_and_reply(void **state)
+{
+	struct rig *g = rig_new(NULL, FX_PATTERN);
+	struct sent_seen h = {.g = g, .reply_pos = 99};
+	uint8_t id[ISP_JEDEC_LEN];
+	(void)state;
+
+	g->f.dev->on_sent = note_sent;
+	g->f.dev->on_sent_user = &h;
+	assert_int_equal(ldr_command(g->f.dev, ISP_FLASH_READ_JEDEC_ID, NULL, 0, id, sizeof(id),
+				     NULL, 0, LDR_RETRY),
+			 BLR_OK);
+	assert_int_equal(h.calls, 1);
+	assert_int_equal(h.id, ISP_FLASH_READ_JEDEC_ID);
+	assert_int_equal(h.frames, 1);	  /* the frame was written */
+	assert_int_equal(h.reply_pos, 0); /* no reply byte read yet */
+	assert_true(g->w.reply_pos > 0);  /* the reply was read after it */
+	assert_null(g->f.dev->on_sent);
+	assert_int_equal(ldr_command(g->f.dev, ISP_FLASH_READ_JEDEC_ID, NULL, 0, id, sizeof(id),
+				     NULL, 0, LDR_RETRY),
+			 BLR_OK);
+	assert_int_equal(h.calls, 1);
+	rig_free(g);
+}
+
+/* An xz stream is encoded as it is sent: every 0x3F packet but the stream's last goes out
+ * with the hook set that encodes the next one while it is on the wire (XZ-6); the statistics
+ * count exactly the stream bytes on the wire. */
+static void xz_encoded_while_on_the_wire(void **state)
+{
+	struct rig *g = rig_new(NULL, FX_ERASED);
+	struct blr_update_stats st;
+	uint32_t x = 12345;
+	(void)state;
+
+	if (!fl_xz_available())
+		skip();
+	for (size_t i = 0; i < MIB; i++) { /* 4 bits per byte: compresses to about half */
+		x = x * 1103515245u + 12345u;
+		g->buf[i] = (uint8_t)('a' + (x >> 24) % 16);
+	}
+	assert_int_equal(blr_flash_update(g->f.dev, 0, g->buf, MIB, 0, &st), BLR_OK);
+	assert_memory_equal(g->f.flash, g->buf, MIB);
+	assert_int_equal(st.bytes_sent_raw, 0);
+	assert_int_equal(st.bytes_xz_out, MIB);
+	assert_int_equal(g->w.firsts, 1); /* one stretch, one stream */
+	assert_true(g->w.frames[0x3F] > 10);
+	assert_int_equal(g->w.armed[0x3F], g->w.frames[0x3F] - 1);
+	assert_int_equal(st.bytes_sent_xz, g->w.payload[0x3F] - 4u * g->w.frames[0x3F]);
+	assert_null(g->f.dev->on_sent);
 	rig_free(g);
 }
 
@@ -364,6 +440,8 @@ int main(void)
 	    cmocka_unit_test(old_loader_writes_raw),
 	    cmocka_unit_test(xz_error_falls_back_to_raw),
 	    cmocka_unit_test(no_write_frame_with_checksum_0),
+	    cmocka_unit_test(on_sent_between_write_and_reply),
+	    cmocka_unit_test(xz_encoded_while_on_the_wire),
 	    cmocka_unit_test(frame_boundaries),
 	    cmocka_unit_test(raw_frames_skip_ff_runs),
 	    cmocka_unit_test(wrong_programming_repaired),

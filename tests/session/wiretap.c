@@ -30,6 +30,9 @@ static int wt_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 		return w->inner.ops->write(w->inner.ctx, buf, len, timeout_ms);
 	w->frames[buf[0]]++;
 	w->zero_sum[buf[0]] += buf[1] == 0;
+	w->payload[buf[0]] += len - 4;
+	w->armed[buf[0]] += w->dev->on_sent != NULL;
+	w->firsts += buf[0] == 0x3F && len >= 8 && (buf[7] & 0x80); /* address bit 31 */
 	w->last_id = buf[0];
 	w->last_nth = w->frames[buf[0]];
 	w->reply_pos = 0;
@@ -122,6 +125,7 @@ static const struct blr_transport_ops wt_ops = {
 void wiretap_attach(struct wiretap *w, struct fx *f)
 {
 	w->inner = f->t;
+	w->dev = f->dev;
 	f->dev->t = (struct blr_transport){&wt_ops, w};
 }
 
@@ -136,6 +140,9 @@ struct rig *rig_new(const struct emu_config *cfg, enum fx_fill fill)
 	g->buf = malloc(g->f.cfg.flash_size);
 	assert_non_null(g->buf);
 	memset(&g->w.frames, 0, sizeof(g->w.frames));
+	memset(&g->w.armed, 0, sizeof(g->w.armed));
+	memset(&g->w.payload, 0, sizeof(g->w.payload));
+	g->w.firsts = 0;
 	g->w.rx_bytes = 0;
 	return g;
 }

@@ -19,6 +19,9 @@ struct wiretap {
 	uint64_t rx_bytes;	/* device -> host */
 	unsigned frames[256];	/* host -> device frames by command id */
 	unsigned zero_sum[256]; /* of which with checksum byte 0 */
+	uint64_t payload[256];	/* their payload bytes */
+	unsigned armed[256];	/* of which written with the exchange's on_sent hook set (dev.h) */
+	unsigned firsts;	/* 0x3F frames with bit 31 of the address: streams begun (XZ-1) */
 	/* flip: the data byte at flip_at of the reply to the flip_nth (1 = first; 0 = every)
 	 * frame with id flip_id is XORed with 0x01; flipped counts the flips */
 	uint8_t flip_id;
@@ -30,6 +33,7 @@ struct wiretap {
 	unsigned garble_nth, garbled;
 	size_t garble_at;
 	/* internal */
+	struct blr_dev *dev;
 	uint8_t last_id;
 	unsigned last_nth;
 	size_t reply_pos;
