@@ -60,7 +60,7 @@ check "write of the same image: the wrote line, then nothing erased or sent" \
 run -p "$PORT" --loader "$LOADER" -v write "$FIX_OBK"
 h_plain=$(sed -n 's/^  the chip hashed .* in \([0-9]*\) SHA-256 commands.*/\1/p' "$T/out")
 fcheck "write of another image: erase steps and bytes sent counted" \
-	sh -c "[ $RC -eq 0 ] && grep -q '^  erases: [0-9]* x 4 KiB, [0-9]* x 32 KiB, [1-9][0-9]* x 64 KiB; sent .* raw, [0-9.]* [KM]iB as xz (for [0-9.]* [KM]iB of flash); 0 repairs\$' '$T/out'"
+	sh -c "[ $RC -eq 0 ] && grep -q '^  erases: [0-9]* x 4 KiB, [0-9]* x 32 KiB, [1-9][0-9]* x 64 KiB; sent .* raw, \\([0-9.]* [KM]iB\\|0 bytes\\) as xz (for \\([0-9.]* [KM]iB\\|0 bytes\\) of flash); 0 repairs\$' '$T/out'"
 run -p "$PORT" --loader "$LOADER" write "$FIX_PINE" -q
 check "(the PineCone image back)" rc_is 0
 run -p "$PORT" --loader "$LOADER" -v write "$FIX_OBK" --backup "$T/bk.bin"
