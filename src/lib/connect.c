@@ -93,6 +93,7 @@ static int identify(struct blr_dev *dev, enum frame_check sum, unsigned ms, bool
 static void use_unknown_limits(struct blr_dev *dev)
 {
 	dev->frame_limit = LOADER_UNKNOWN_FRAME_LIMIT;
+	dev->frame_limit_inferred = false;
 	dev->rx_timeout_ms = LOADER_UNKNOWN_RX_TIMEOUT;
 	dev->has_boot_info = false;
 	dev->info.loader_build = NULL;
@@ -101,9 +102,28 @@ static void use_unknown_limits(struct blr_dev *dev)
 static void use_build_limits(struct blr_dev *dev, const struct blr_loader_info *li)
 {
 	dev->frame_limit = li->frame_limit;
+	dev->frame_limit_inferred = false;
 	dev->rx_timeout_ms = li->rx_timeout_ms;
 	dev->has_boot_info = li->has_get_boot_info;
 	dev->info.loader_build = li->build;
+}
+
+/* The loader has said whether it answers get_boot_info (HS-14). An unknown build that does has
+ * the 24-command set, and every such build examined has the 0x4008-byte buffer: its frame limit
+ * is taken to be 0x4004, an inference that the first larger frame it leaves unanswered ends
+ * (LIM-5, recover.c). Never above cap: a reload keeps the limit the session had (RESET-2), and
+ * with it a limit already dropped. */
+static void settle_limit(struct blr_dev *dev, uint32_t cap)
+{
+	if (!dev->info.loader_build && dev->has_boot_info &&
+	    dev->frame_limit < ISP_LDR_NEW_MAX_PAYLOAD) {
+		dev->frame_limit = ISP_LDR_NEW_MAX_PAYLOAD;
+		dev->frame_limit_inferred = true;
+	}
+	if (dev->frame_limit > cap)
+		dev->frame_limit = cap; /* frames already cut for the old limit */
+	if (dev->frame_limit <= LOADER_UNKNOWN_FRAME_LIMIT)
+		dev->frame_limit_inferred = false;
 }
 
 /* Is a loader of an earlier session still in command mode (HS-13)? At the work baud, then at
@@ -431,11 +451,12 @@ int chip_reload(struct blr_dev *dev)
 	}
 	if (r == BLR_OK) {
 		use_build_limits(dev, &dev->ldr_li);
-		if (dev->frame_limit > limit)
-			dev->frame_limit = limit; /* frames already cut for the old limit */
-		if (dev->read_chunk > dev->ldr_li.frame_limit)
-			dev->read_chunk = dev->ldr_li.frame_limit & ~(READ_ALIGN - 1);
 		r = loader_start(dev, DEFAULT_HANDSHAKE_TRIES);
+	}
+	if (r == BLR_OK) {
+		settle_limit(dev, limit);
+		if (dev->read_chunk > dev->frame_limit)
+			dev->read_chunk = dev->frame_limit & ~(READ_ALIGN - 1);
 	}
 	if (r != BLR_OK) {
 		dev_err(dev, "loading the loader again failed (%s)", blr_strerror(r));
@@ -496,6 +517,7 @@ static int loader_session(struct blr_dev *dev)
 	} else {
 		dev_warn(dev, "reading the MAC failed (%s)", blr_strerror(r));
 	}
+	settle_limit(dev, UINT32_MAX);
 	ci->frame_limit = dev->frame_limit;
 	return read_flash_id(dev);
 }
