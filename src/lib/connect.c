@@ -102,28 +102,23 @@ static void use_unknown_limits(struct blr_dev *dev)
 static void use_build_limits(struct blr_dev *dev, const struct blr_loader_info *li)
 {
 	dev->frame_limit = li->frame_limit;
-	dev->frame_limit_inferred = false;
 	dev->rx_timeout_ms = li->rx_timeout_ms;
 	dev->has_boot_info = li->has_get_boot_info;
 	dev->info.loader_build = li->build;
 }
 
-/* The loader has said whether it answers get_boot_info (HS-14). An unknown build that does has
- * the 24-command set, and every such build examined has the 0x4008-byte buffer: its frame limit
- * is taken to be 0x4004, an inference that the first larger frame it leaves unanswered ends
- * (LIM-5, recover.c). Never above cap: a reload keeps the limit the session had (RESET-2), and
- * with it a limit already dropped. */
+/* After the loader said whether it answers get_boot_info (HS-14): an unknown build that does
+ * has the 24-command set, whose examined builds all take 0x4004, an inference that a lost
+ * larger frame ends (LIM-5, recover.c). Never above cap: a reload keeps the session's limit,
+ * a dropped one too (RESET-2). */
 static void settle_limit(struct blr_dev *dev, uint32_t cap)
 {
-	if (!dev->info.loader_build && dev->has_boot_info &&
-	    dev->frame_limit < ISP_LDR_NEW_MAX_PAYLOAD) {
+	dev->frame_limit_inferred =
+	    !dev->info.loader_build && dev->has_boot_info && cap > LOADER_UNKNOWN_FRAME_LIMIT;
+	if (dev->frame_limit_inferred)
 		dev->frame_limit = ISP_LDR_NEW_MAX_PAYLOAD;
-		dev->frame_limit_inferred = true;
-	}
 	if (dev->frame_limit > cap)
 		dev->frame_limit = cap; /* frames already cut for the old limit */
-	if (dev->frame_limit <= LOADER_UNKNOWN_FRAME_LIMIT)
-		dev->frame_limit_inferred = false;
 }
 
 /* Is a loader of an earlier session still in command mode (HS-13)? At the work baud, then at
