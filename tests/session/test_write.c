@@ -17,7 +17,7 @@
 
 #include "blrescue/blrescue.h"
 #include "fixture.h"
-#include "lib/flash.h" /* fl_frame_len, fl_write_chunk, fl_xz_available */
+#include "lib/flash.h" /* fl_frame_len, fl_xz_available */
 #include "wiretap.h"
 
 #define MIB (1024u * 1024u)

@@ -8,7 +8,6 @@
 
 #include <cmocka.h>
 
-#include "common/bytes.h"
 #include "lib/dev.h" /* to slip the tap under the device context */
 
 #define REPLY_DATA_AT 4u /* "OK" + u16 length */
@@ -31,8 +30,6 @@ static int wt_write(void *ctx, const uint8_t *buf, size_t len, unsigned timeout_
 		return w->inner.ops->write(w->inner.ctx, buf, len, timeout_ms);
 	w->frames[buf[0]]++;
 	w->zero_sum[buf[0]] += buf[1] == 0;
-	if (get_le16(buf + 2) > w->max_len[buf[0]])
-		w->max_len[buf[0]] = get_le16(buf + 2);
 	w->last_id = buf[0];
 	w->last_nth = w->frames[buf[0]];
 	w->reply_pos = 0;

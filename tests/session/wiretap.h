@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A transport between the library and the in-process emulator that watches and tampers with
- * the line, for the flash operation tests (test_read.c, test_write.c, test_limit.c): it counts
- * the bytes the device sends and the frames the host sends (by command id, those whose
- * checksum byte is 0, and the largest payload), flips a byte in one reply, or changes a byte
- * of one request frame's payload and fixes its checksum so that the loader takes it (a
- * corruption the checksum cannot see).
+ * the line, for the flash operation tests (test_read.c, test_write.c): it counts the bytes
+ * the device sends and the frames the host sends (by command id, and those whose checksum
+ * byte is 0), flips a byte in one reply, or changes a byte of one request frame's payload and
+ * fixes its checksum so that the loader takes it (a corruption the checksum cannot see).
  */
 #ifndef BLR_TESTS_SESSION_WIRETAP_H
 #define BLR_TESTS_SESSION_WIRETAP_H
@@ -20,7 +19,6 @@ struct wiretap {
 	uint64_t rx_bytes;	/* device -> host */
 	unsigned frames[256];	/* host -> device frames by command id */
 	unsigned zero_sum[256]; /* of which with checksum byte 0 */
-	unsigned max_len[256];	/* the largest payload length N sent, by command id */
 	/* flip: the data byte at flip_at of the reply to the flip_nth (1 = first; 0 = every)
 	 * frame with id flip_id is XORed with 0x01; flipped counts the flips */
 	uint8_t flip_id;
