@@ -181,8 +181,10 @@ struct blr_chip_info {
 	uint8_t jedec[4];	  /* manufacturer, type, capacity, flags (0x80 = known to loader) */
 	uint32_t flash_size;	  /* bytes, from the JEDEC capacity */
 	const char *loader_build; /* identified build, or NULL (unknown or not uploaded by us) */
-	uint32_t frame_limit;	  /* what the library uses for this loader */
-	unsigned baud;		  /* baud the loader is talked to at */
+	/* what the library uses for this loader; for an unknown build that answers
+	 * get_boot_info 0x4004, inferred, and 0x2404 once a larger frame was lost (LIM-5) */
+	uint32_t frame_limit;
+	unsigned baud; /* baud the loader is talked to at */
 };
 
 int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info);

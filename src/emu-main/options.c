@@ -254,6 +254,10 @@ static const struct opt opt_table[] = {
      "sign and encrypt eFuse bits set: plain loaders refused"},
     {"rx-timeout-ms", 0, "N", set_range, F(cfg.loader_rx_timeout_ms), 600000, BAD_RANGE,
      "loader receive timeout (default 2000)"},
+    {"frame-limit", 0, "N", set_range, F(cfg.loader_frame_limit), 0xFFFF, BAD_RANGE,
+     "the loader's largest frame payload (default 16388, with\n"
+     "--old-loader 9220): larger frames never complete and\n"
+     "reads return at most N bytes"},
     {"boot", 0, "MODE", set_boot, 0, 0, "--%s wants download or app, not '%s'",
      "download (default: BOOT pin held, the ROM waits for a\n"
      "handshake) or app (the firmware runs: it prints a boot\n"

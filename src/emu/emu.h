@@ -95,6 +95,10 @@ struct emu_config {
 	bool secured;	      /* sign + encrypt eFuse bits set: plain loaders refused */
 	bool old_loader;      /* 21-command build: no 0x10/0x3F/0x33, no PD, limit 0x2404 */
 	unsigned loader_rx_timeout_ms; /* 2000 (10000 for the 38 784-byte build) */
+	/* The loader's frame limit N; 0: the build's (0x4004 new, 0x2404 old). Frames above it
+	 * never complete (LIM-4) and reads clamp to it (READ-2): e.g. 0x2404 with the new
+	 * command set, a build the library's inference of LIM-5 gets wrong. */
+	unsigned loader_frame_limit;
 	struct emu_timing timing;
 	emu_log_fn log; /* one line per command served; may be NULL */
 	void *log_user;

@@ -18,6 +18,8 @@
 
 static uint32_t ldr_limit(const struct emu *e)
 {
+	if (e->cfg.loader_frame_limit)
+		return e->cfg.loader_frame_limit;
 	return e->cfg.old_loader ? LDR_MAX_OLD : LDR_MAX_NEW;
 }
 

@@ -93,6 +93,7 @@ static int identify(struct blr_dev *dev, enum frame_check sum, unsigned ms, bool
 static void use_unknown_limits(struct blr_dev *dev)
 {
 	dev->frame_limit = LOADER_UNKNOWN_FRAME_LIMIT;
+	dev->frame_limit_inferred = false;
 	dev->rx_timeout_ms = LOADER_UNKNOWN_RX_TIMEOUT;
 	dev->has_boot_info = false;
 	dev->info.loader_build = NULL;
@@ -104,6 +105,20 @@ static void use_build_limits(struct blr_dev *dev, const struct blr_loader_info *
 	dev->rx_timeout_ms = li->rx_timeout_ms;
 	dev->has_boot_info = li->has_get_boot_info;
 	dev->info.loader_build = li->build;
+}
+
+/* After the loader said whether it answers get_boot_info (HS-14): an unknown build that does
+ * has the 24-command set, whose examined builds all take 0x4004, an inference that a lost
+ * larger frame ends (LIM-5, recover.c). Never above cap: a reload keeps the session's limit,
+ * a dropped one too (RESET-2). */
+static void settle_limit(struct blr_dev *dev, uint32_t cap)
+{
+	dev->frame_limit_inferred =
+	    !dev->info.loader_build && dev->has_boot_info && cap > LOADER_UNKNOWN_FRAME_LIMIT;
+	if (dev->frame_limit_inferred)
+		dev->frame_limit = ISP_LDR_NEW_MAX_PAYLOAD;
+	if (dev->frame_limit > cap)
+		dev->frame_limit = cap; /* frames already cut for the old limit */
 }
 
 /* Is a loader of an earlier session still in command mode (HS-13)? At the work baud, then at
@@ -431,11 +446,12 @@ int chip_reload(struct blr_dev *dev)
 	}
 	if (r == BLR_OK) {
 		use_build_limits(dev, &dev->ldr_li);
-		if (dev->frame_limit > limit)
-			dev->frame_limit = limit; /* frames already cut for the old limit */
-		if (dev->read_chunk > dev->ldr_li.frame_limit)
-			dev->read_chunk = dev->ldr_li.frame_limit & ~(READ_ALIGN - 1);
 		r = loader_start(dev, DEFAULT_HANDSHAKE_TRIES);
+	}
+	if (r == BLR_OK) {
+		settle_limit(dev, limit);
+		if (dev->read_chunk > dev->frame_limit)
+			dev->read_chunk = dev->frame_limit & ~(READ_ALIGN - 1);
 	}
 	if (r != BLR_OK) {
 		dev_err(dev, "loading the loader again failed (%s)", blr_strerror(r));
@@ -496,6 +512,7 @@ static int loader_session(struct blr_dev *dev)
 	} else {
 		dev_warn(dev, "reading the MAC failed (%s)", blr_strerror(r));
 	}
+	settle_limit(dev, UINT32_MAX);
 	ci->frame_limit = dev->frame_limit;
 	return read_flash_id(dev);
 }

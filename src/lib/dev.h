@@ -86,6 +86,8 @@ struct blr_dev {
 
 	/* limits of the loader in use */
 	uint32_t frame_limit;
+	bool frame_limit_inferred; /* an unknown build's 0x4004, taken from its get_boot_info
+				    * answer (LIM-5): dropped when a larger frame is lost */
 	uint32_t read_chunk;
 	bool read_chunk_probed;
 	bool has_boot_info; /* answers get_boot_info (new command set) */

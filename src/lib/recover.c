@@ -290,13 +290,22 @@ static int close_frame(struct blr_dev *dev, bool *closed)
 	return r;
 }
 
-/* The ladder; BLR_E_CHIP_RESET is left to the caller. *closed: the loader was short of bytes
- * of the last frame, and the completion made it drop that frame (FL 03 01): it did not run. */
-static int recover(struct blr_dev *dev, bool *closed)
+/* What the ladder found of the last frame: */
+enum rec_found {
+	REC_WHOLE,  /* the loader answered, or was at a frame boundary */
+	REC_CLOSED, /* it was short of bytes of the frame and dropped it when completed (FL 03
+		     * 01): the frame did not run */
+	REC_DEAF,   /* neither completion nor probe reached it: stuck in a frame it cannot
+		     * complete (LIM-4), or not in command mode */
+};
+
+/* The ladder; BLR_E_CHIP_RESET is left to the caller. */
+static int recover(struct blr_dev *dev, enum rec_found *found)
 {
+	bool closed = false;
 	int r;
 
-	*closed = false;
+	*found = REC_WHOLE;
 	dev->dirty = false;
 	dev_dbg(dev, "re-synchronising with the loader");
 	drain(dev);
@@ -308,9 +317,12 @@ static int recover(struct blr_dev *dev, bool *closed)
 		return BLR_OK;
 	}
 	if (dev->link == LINK_LOADER) {
-		r = reach_loader(dev, closed);
+		r = reach_loader(dev, &closed);
+		if (closed)
+			*found = REC_CLOSED;
 		if (r != BLR_E_NO_RESPONSE)
 			return r;
+		*found = REC_DEAF;
 	}
 	rec_step(dev, STEP_HANDSHAKE, "the loader does not answer; handshaking again");
 	r = ldr_handshake(dev);
@@ -343,14 +355,15 @@ static int recover(struct blr_dev *dev, bool *closed)
  * (third failure) or has been idle for its two receive timeouts (REC-4). */
 static int ldr_ready(struct blr_dev *dev)
 {
-	bool sync = dev->link == LINK_LOADER_SYNC, closed;
+	bool sync = dev->link == LINK_LOADER_SYNC;
+	enum rec_found found;
 	uint64_t idle = dev_now_ms(dev) - dev->last_rx_ms;
 	uint64_t sure = ldr_idle_ms(dev);
 	uint64_t maybe = 2 * (uint64_t)dev->rx_timeout_ms - LDR_SYNC_MARGIN_MS;
 	int r;
 
 	if (dev->dirty && !sync && idle < maybe)
-		return recover(dev, &closed);
+		return recover(dev, &found);
 	if (!sync && idle < maybe)
 		return BLR_OK;
 	if (!sync && idle < sure &&
@@ -360,7 +373,26 @@ static int ldr_ready(struct blr_dev *dev)
 		dev_dbg(dev, "loader idle %llu ms: handshake again", (unsigned long long)idle);
 	dev->dirty = false;
 	r = ldr_handshake(dev);
-	return r == BLR_E_NO_RESPONSE ? recover(dev, &closed) : r;
+	return r == BLR_E_NO_RESPONSE ? recover(dev, &found) : r;
+}
+
+/* LIM-5: the frame limit is an unknown build's inferred 0x4004, and this frame is above what
+ * every loader takes (LIM-2). */
+static bool limit_in_doubt(const struct blr_dev *dev, size_t n)
+{
+	return dev->frame_limit_inferred && n > ISP_LDR_OLD_MAX_PAYLOAD;
+}
+
+/* LIM-5: a frame above 0x2404 to a loader whose limit was inferred found it deaf (the ladder
+ * has brought it back, or tried): it does not take such frames (LIM-4). The old limit for the
+ * rest of the session; the frame is not sent again: the command fails with r, which the
+ * caller cures by redoing its data in smaller frames. */
+static int drop_limit(struct blr_dev *dev, int r)
+{
+	dev_warn(dev, "the loader did not take a 16 KiB frame: 9 KiB frames from here on");
+	dev->frame_limit = ISP_LDR_OLD_MAX_PAYLOAD;
+	dev->frame_limit_inferred = false;
+	return r;
 }
 
 static bool retryable(const struct blr_dev *dev, int r)
@@ -420,12 +452,21 @@ int ldr_command(struct blr_dev *dev, uint8_t id, const uint8_t *payload, size_t 
 		/* FL 03 01, or a stray FL that was the loader's third failure (the frame reached a
 		 * loader in handshake mode): the frame did not run */
 		if (r != BLR_E_DEVICE && dev->link != LINK_LOADER_SYNC) {
-			bool closed;
-			int e =
-			    tries == LDR_ONCE ? close_frame(dev, &closed) : recover(dev, &closed);
+			/* a frame the loader may not take: the ladder tells (LIM-5) */
+			bool doubt = r == BLR_E_TIMEOUT && limit_in_doubt(dev, n), closed = false;
+			enum rec_found found = REC_WHOLE;
+			int e;
 
+			if (tries == LDR_ONCE && !doubt) {
+				e = close_frame(dev, &closed);
+			} else {
+				e = recover(dev, &found);
+				closed = found == REC_CLOSED;
+			}
 			if (e == BLR_E_CHIP_RESET)
 				return chip_reload(dev);
+			if (doubt && found == REC_DEAF)
+				return drop_limit(dev, e == BLR_OK ? r : e);
 			if (e != BLR_OK)
 				return e;
 			if (tries == LDR_ONCE && !closed)

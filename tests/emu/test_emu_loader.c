@@ -545,6 +545,32 @@ static void ldr_old_loader(void **state)
 	h_free(&h);
 }
 
+/* emu_config.loader_frame_limit (--frame-limit): the new command set with the old buffer:
+ * get_boot_info answered, reads clamp at 0x2404, a frame of 0x2405 never completes (LIM-4). */
+static void ldr_frame_limit(void **state)
+{
+	static const uint8_t gbi[4] = {0x10, 0x00, 0x00, 0x00};
+	static const uint8_t big[4] = {0x31, 0x00, 0x05, 0x24};
+	struct emu_config cfg;
+	struct h h;
+	uint8_t f[16], *buf = malloc(0x5000);
+
+	(void)state;
+	assert_non_null(buf);
+	emu_config_defaults(&cfg);
+	cfg.loader_frame_limit = 0x2404;
+	h_init(&h, &cfg, -1);
+	h_to_loader(&h, SYNTH_DEADBEEF);
+	h_send(&h, gbi, 4);
+	assert_int_equal(h_recv(&h, buf, 64, 50000), 4 + 20); /* OK, length, 20 bytes */
+	h_send(&h, f, frame8(f, 0x32, 0x10, 0x4000));
+	assert_int_equal(h_recv(&h, buf, 0x5000, 50000), 4 + 0x2404);
+	h_send(&h, big, 4);
+	h_expect_nothing(&h, JEDEC, 4);
+	free(buf);
+	h_free(&h);
+}
+
 /* HS-9 with the line paced: 0x55s after ~13 ms start a frame that never completes. */
 static void ldr_leftover_sync(void **state)
 {
@@ -866,6 +892,7 @@ int main(void)
 	    cmocka_unit_test(ldr_oversize_frame),
 	    cmocka_unit_test(ldr_timeouts),
 	    cmocka_unit_test(ldr_old_loader),
+	    cmocka_unit_test(ldr_frame_limit),
 	    cmocka_unit_test(ldr_leftover_sync),
 	    cmocka_unit_test(ldr_misc),
 	    cmocka_unit_test(ldr_chip_erase_timed),

@@ -66,7 +66,9 @@ static void connect_and_upload(void **state)
 	assert_memory_equal(ci.jedec, ((const uint8_t[]){0xC8, 0x40, 0x15, 0x80}), 4);
 	assert_int_equal(ci.flash_size, 2 * MIB);
 	assert_null(ci.loader_build); /* synthetic = unknown build */
-	assert_int_equal(ci.frame_limit, 0x2404);
+	/* it answers get_boot_info: the new set's limit, inferred (LIM-5) */
+	assert_int_equal(ci.frame_limit, 0x4004);
+	assert_true(f->dev->frame_limit_inferred);
 	assert_int_equal(ci.baud, BLR_DEFAULT_BAUD);
 	del_fx(f);
 }
