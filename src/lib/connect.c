@@ -589,18 +589,6 @@ int blr_connect(struct blr_dev *dev, const struct blr_connect_opts *o)
 	return loader_session(dev);
 }
 
-int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info)
-{
-	if (!dev || !info)
-		return BLR_E_INVAL;
-	*info = dev->info;
-	info->frame_limit = dev->frame_limit;
-	info->baud = dev->baud;
-	if (dev->gone)
-		return BLR_E_GONE;
-	return dev_connected(dev) ? BLR_OK : BLR_E_INVAL;
-}
-
 int blr_read_mac(struct blr_dev *dev, uint8_t mac[6])
 {
 	uint8_t r[ISP_MAC_REPLY_LEN];
@@ -614,13 +602,4 @@ int blr_read_mac(struct blr_dev *dev, uint8_t mac[6])
 	for (unsigned i = 0; i < ISP_MAC_LEN; i++)
 		mac[i] = r[ISP_MAC_LEN - 1 - i]; /* stored reversed (MAC-1) */
 	return BLR_OK;
-}
-
-int blr_reset(struct blr_dev *dev)
-{
-	int r = ldr_command(dev, ISP_RESET, NULL, 0, NULL, 0, NULL, 0, LDR_ONCE);
-
-	if (r == BLR_OK)
-		link_set(dev, LINK_UNKNOWN);
-	return r;
 }

@@ -166,3 +166,15 @@ void dev_flush_input(struct blr_dev *dev)
 	if (!dev->gone)
 		dev_keep_os(dev, dev->t.ops->flush_input(dev->t.ctx));
 }
+
+int blr_get_info(struct blr_dev *dev, struct blr_chip_info *info)
+{
+	if (!dev || !info)
+		return BLR_E_INVAL;
+	*info = dev->info;
+	info->frame_limit = dev->frame_limit;
+	info->baud = dev->baud;
+	if (dev->gone)
+		return BLR_E_GONE;
+	return dev_connected(dev) ? BLR_OK : BLR_E_INVAL;
+}

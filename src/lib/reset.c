@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The reset-step language (blr_reset_steps_check/run): DTR/RTS toggles and waits. */
+/* Resets: the reset-step language (blr_reset_steps_check/run: DTR/RTS toggles and waits) and
+ * the loader's reset command (blr_reset, 0x21). */
 #include <string.h>
 
 #include "lib/dev.h"
+#include "lib/exchange.h"
+#include "lib/isp.h"
 
 #define RESET_WAIT_MAX_MS 10000u
 
@@ -71,4 +74,13 @@ int blr_reset_steps_run(struct blr_dev *dev, const char *steps)
 	int r = reset_steps(NULL, steps);
 
 	return r == BLR_OK ? reset_steps(dev, steps) : r;
+}
+
+int blr_reset(struct blr_dev *dev)
+{
+	int r = ldr_command(dev, ISP_RESET, NULL, 0, NULL, 0, NULL, 0, LDR_ONCE);
+
+	if (r == BLR_OK)
+		link_set(dev, LINK_UNKNOWN);
+	return r;
 }
