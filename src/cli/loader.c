@@ -97,8 +97,8 @@ void cli_loader_warn(const struct cli *cli, const struct cli_loader *ld, bool un
 	if (unknown && !ld->info.chip)
 		cli_warn(cli,
 			 "%s is an unknown build: a valid loader image, but not one of the "
-			 "official files blrescue knows (doc/protocol.md §8.3); conservative "
-			 "limits are used",
+			 "official files blrescue knows (doc/protocol.md §8.3); its limits are "
+			 "learned when it runs",
 			 ld->path);
 	if (!crystal_of(ld, &khz, &rc, &src) || (!rc && khz == 40000))
 		return;
@@ -185,12 +185,18 @@ static void print_loader(const struct cli *cli, const struct cli_loader *ld)
 	if (ld->info.build)
 		fprintf(o, "build:       %s (protocol features known)\n", ld->info.build);
 	else
-		fprintf(o, "build:       protocol features not known: conservative limits\n");
+		fprintf(o, "build:       protocol features not known: learned when it runs\n");
 	fprintf(o, "segment:     %u bytes at 0x%08x\n", (unsigned)ld->info.seg_len,
 		(unsigned)ld->info.seg_dest);
-	fprintf(o, "frame limit: %u bytes, PD %s, get_boot_info %s\n",
-		(unsigned)ld->info.frame_limit, ld->info.has_pd ? "yes" : "no",
-		ld->info.has_get_boot_info ? "yes" : "no");
+	if (ld->info.build)
+		fprintf(o, "frame limit: %u bytes, PD %s, get_boot_info %s\n",
+			(unsigned)ld->info.frame_limit, ld->info.has_pd ? "yes" : "no",
+			ld->info.has_get_boot_info ? "yes" : "no");
+	else /* doc/protocol.md LIM-5 */
+		fprintf(o,
+			"frame limit: %u bytes, 16388 if it answers get_boot_info (asked once "
+			"it runs)\n",
+			(unsigned)ld->info.frame_limit);
 }
 
 /* dir and its missing parents (below the root: "/", "C:\\"). */
