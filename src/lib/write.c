@@ -156,18 +156,20 @@ static int erase_all(struct wr *w)
 static int write_stretch(struct wr *w, uint64_t a, const uint8_t *data, size_t n)
 {
 	size_t raw = 0, ns = n < FL_BLOCK ? n : FL_BLOCK;
-	uint64_t xz_len = 0;
+	uint64_t sample = 0, xz_len = 0; /* the sample's xz length, the stream's */
+	bool xz = w->xz && ns;
 	int r = BLR_OK;
 
 	w->o.prog_base = w->write_done;
 	w->o.prog_total = w->write_total;
 	for (size_t i = 0; i < n; i += FL_PAGE) /* the pages raw frames carry */
 		raw += fl_all_ff(data + i, n - i < FL_PAGE ? n - i : FL_PAGE) ? 0 : FL_PAGE;
-	if (w->xz && ns)
-		r = fl_xz_size(data, ns, &xz_len);
-	if (r == BLR_OK && w->xz && ns &&
-	    fl_cost_send(&w->o, (size_t)((double)xz_len * (double)n / (double)ns), n) <
-		XZ_PAYS * fl_cost_send(&w->o, raw, raw)) {
+	if (xz)
+		r = fl_xz_size(data, ns, &sample);
+	xz = xz && r == BLR_OK &&
+	     fl_cost_send(&w->o, (size_t)((double)sample * (double)n / (double)ns), n) <
+		 XZ_PAYS * fl_cost_send(&w->o, raw, raw);
+	if (xz) {
 		r = fl_xz_write(&w->o, (uint32_t)a, data, n, &xz_len);
 		w->xz_in += xz_len ? n : 0;
 		w->xz_out += xz_len;
@@ -181,7 +183,7 @@ static int write_stretch(struct wr *w, uint64_t a, const uint8_t *data, size_t n
 
 		if (w->xz) { /* what the sample measured */
 			w->xz_in += ns;
-			w->xz_out += xz_len;
+			w->xz_out += sample;
 		}
 		r = fl_write_raw(&w->o, (uint32_t)a, data, n, &sent);
 		w->st->bytes_sent_raw += sent;
